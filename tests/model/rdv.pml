@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Promela model of the rdv rendez-vous protocol, core/src/rdv.c.
+ *
+ * Every separate seq_cst atomic operation of the C code is one Promela step
+ * (a load, a fetch_or/fetch_and of a mask word, the fetch_add on `tickets`),
+ * so SPIN explores every interleaving between them. Thread-local work
+ * (t->isolated, the ticket value, branching on loaded values) rides along
+ * with the neighbouring shared step. A wait (spin, yield, futex) is a guard:
+ * the thread is stuck exactly while the condition it re-evaluates cannot
+ * change, so a protocol deadlock is an invalid end state.
+ *
+ * Abstracted (see README.md): futex sleeping/waking (seq, sleepers), the
+ * statistics counters, slot claiming (a thread keeps its index), the split of
+ * `tickets` into two 32-bit halves (two small counters updated as one word),
+ * and mask arrays of several 64-bit words (N <= 8 threads fit one word; see
+ * WORD_PER_THREAD for the many-word case).
+ *
+ * Ghost state (never read by the algorithm) states the invariants of
+ * DESIGN.md §1 on behaviour, not on masks:
+ *   phase[t]  RUN    registered, user code outside harmless sections
+ *             HSEC   user code inside a harmless section
+ *             IDLE   in the poller (between idle_now and idle_end)
+ *             INRDV  inside an rdv call
+ *             OUT    not registered
+ *   isoer, isofull, niso: who holds the isolation, of which kind, how many.
+ * A thread's phase changes in the same atomic step as the last (or first)
+ * shared operation of the call, so no state hides a thread that already runs
+ * user code behind an INRDV phase.
+ *
+ * Variants (spin -DNAME): SEED_RELEASE_BUG, NO_DEKKER_RECHECK, HAPROXY_I7,
+ * NESTED_DEADLOCK re-introduce known bugs that the check must catch;
+ * SCENARIO_I7 replaces the random programs by the I7 scenario; WITNESS_*
+ * assert that an interesting state is never reached, to show it is (the
+ * check is not vacuous). See check.sh.
+ */
+
+#ifndef N
+#define N 3 /* threads; <= 8 (one byte per mask) */
+#endif
+#ifndef OPS
+#define OPS 2 /* API operations per thread program (a section counts as one) */
+#endif
+
+#define NONE 255
+
+/* ---- the shared words of a domain (one mask word: bit t = thread t) ---- */
+byte H;       /* harmless */
+byte W;       /* want_rdv */
+byte I;       /* idle */
+byte M;       /* members */
+byte P;       /* parked */
+byte next_t;  /* tickets, low half: next ticket */
+byte serving; /* tickets, high half: ticket now served */
+
+#define PENDING (next_t != serving)
+
+/* ---- ghost state ---- */
+#define RUN 0
+#define HSEC 1
+#define IDLE 2
+#define INRDV 3
+#define OUT 4
+
+byte phase[N];
+byte nrun;  /* threads in RUN (derived from phase[], kept for the monitor) */
+byte nhsec; /* threads in HSEC */
+byte isoer = NONE;
+bool isofull;
+byte niso;
+
+/* Where a blocked thread was called from (ghost for the WITNESS_* runs). */
+#define K_HEND 0 /* harmless_end closing a harmless section */
+#define K_SAFE 1 /* harmless_end used as a safe point */
+#define K_IEND 2 /* idle_end */
+#define K_REG 3  /* register */
+#define K_REL 4  /* release */
+#if defined(WITNESS_I7) || defined(WITNESS_REGISTER) || defined(WITNESS_RELEASE)
+#define WITNESS_BLOCK
+byte nblk[5]; /* threads inside rdv__block(), by caller */
+#endif
+
+/*
+ * I1: while a thread is isolated, no other thread runs user code outside a
+ * harmless section, and for isolate_full none is in a non-idle harmless
+ * section either (each is idle, inside an rdv call, or not registered).
+ */
+#define OTHERS_RUN (nrun - (phase[isoer] == RUN -> 1 : 0))
+#define OTHERS_HSEC (nhsec - (phase[isoer] == HSEC -> 1 : 0))
+#define I1_OK (isoer == NONE || (OTHERS_RUN == 0 && (!isofull || OTHERS_HSEC == 0)))
+
+/*
+ * Non-vacuity: each WITNESS_* run claims an interesting state is never
+ * reached; check.sh expects SPIN to refute the claim.
+ */
+#if defined(WITNESS_I7)
+/* a thread blocked ending a non-idle harmless section, during isolate_full */
+#define WITNESS_OK !(nblk[K_HEND] > 0 && isoer != NONE && isofull)
+#elif defined(WITNESS_REGISTER)
+/* a thread blocked in register during an isolation (I6) */
+#define WITNESS_OK !(nblk[K_REG] > 0 && isoer != NONE)
+#elif defined(WITNESS_RELEASE)
+/* a thread blocked in release while the next request is isolated */
+#define WITNESS_OK !(nblk[K_REL] > 0 && isoer != NONE)
+#elif defined(WITNESS_NESTED)
+/* an isolated thread inside a nested harmless or idle section (I4) */
+#define WITNESS_OK !(isoer != NONE && (phase[isoer] == HSEC || phase[isoer] == IDLE))
+#else
+#define WITNESS_OK true
+#endif
+
+/* I5 (and I6 for register): a call that returns to user code finds no other
+ * thread isolated. */
+#define I5_OK (isoer == NONE || isoer == t)
+
+inline setphase(np)
+{
+	nrun = nrun + (np == RUN -> 1 : 0) - (phase[t] == RUN -> 1 : 0);
+	nhsec = nhsec + (np == HSEC -> 1 : 0) - (phase[t] == HSEC -> 1 : 0);
+	phase[t] = np
+}
+
+/* Returning from a call to user code in phase np (INRDV: not returning). */
+inline ret_to(np)
+{
+	if
+	:: np != INRDV -> assert(I5_OK)
+	:: else -> skip
+	fi;
+	setphase(np)
+}
+
+/*
+ * rdv__block(): H is clear, a request was seen pending, the thread is not
+ * isolated. Park (counts as idle for isolate_full, I7), harmless again until
+ * no request is pending, leave harmless, re-check.
+ */
+inline block(np, kind)
+{
+#ifndef HAPROXY_I7
+	P = P | me;
+#endif
+#ifdef WITNESS_BLOCK
+	nblk[kind]++;
+#endif
+	do
+	:: H = H | me;             /* harmless_wait */
+	   (next_t == serving);    /* wait_until(no_request) */
+	   H = H & ~me;
+#ifdef NO_DEKKER_RECHECK
+	   break                   /* checked before the clear: no re-check */
+#else
+	   if
+	   :: PENDING -> skip
+	   :: !PENDING -> break
+	   fi
+#endif
+	od;
+#ifdef WITNESS_BLOCK
+	nblk[kind]--;
+#endif
+#ifdef HAPROXY_I7
+	atomic { skip; ret_to(np) }
+#else
+	atomic { P = P & ~me; ret_to(np) }
+#endif
+}
+
+/*
+ * rdv__leave_harmless(): clear own H, then load tickets (the Dekker side of
+ * the thread); block if a request is pending and the thread is not isolated.
+ */
+inline leave_harmless(np, kind)
+{
+#ifdef NO_DEKKER_RECHECK
+	/* 8fc707390: pending requests checked before H is cleared */
+	if
+	:: atomic { PENDING && !isolated -> setphase(INRDV) } ->
+		H = H & ~me; /* the clear of the blocked path is not the bug */
+		block(np, kind)
+	:: atomic { (!PENDING || isolated) -> setphase(INRDV) } ->
+		atomic { H = H & ~me; ret_to(np) }
+	fi
+#else
+	atomic { setphase(INRDV); H = H & ~me };
+	if
+#ifdef NESTED_DEADLOCK
+	/* a9a9e9aac: an isolated thread blocks on its own pending ticket */
+	:: PENDING -> block(np, kind)
+	:: atomic { !PENDING -> ret_to(np) }
+#else
+	:: atomic { PENDING && !isolated } -> block(np, kind)
+	:: atomic { (!PENDING || isolated) -> ret_to(np) }
+#endif
+	fi
+#endif
+}
+
+/* ---- the API, one inline per call ---- */
+
+inline rdv_thread_register()
+{
+	atomic { setphase(INRDV); H = H | me };
+	M = M | me;
+	leave_harmless(RUN, K_REG)
+}
+
+inline rdv_thread_unregister()
+{
+	atomic { setphase(INRDV); M = M & ~me };
+	H = H & ~me;
+	I = I & ~me;
+	W = W & ~me;
+	atomic { P = P & ~me; setphase(OUT) }
+}
+
+inline rdv_harmless_now()
+{
+	/* the tickets load that follows only decides a futex wake */
+	atomic { H = H | me; setphase(HSEC) }
+}
+
+inline rdv_harmless_end(kind)
+{
+	leave_harmless(RUN, kind)
+}
+
+inline rdv_idle_now()
+{
+	atomic { setphase(INRDV); I = I | me };
+	atomic { H = H | me; setphase(IDLE) }
+}
+
+inline rdv_idle_end()
+{
+	leave_harmless(INRDV, K_IEND);
+	atomic { I = I & ~me; ret_to(RUN) }
+}
+
+/*
+ * rdv__others_ready(): one load of members, then (if any other member) one
+ * of harmless, then for a full isolation one of idle and one of parked.
+ * When it fails, re-evaluating it gives the same answer until one of the
+ * words it loaded changes: that is the wait's guard.
+ */
+inline others_ready()
+{
+	do
+	:: lm = M;
+	   if
+	   :: (lm & ~me) == 0 -> break
+	   :: else -> skip
+	   fi;
+	   lh = H;
+	   if
+	   :: fullreq ->
+		li = I;
+		lp = P;
+		if
+		:: ((lm & ~me) & ~(lh & (li | lp))) == 0 -> break
+		:: else -> (M != lm || H != lh || I != li || P != lp)
+		fi
+	   :: else ->
+		if
+		:: ((lm & ~me) & ~lh) == 0 -> break
+		:: else -> (M != lm || H != lh)
+		fi
+	   fi
+	od;
+	atomic { lm = 0; lh = 0; li = 0; lp = 0 }
+}
+
+inline isolate(is_full)
+{
+	fullreq = is_full;
+	atomic { setphase(INRDV); P = P | me };
+	H = H | me;
+	W = W | me;
+	atomic { tk = next_t; next_t++ };
+	(serving == tk); /* wait_until(my_turn) */
+	others_ready();
+	P = P & ~me;
+	atomic {
+		H = H & ~me; /* grant */
+		isolated = true;
+		tk = 0;
+		assert(niso == 0); /* I2 */
+		niso++;
+		isoer = t;
+		isofull = fullreq;
+		setphase(RUN);
+		assert(I1_OK) /* I1, checked at every state by monitor too */
+	}
+}
+
+inline rdv_release()
+{
+	atomic { setphase(INRDV); W = W & ~me; isolated = false };
+	atomic { serving++; niso--; isoer = NONE; isofull = false; fullreq = false };
+#ifdef SEED_RELEASE_BUG
+	/* the seed's thread_release(): back to running code, still harmless */
+	atomic { H = H | me; ret_to(RUN) }
+#else
+	leave_harmless(RUN, K_REL)
+#endif
+}
+
+/* Nested sections while isolated (I4). */
+inline nested()
+{
+	if
+	:: skip
+	:: rdv_harmless_now(); rdv_harmless_end(K_HEND)
+	:: rdv_idle_now(); rdv_idle_end()
+	fi
+}
+
+proctype thread(byte t; bool registered)
+{
+	byte me = 1 << t;
+	byte ops = OPS;
+	bool isolated; /* t->isolated */
+	bool fullreq; /* rdv__grant.full */
+	byte tk; /* my ticket */
+	byte lm, lh, li, lp; /* words loaded by others_ready() */
+
+#ifdef SCENARIO_I7
+	/*
+	 * I7: thread 0 ends a non-idle harmless section while thread 1 waits
+	 * in isolate_full; thread 2 takes a plain isolation meanwhile.
+	 */
+	if
+	:: t == 0 -> rdv_harmless_now(); rdv_harmless_end(K_HEND)
+	:: t == 1 -> isolate(true); rdv_release()
+	:: t == 2 -> isolate(false); rdv_release()
+	:: else -> skip
+	fi;
+#else
+	do
+	:: ops == 0 -> break
+	:: ops > 0 && registered ->
+		ops--;
+		if
+		:: rdv_harmless_now(); rdv_harmless_end(K_HEND)
+		:: rdv_idle_now(); rdv_idle_end()
+		:: rdv_harmless_end(K_SAFE) /* a safe point: harmless_end while running */
+		:: isolate(false); nested(); rdv_release()
+		:: isolate(true); nested(); rdv_release()
+		:: rdv_thread_unregister(); registered = false
+		fi
+	:: ops > 0 && !registered ->
+		ops--;
+		rdv_thread_register();
+		registered = true
+	od;
+#endif
+	/* The end of a program: leave, or sleep in the poller for good (I3
+	 * only promises progress when every thread eventually is idle). */
+	if
+	:: registered -> rdv_idle_now()
+	:: registered -> rdv_thread_unregister()
+	:: else -> skip
+	fi
+}
+
+/* I1 at every state, not only at the grant. */
+active proctype monitor()
+{
+end_monitor:
+	atomic { !(I1_OK && WITNESS_OK) -> assert(I1_OK && WITNESS_OK) }
+}
+
+init
+{
+	byte i;
+
+	/* Thread 0 starts unregistered and registers on its first operation;
+	 * the others start registered and running. */
+	atomic {
+		i = 0;
+		do
+		:: i < N ->
+			if
+#ifndef SCENARIO_I7
+			:: i == 0 -> phase[i] = OUT
+#endif
+			:: else -> phase[i] = RUN; M = M | (1 << i); nrun++
+			fi;
+			i++
+		:: else -> break
+		od;
+		i = 0;
+		do
+		:: i < N -> run thread(i, phase[i] != OUT); i++
+		:: else -> break
+		od
+	}
+}
