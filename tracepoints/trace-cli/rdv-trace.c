@@ -1,0 +1,643 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * rdv-trace — record the rdv:* events of a program with LTTng: from its
+ * start (record), attached while it runs (attach), or live through
+ * lttng-relayd (live). See usage() and session.c for the LTTng choices.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "session.h"
+#include "summary.h"
+
+/* Default channel: 8 sub-buffers of 4 MiB per CPU (32 MiB per CPU). The
+ * samples at their defaults write about 2-3 MB/s of events per process; the
+ * consumer daemon empties each 4 MiB sub-buffer as it fills, so it may be
+ * starved for over ten seconds before one event is lost. */
+#define DEFAULT_SUBBUF_SIZE (4u << 20)
+#define DEFAULT_NUM_SUBBUF 8u
+#define DEFAULT_LIVE_URL "net://127.0.0.1"
+#define DEFAULT_LIVE_PORT 5344
+
+enum command { CMD_RECORD, CMD_ATTACH, CMD_LIVE };
+
+struct options {
+	enum command cmd;
+	const char *output;
+	const char *name;
+	const char *relay;
+	double duration; /* attach: 0 = until Ctrl-C or exit */
+	uint64_t subbuf_size, num_subbuf;
+	bool autostart;
+	unsigned live_port;
+	pid_t pid;       /* attach */
+	char **argv;     /* record, live: the program and its arguments */
+};
+
+static volatile sig_atomic_t got_signal;
+static volatile pid_t child_pid;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: rdv-trace record [OPTION]... -- PROGRAM [ARG]...\n"
+		"       rdv-trace attach PID [OPTION]...\n"
+		"       rdv-trace live [OPTION]... -- PROGRAM [ARG]...\n"
+		"Record the rdv:* LTTng events (librdv's rendez-vous states) of a program.\n\n"
+		"  record   run PROGRAM and trace it from its start; exits with its status\n"
+		"  attach   trace the running process PID until --duration ends, Ctrl-C or\n"
+		"           its exit (it must have loaded librdv with tracing, the default)\n"
+		"  live     like record, streamed live to lttng-relayd (--relay, default %s)\n"
+		"           for a live viewer, e.g. babeltrace2 --input-format=lttng-live\n\n"
+		"Options:\n"
+		"  -o, --output DIR     trace directory (default ./rdv-trace-NAME-DATE); must\n"
+		"                       be new or empty\n"
+		"  -n, --name NAME      LTTng session name (default rdv-trace-PROGRAM-PID)\n"
+		"      --relay URL      stream to lttng-relayd at URL instead of a local\n"
+		"                       directory: net://HOST[:CONTROL_PORT:DATA_PORT]\n"
+		"  -d, --duration S     attach: stop after S seconds\n"
+		"      --subbuf-size N  channel sub-buffer size, bytes, K or M suffix, power\n"
+		"                       of two (default 4M)\n"
+		"      --num-subbuf N   sub-buffers per CPU, power of two (default 8)\n"
+		"      --live-port P    live: the relay's live port, for the viewer URL\n"
+		"                       printed (default %d)\n"
+		"      --no-autostart   do not start lttng-sessiond when none is reachable\n"
+		"                       (also: RDV_TRACE_AUTOSTART=0)\n"
+		"  -h, --help           this text\n\n"
+		"The session records only the traced process (vpid tracker), with the vpid,\n"
+		"vtid and procname contexts, in per-UID buffers. After recording it prints\n"
+		"the trace path and one line: events, discarded events, threads.\n"
+		"Read the trace with babeltrace2 DIR (or rdv-analyze DIR).\n",
+		DEFAULT_LIVE_URL, DEFAULT_LIVE_PORT);
+}
+
+static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("rdv-trace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+static uint64_t parse_size(const char *opt, const char *arg)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*end == 'k' || *end == 'K') {
+		v <<= 10, end++;
+	} else if (*end == 'm' || *end == 'M') {
+		v <<= 20, end++;
+	}
+	if (errno || end == arg || *end || v == 0 || (v & (v - 1)) || v > (1ull << 32)) {
+		die("invalid %s '%s': expected a power of two", opt, arg);
+	}
+	return v;
+}
+
+static void parse_options(int argc, char **argv, struct options *o)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "relay", required_argument, NULL, 'R' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "subbuf-size", required_argument, NULL, 'S' },
+		{ "num-subbuf", required_argument, NULL, 'N' },
+		{ "live-port", required_argument, NULL, 'L' },
+		{ "no-autostart", no_argument, NULL, 'A' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *env = getenv("RDV_TRACE_AUTOSTART");
+	char *end;
+	int c;
+
+	if (argc < 2) {
+		usage(stderr);
+		exit(2);
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		exit(0);
+	}
+	if (strcmp(argv[1], "record") == 0) {
+		o->cmd = CMD_RECORD;
+	} else if (strcmp(argv[1], "attach") == 0) {
+		o->cmd = CMD_ATTACH;
+	} else if (strcmp(argv[1], "live") == 0) {
+		o->cmd = CMD_LIVE;
+	} else {
+		die("unknown command '%s' (expected record, attach or live; see --help)", argv[1]);
+	}
+	o->subbuf_size = DEFAULT_SUBBUF_SIZE;
+	o->num_subbuf = DEFAULT_NUM_SUBBUF;
+	o->autostart = !(env && strcmp(env, "0") == 0);
+	o->live_port = DEFAULT_LIVE_PORT;
+	argc--, argv++;
+	/* record, live: "+" stops at the program name (its options are its
+	 * own); attach takes options before or after the PID. */
+	while ((c = getopt_long(argc, argv, o->cmd == CMD_ATTACH ? "o:n:d:h" : "+o:n:d:h", longopts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'n':
+			o->name = optarg;
+			break;
+		case 'R':
+			o->relay = optarg;
+			break;
+		case 'd':
+			errno = 0;
+			o->duration = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !(o->duration > 0)) {
+				die("invalid --duration '%s': expected seconds > 0", optarg);
+			}
+			break;
+		case 'S':
+			o->subbuf_size = parse_size("--subbuf-size", optarg);
+			break;
+		case 'N':
+			o->num_subbuf = parse_size("--num-subbuf", optarg);
+			break;
+		case 'L':
+			o->live_port = (unsigned)strtoul(optarg, &end, 10);
+			if (*end || o->live_port == 0 || o->live_port > 65535) {
+				die("invalid --live-port '%s'", optarg);
+			}
+			break;
+		case 'A':
+			o->autostart = false;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			fprintf(stderr, "Try 'rdv-trace --help'.\n");
+			exit(2);
+		}
+	}
+	if (o->cmd == CMD_ATTACH) {
+		long pid;
+
+		if (optind >= argc) {
+			die("attach: missing PID (see --help)");
+		}
+		errno = 0;
+		pid = strtol(argv[optind], &end, 10);
+		if (errno || end == argv[optind] || *end || pid <= 0 || pid > INT_MAX) {
+			die("attach: invalid PID '%s'", argv[optind]);
+		}
+		o->pid = (pid_t)pid;
+		if (optind + 1 < argc) {
+			die("attach: unexpected argument '%s'", argv[optind + 1]);
+		}
+	} else {
+		if (optind >= argc) {
+			die("%s: missing program to run (rdv-trace %s [OPTION]... -- PROGRAM "
+			    "[ARG]...)",
+			    o->cmd == CMD_LIVE ? "live" : "record",
+			    o->cmd == CMD_LIVE ? "live" : "record");
+		}
+		o->argv = &argv[optind];
+		if (o->duration > 0) {
+			die("--duration is for attach only");
+		}
+	}
+	if (o->cmd == CMD_LIVE && !o->relay) {
+		o->relay = DEFAULT_LIVE_URL;
+	}
+	if (o->relay && o->output) {
+		die("-o and --relay are exclusive: with --relay the trace is written by the relay "
+		    "daemon");
+	}
+}
+
+/* The program's path as execvp() would find it; dies when there is none. */
+static char *resolve_program(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+	int err = ENOENT;
+
+	if (strchr(prog, '/')) {
+		if (access(prog, X_OK) == 0) {
+			struct stat st;
+
+			if (stat(prog, &st) == 0 && S_ISDIR(st.st_mode)) {
+				die("cannot run '%s': Is a directory", prog);
+			}
+			return strdup(prog);
+		}
+		die("cannot run '%s': %s", prog, strerror(errno));
+	}
+	if (!path) {
+		path = "/usr/local/bin:/usr/bin:/bin";
+	}
+	while (*path) {
+		const char *colon = strchr(path, ':');
+		size_t len = colon ? (size_t)(colon - path) : strlen(path);
+		struct stat st;
+
+		if ((size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)(len ? len : 1),
+				     len ? path : ".", prog) < sizeof(buf)) {
+			if (access(buf, X_OK) == 0 && stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+				return strdup(buf);
+			}
+			if (errno == EACCES) {
+				err = EACCES;
+			}
+		}
+		if (!colon) {
+			break;
+		}
+		path = colon + 1;
+	}
+	die("cannot run '%s': %s", prog, err == ENOENT ? "command not found" : strerror(err));
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX];
+	char *p;
+
+	if ((size_t)snprintf(buf, sizeof(buf), "%s", dir) >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (p = buf + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			if (mkdir(buf, 0775) < 0 && errno != EEXIST) {
+				return -1;
+			}
+			*p = '/';
+		}
+	}
+	return mkdir(buf, 0775) < 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Creates the output directory (new or empty), checks it is writable (by
+ * writing: access() says yes to root on a read-only file system) and
+ * returns its absolute path, which LTTng requires. */
+static char *prepare_output(const char *dir)
+{
+	char probe[PATH_MAX + 32];
+	struct stat st;
+	char *abs;
+	int fd;
+
+	if (mkdir_p(dir) < 0) {
+		die("cannot create output directory '%s': %s", dir, strerror(errno));
+	}
+	abs = realpath(dir, NULL);
+	if (!abs) {
+		die("cannot use output directory '%s': %s", dir, strerror(errno));
+	}
+	snprintf(probe, sizeof(probe), "%s/.rdv-trace-XXXXXX", abs);
+	fd = mkstemp(probe);
+	if (fd < 0) {
+		die("cannot write to output directory '%s': %s", dir, strerror(errno));
+	}
+	close(fd);
+	unlink(probe);
+	/* An old trace in it would be mixed with the new one. */
+	snprintf(probe, sizeof(probe), "%s/ust", abs);
+	if (stat(probe, &st) == 0) {
+		die("cannot write the trace to '%s': it already holds a trace (choose a new "
+		    "directory)",
+		    dir);
+	}
+	return abs;
+}
+
+static void on_signal(int sig, siginfo_t *info, void *ctx)
+{
+	(void)ctx;
+	got_signal = sig;
+	/* The terminal already sent its Ctrl-C to the whole foreground group,
+	 * child included (si_code SI_KERNEL); forward only signals sent to us
+	 * alone (kill, a supervisor). */
+	if (child_pid > 0 && info->si_code != SI_KERNEL) {
+		kill(child_pid, sig);
+	}
+}
+
+static void install_signal_handlers(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_signal;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+static void default_output(char *buf, size_t len, const char *name)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	snprintf(buf, len, "rdv-trace-%s-%04d%02d%02d-%02d%02d%02d", name, tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void session_name(struct trace_session *s, const struct options *o, const char *what)
+{
+	if (o->name) {
+		if (strlen(o->name) >= sizeof(s->name) || strchr(o->name, '/') || !o->name[0]) {
+			die("invalid session name '%s'", o->name);
+		}
+		snprintf(s->name, sizeof(s->name), "%s", o->name);
+	} else {
+		snprintf(s->name, sizeof(s->name), "rdv-trace-%.60s-%d", what, (int)getpid());
+	}
+}
+
+/* Undoes whatever is set up, prints why, exits 1. */
+static void __attribute__((noreturn)) abort_session(struct trace_session *s, const char *why)
+{
+	fprintf(stderr, "rdv-trace: %s\n", why);
+	trace_session_destroy(s);
+	trace_sessiond_release(s);
+	exit(1);
+}
+
+/* Stops and destroys the session, prints the trace path and the summary.
+ * Returns 0, or -1 when the trace is unusable or (attach) empty. */
+static int finish(struct trace_session *s, const struct options *o, const char *out_dir)
+{
+	struct trace_summary sum;
+	uint64_t discarded = 0;
+	char err[512];
+	int ret = 0;
+
+	if (trace_session_stop(s, &discarded) < 0 || trace_session_destroy(s) < 0) {
+		fprintf(stderr, "rdv-trace: %s\n", s->error);
+		trace_session_destroy(s);
+		trace_sessiond_release(s);
+		return -1;
+	}
+	trace_sessiond_release(s);
+	if (o->relay) {
+		char host[256] = "HOST";
+
+		gethostname(host, sizeof(host));
+		fprintf(stderr,
+			"rdv-trace: trace streamed to %s: on the relay host, under its output "
+			"directory, %s/%s-DATE\n"
+			"rdv-trace: %llu events discarded (channel %s: %llu x %llu KiB per CPU, "
+			"per-UID buffers)\n",
+			o->relay, host, s->name, (unsigned long long)discarded, TRACE_CHANNEL,
+			(unsigned long long)o->num_subbuf,
+			(unsigned long long)(o->subbuf_size >> 10));
+		return 0;
+	}
+	if (trace_summary_read(out_dir, &sum, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rdv-trace: cannot read the trace in '%s': %s\n", out_dir, err);
+		return -1;
+	}
+	/* The trace's own count (packet contexts) and the channel's should
+	 * agree; report the larger, never hide a loss. */
+	if (discarded > sum.discarded) {
+		sum.discarded = discarded;
+	}
+	fprintf(stderr, "rdv-trace: trace: %s\n", out_dir);
+	fprintf(stderr,
+		"rdv-trace: %llu events, %llu discarded, %llu threads in %llu process%s, %llu "
+		"isolations granted (channel %s: %llu x %llu KiB per CPU, per-UID buffers)\n",
+		(unsigned long long)sum.events, (unsigned long long)sum.discarded,
+		(unsigned long long)sum.threads, (unsigned long long)sum.processes,
+		sum.processes == 1 ? "" : "es", (unsigned long long)sum.grants, TRACE_CHANNEL,
+		(unsigned long long)o->num_subbuf, (unsigned long long)(o->subbuf_size >> 10));
+	if (sum.discarded) {
+		fprintf(stderr, "rdv-trace: warning: %llu events were lost: use a larger channel "
+				"(--subbuf-size, --num-subbuf)\n",
+			(unsigned long long)sum.discarded);
+	}
+	if (o->cmd == CMD_ATTACH && sum.events == 0) {
+		fprintf(stderr,
+			"rdv-trace: no rdv events from PID %d: it does not use librdv, or runs with "
+			"RDV_TRACEPOINTS=0, or made no rdv call while attached\n",
+			(int)o->pid);
+		ret = -1;
+	}
+	return ret;
+}
+
+static void setup_session(struct trace_session *s, const struct options *o, const char *out)
+{
+	s->output_dir = out;
+	s->relay_url = o->relay;
+	s->live = o->cmd == CMD_LIVE;
+	s->subbuf_size = o->subbuf_size;
+	s->num_subbuf = o->num_subbuf;
+	if (trace_sessiond_ensure(s, o->autostart) < 0) {
+		die("%s", s->error);
+	}
+	if (trace_session_create(s) < 0) {
+		abort_session(s, s->error);
+	}
+}
+
+/* record and live: fork the program held at a pipe, track its pid, start,
+ * then let it exec, so its first event is recorded. */
+static int cmd_record(const struct options *o)
+{
+	struct trace_session s = { 0 };
+	char out_buf[PATH_MAX], *out = NULL;
+	char *prog = resolve_program(o->argv[0]);
+	int go[2], exec_err[2], status, err = 0;
+	pid_t pid;
+	ssize_t n;
+
+	session_name(&s, o, base_name(o->argv[0]));
+	if (!o->relay) {
+		if (!o->output) {
+			default_output(out_buf, sizeof(out_buf), base_name(o->argv[0]));
+		}
+		out = prepare_output(o->output ? o->output : out_buf);
+	}
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(exec_err, O_CLOEXEC) < 0) {
+		die("cannot create a pipe: %s", strerror(errno));
+	}
+	install_signal_handlers();
+	pid = fork();
+	if (pid < 0) {
+		die("cannot fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		char byte;
+
+		close(go[1]);
+		close(exec_err[0]);
+		if (read(go[0], &byte, 1) != 1) {
+			_exit(127); /* rdv-trace gave up */
+		}
+		execv(prog, o->argv);
+		err = errno;
+		if (write(exec_err[1], &err, sizeof(err)) < 0) {
+			_exit(127);
+		}
+		_exit(127);
+	}
+	child_pid = pid;
+	close(go[0]);
+	close(exec_err[1]);
+	s.track_vpid = pid;
+	setup_session(&s, o, out);
+	if (trace_session_start(&s) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		abort_session(&s, s.error);
+	}
+	if (o->cmd == CMD_LIVE) {
+		char host[256] = "HOST";
+		const char *h = strstr(o->relay, "://");
+		char relay_host[256];
+
+		gethostname(host, sizeof(host));
+		h = h ? h + 3 : o->relay;
+		snprintf(relay_host, sizeof(relay_host), "%.*s", (int)strcspn(h, ":/"), h);
+		fprintf(stderr,
+			"rdv-trace: live session %s: view with babeltrace2 --input-format=lttng-live "
+			"net://%s:%u/host/%s/%s\n",
+			s.name, relay_host, o->live_port, host, s.name);
+	}
+	if (write(go[1], "g", 1) != 1) {
+		err = errno;
+	}
+	close(go[1]);
+	n = read(exec_err[0], &err, sizeof(err)); /* EOF: exec succeeded */
+	close(exec_err[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+	}
+	child_pid = 0;
+	if (n > 0) {
+		char why[600];
+
+		snprintf(why, sizeof(why), "cannot run '%s': %s", o->argv[0], strerror(err));
+		if (out) {
+			rmdir(out); /* empty: nothing ran */
+		}
+		abort_session(&s, why);
+	}
+	if (finish(&s, o, out) < 0) {
+		free(out);
+		free(prog);
+		return 1;
+	}
+	free(out);
+	free(prog);
+	if (WIFSIGNALED(status)) {
+		return 128 + WTERMSIG(status);
+	}
+	return WEXITSTATUS(status);
+}
+
+/* Is pid still running (not gone, not a zombie)? */
+static bool process_alive(pid_t pid)
+{
+	char path[64], buf[512];
+	const char *paren;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f) {
+		return false;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+}
+
+static int cmd_attach(const struct options *o)
+{
+	struct trace_session s = { 0 };
+	char what[32], out_buf[PATH_MAX], *out = NULL;
+	struct timespec start, now;
+	int ret;
+
+	if (!process_alive(o->pid)) {
+		die("cannot attach to PID %d: no such process", (int)o->pid);
+	}
+	snprintf(what, sizeof(what), "pid%d", (int)o->pid);
+	session_name(&s, o, what);
+	if (!o->relay) {
+		if (!o->output) {
+			default_output(out_buf, sizeof(out_buf), what);
+		}
+		out = prepare_output(o->output ? o->output : out_buf);
+	}
+	install_signal_handlers();
+	s.track_vpid = o->pid;
+	setup_session(&s, o, out);
+	if (trace_session_start(&s) < 0) {
+		abort_session(&s, s.error);
+	}
+	fprintf(stderr, "rdv-trace: attached to PID %d (session %s); Ctrl-C to stop\n",
+		(int)o->pid, s.name);
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (!got_signal && process_alive(o->pid)) {
+		struct timespec tick = { 0, 50000000 };
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (o->duration > 0 && (double)(now.tv_sec - start.tv_sec) +
+						   (double)(now.tv_nsec - start.tv_nsec) / 1e9 >=
+					   o->duration) {
+			break;
+		}
+		nanosleep(&tick, NULL);
+	}
+	ret = finish(&s, o, out) < 0 ? 1 : 0;
+	free(out);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { 0 };
+
+	parse_options(argc, argv, &o);
+	if (o.cmd == CMD_ATTACH) {
+		return cmd_attach(&o);
+	}
+	return cmd_record(&o);
+}
