@@ -60,7 +60,7 @@ struct config {
 
 static const struct sample_sync *sync_ops;
 static struct options opt;
-static int listen_fd = -1;
+static int listen_fds[MAX_WORKERS]; /* one per worker, SO_REUSEPORT */
 static int stop_fd = -1; /* written once at the end: wakes every worker */
 static struct conn conn_table[MAX_CONNS];
 static struct config *shared_config;
@@ -73,6 +73,8 @@ struct worker {
 	pthread_t tid;
 	unsigned index;
 	int epoll_fd;
+	int listen_fd; /* its own socket on the shared port: the kernel spreads
+			* connections over the workers */
 };
 
 static void die(const char *what)
@@ -103,11 +105,11 @@ static void epoll_add(int ep, int fd, uint32_t events, uint64_t tag)
 static void worker_accept(struct worker *w)
 {
 	for (;;) {
-		int fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		int one = 1;
 
 		if (fd < 0) {
-			return; /* EAGAIN: another worker took it, or none left */
+			return; /* EAGAIN: none left */
 		}
 		if (fd >= MAX_CONNS) {
 			close(fd);
@@ -516,11 +518,19 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 	if (!shared_config) {
 		die("allocate the configuration");
 	}
+	/* One listening socket per worker on the same port (the first one
+	 * picks a free port), like HAProxy's per-thread listener shards. */
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-	    listen(listen_fd, 1024) < 0 || getsockname(listen_fd, (struct sockaddr *)&addr, &alen) < 0) {
-		die("listen on 127.0.0.1");
+	for (i = 0; i < opt.threads; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		int on = 1;
+
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0 ||
+		    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1024) < 0 ||
+		    getsockname(fd, (struct sockaddr *)&addr, &alen) < 0) {
+			die("listen on 127.0.0.1");
+		}
+		listen_fds[i] = fd;
 	}
 	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (stop_fd < 0) {
@@ -537,7 +547,8 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 		if (workers[i].epoll_fd < 0) {
 			die("create an epoll instance");
 		}
-		epoll_add(workers[i].epoll_fd, listen_fd, EPOLLIN | EPOLLEXCLUSIVE, TAG_LISTEN);
+		workers[i].listen_fd = listen_fds[i];
+		epoll_add(workers[i].epoll_fd, listen_fds[i], EPOLLIN, TAG_LISTEN);
 		epoll_add(workers[i].epoll_fd, stop_fd, EPOLLIN, TAG_STOP);
 		if (sync_fd >= 0) {
 			epoll_add(workers[i].epoll_fd, sync_fd, EPOLLIN, TAG_SYNC);
@@ -597,7 +608,9 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 	       (unsigned long long)atomic_load(&worker_vcsw));
 	free(lat.ns);
 	free(shared_config);
-	close(listen_fd);
+	for (i = 0; i < opt.threads; i++) {
+		close(listen_fds[i]);
+	}
 	close(stop_fd);
 	return atomic_load(&interrupted) ? 130 : 0;
 }
