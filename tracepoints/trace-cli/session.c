@@ -49,6 +49,22 @@ static const char *lttng_reason(int code)
 	return lttng_strerror(code < 0 ? code : -code);
 }
 
+/* The sessiond reaches the relay when the session or its first channel is
+ * created: either step may be where an unreachable relay shows. */
+static int fail_lttng(struct trace_session *s, const char *what, int code)
+{
+	if (code < 0) {
+		code = -code;
+	}
+	if (s->relay_url && (code == LTTNG_ERR_RELAYD_CONNECT_FAIL ||
+			     code == LTTNG_ERR_RELAYD_VERSION_FAIL)) {
+		return fail(s, "cannot reach the relay daemon at %s: %s (is lttng-relayd running "
+			       "there, on these ports?)",
+			    s->relay_url, lttng_reason(code));
+	}
+	return fail(s, "%s: %s", what, lttng_reason(code));
+}
+
 /* ---- session daemon ---- */
 
 /* Full path of `name` in PATH, into buf; -1 when not found. */
@@ -165,14 +181,11 @@ static int create_descriptor(struct trace_session *s)
 	}
 	code = lttng_create_session_ext(desc);
 	lttng_session_descriptor_destroy(desc);
-	if (code == LTTNG_ERR_RELAYD_CONNECT_FAIL || code == LTTNG_ERR_RELAYD_VERSION_FAIL ||
-	    (s->relay_url && code == LTTNG_ERR_FATAL)) {
-		return fail(s, "cannot reach the relay daemon at %s: %s (is lttng-relayd running "
-			       "there?)",
-			    s->relay_url, lttng_reason(code));
-	}
 	if (code != LTTNG_OK) {
-		return fail(s, "cannot create LTTng session '%s': %s", s->name, lttng_reason(code));
+		char what[200];
+
+		snprintf(what, sizeof(what), "cannot create LTTng session '%s'", s->name);
+		return fail_lttng(s, what, code);
 	}
 	s->created = true;
 	return 0;
@@ -231,9 +244,11 @@ int trace_session_create(struct trace_session *s)
 	chan->attr.num_subbuf = s->num_subbuf;
 	ret = lttng_enable_channel(handle, chan);
 	if (ret < 0) {
-		fail(s, "cannot create channel (%llu x %llu bytes): %s",
-		     (unsigned long long)s->num_subbuf, (unsigned long long)s->subbuf_size,
-		     lttng_reason(ret));
+		char what[200];
+
+		snprintf(what, sizeof(what), "cannot create channel (%llu x %llu bytes)",
+			 (unsigned long long)s->num_subbuf, (unsigned long long)s->subbuf_size);
+		fail_lttng(s, what, ret);
 		goto end;
 	}
 	snprintf(rule->name, sizeof(rule->name), "rdv:*");
@@ -271,7 +286,7 @@ int trace_session_start(struct trace_session *s)
 	int ret = lttng_start_tracing(s->name);
 
 	if (ret < 0) {
-		return fail(s, "cannot start tracing: %s", lttng_reason(ret));
+		return fail_lttng(s, "cannot start tracing", ret);
 	}
 	s->started = true;
 	return 0;
