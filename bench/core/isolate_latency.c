@@ -391,7 +391,7 @@ static void print_result(const char *impl, unsigned nworkers, const struct resul
 	       impl, nworkers, r->isolations, (unsigned long long)r->p50,
 	       (unsigned long long)r->p99, (unsigned long long)r->max, r->cpu_s * 1e3,
 	       r->cpu_s * 1e6 / (double)r->isolations, r->control_cpu_s * 1e3,
-	       (r->cpu_s - r->control_cpu_s) * 1e3, r->vcsw,
+	       r->cpu_s > r->control_cpu_s ? (r->cpu_s - r->control_cpu_s) * 1e3 : 0.0, r->vcsw,
 	       (double)r->vcsw / (double)r->isolations,
 	       (double)r->vcsw / (double)r->isolations / nworkers, r->ivcsw);
 }
