@@ -37,7 +37,7 @@ die() {
 
 case "${1:-}" in
 -h | --help)
-	sed -n '3,27p' "$0" | sed 's/^# \{0,1\}//'
+	awk 'NR > 3 && /^#/ { sub(/^# ?/, ""); print; next } NR > 3 { exit }' "$0"
 	exit 0
 	;;
 esac
