@@ -1,0 +1,176 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# Model check of the rdv protocol (rdv.pml, next to this script) with SPIN:
+# the faithful model must verify (no assertion violated, no invalid end
+# state), and every seeded bug variant and non-vacuity witness must be
+# refuted with the expected kind of error. Exits 0 when all runs went as
+# expected, 1 otherwise, 2 when a tool is missing.
+#
+# Environment: SPIN (default spin), CC (default cc).
+set -u
+
+prog=rdv-model-check
+here=$(cd "$(dirname "$0")" && pwd)
+model=$here/rdv.pml
+spin=${SPIN:-spin}
+cc=${CC:-cc}
+show_trail=0
+
+usage()
+{
+	cat <<EOF
+Usage: check.sh [--trail] [--help]
+
+Runs SPIN on tests/model/rdv.pml: the faithful model (must pass) and each
+seeded bug variant and witness (must be caught).
+
+  --trail   print the counterexample of each caught run (spin -t -p)
+  --help    this text
+EOF
+}
+
+for arg in "$@"; do
+	case $arg in
+	--help | -h)
+		usage
+		exit 0
+		;;
+	--trail)
+		show_trail=1
+		;;
+	*)
+		echo "$prog: cannot parse argument '$arg': unknown option (see --help)" >&2
+		exit 2
+		;;
+	esac
+done
+
+for tool in "$spin" "$cc"; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "$prog: cannot run '$tool': not found in PATH" >&2
+		exit 2
+	fi
+done
+if [ ! -r "$model" ]; then
+	echo "$prog: cannot read model '$model'" >&2
+	exit 2
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rdv-model.XXXXXX") || {
+	echo "$prog: cannot create a temporary directory" >&2
+	exit 2
+}
+trap 'rm -rf "$tmp"' EXIT INT TERM
+
+failures=0
+
+# run NAME EXPECT OPT CFLAGS DEFINES...
+#   EXPECT: pass | assert | deadlock | witness
+#   OPT: gcc optimisation (-O2 for the long runs, -O0 compiles faster)
+run()
+{
+	name=$1 expect=$2 opt=$3
+	shift 3
+	dir=$tmp/$name
+	mkdir -p "$dir" && cp "$model" "$dir/rdv.pml" || return 1
+	start=$(date +%s)
+	if ! (cd "$dir" && "$spin" -a "$@" rdv.pml >spin.log 2>&1); then
+		echo "FAIL $name: spin -a $*: $(head -n 3 "$dir/spin.log")"
+		failures=$((failures + 1))
+		return
+	fi
+	# SAFETY: assertions and invalid end states; COLLAPSE: compressed
+	# state vectors (exhaustive, about half the memory).
+	if ! (cd "$dir" && "$cc" $opt -DSAFETY -DCOLLAPSE -o pan pan.c >cc.log 2>&1); then
+		echo "FAIL $name: cannot compile pan.c: $(head -n 3 "$dir/cc.log")"
+		failures=$((failures + 1))
+		return
+	fi
+	# -m: search depth (the model's is ~200); -w22: 4M-slot hash table.
+	(cd "$dir" && ./pan -m20000 -w22 >pan.log 2>&1)
+	secs=$(($(date +%s) - start))
+	log=$dir/pan.log
+	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$log" | head -n 1)
+	states=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$log" | head -n 1)
+	first=$(grep -m 1 '^pan:1:' "$log")
+	if grep -q 'max search depth too small' "$log"; then
+		echo "FAIL $name: search depth too small (raise -m)"
+		failures=$((failures + 1))
+		return
+	fi
+	case $expect in
+	pass)
+		if [ "$errors" = 0 ] && [ -n "$states" ]; then
+			echo "PASS $name: verified, $states states, 0 errors (${secs}s)"
+			return
+		fi
+		echo "FAIL $name: expected no error, got: ${first:-errors: ${errors:-?}}"
+		;;
+	assert)
+		case $first in
+		*"assertion violated"*witness_reached*) ;;
+		*"assertion violated"*)
+			echo "PASS $name: caught, assertion violated ($states states, ${secs}s)"
+			trail "$dir" "$@"
+			return
+			;;
+		esac
+		echo "FAIL $name: bug not caught as an assertion violation: ${first:-no error}"
+		;;
+	deadlock)
+		case $first in
+		*"invalid end state"*)
+			echo "PASS $name: caught, invalid end state ($states states, ${secs}s)"
+			trail "$dir" "$@"
+			return
+			;;
+		esac
+		echo "FAIL $name: bug not caught as an invalid end state: ${first:-no error}"
+		;;
+	witness)
+		case $first in
+		*"assertion violated"*witness_reached*)
+			echo "PASS $name: state reached ($states states, ${secs}s)"
+			return
+			;;
+		esac
+		echo "FAIL $name: witness state not reached: ${first:-no error}"
+		;;
+	esac
+	failures=$((failures + 1))
+}
+
+# The interleaving of a caught run, one line per step of a thread.
+trail()
+{
+	[ "$show_trail" = 1 ] || return 0
+	dir=$1
+	shift
+	(cd "$dir" && "$spin" -t -p "$@" rdv.pml 2>&1) |
+		sed -n 's/^ *[0-9]*:[[:space:]]*proc *\([0-9]*\) (thread:[0-9]*) rdv.pml:\([0-9]*\) (state [0-9]*)[[:space:]]*/  T\1 line \2: /p'
+}
+
+echo "rdv model check: $model"
+# The faithful model: 3 threads, random programs, membership churn.
+run correct pass -O2
+# The I7 scenario alone: a harmless section ends during isolate_full.
+run scenario_i7 pass -O2 -DSCENARIO_I7
+# Seeded bugs: each must be caught.
+run seed_release_bug assert -O0 -DSEED_RELEASE_BUG
+run no_dekker_recheck assert -O0 -DNO_DEKKER_RECHECK
+run haproxy_i7 deadlock -O0 -DHAPROXY_I7
+run haproxy_i7_scenario deadlock -O0 -DHAPROXY_I7 -DSCENARIO_I7
+run nested_deadlock deadlock -O0 -DNESTED_DEADLOCK
+# Non-vacuity: the interesting states are reached by the faithful model.
+run witness_i7 witness -O0 -DWITNESS_I7
+run witness_register witness -O0 -DWITNESS_REGISTER
+run witness_release witness -O0 -DWITNESS_RELEASE
+run witness_nested witness -O0 -DWITNESS_NESTED
+
+if [ "$failures" -ne 0 ]; then
+	echo "rdv model check: $failures run(s) did not go as expected"
+	exit 1
+fi
+echo "rdv model check: all runs as expected"
+exit 0
