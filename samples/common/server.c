@@ -434,6 +434,7 @@ static void parse_options(int argc, char **argv)
 	};
 	int c;
 
+	opterr = 0; /* one line of our own instead of getopt's two */
 	opt = (struct options){ .threads = 4, .duration = 3, .rate = 5000, .conns = 16,
 				.isolate_rate = 100 };
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -457,13 +458,14 @@ static void parse_options(int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		default:
-			fprintf(stderr, "Try '%s --help'.\n", sync_ops->name);
+			fprintf(stderr, "%s: unknown option or missing value '%s' (see --help)\n",
+				sync_ops->name, argv[optind - 1]);
 			exit(2);
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s'\nTry '%s --help'.\n", sync_ops->name,
-			argv[optind], sync_ops->name);
+		fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", sync_ops->name,
+			argv[optind]);
 		exit(2);
 	}
 }

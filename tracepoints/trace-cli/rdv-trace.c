@@ -135,8 +135,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	if (argc < 2) {
-		usage(stderr);
-		exit(2);
+		die("missing command: record, attach or live (see --help)");
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
@@ -156,6 +155,7 @@ static void parse_options(int argc, char **argv, struct options *o)
 	o->autostart = !(env && strcmp(env, "0") == 0);
 	o->live_port = DEFAULT_LIVE_PORT;
 	argc--, argv++;
+	opterr = 0; /* one line of our own instead of getopt's two */
 	/* record, live: "+" stops at the program name (its options are its
 	 * own); attach takes options before or after the PID. */
 	while ((c = getopt_long(argc, argv, o->cmd == CMD_ATTACH ? "o:n:d:h" : "+o:n:d:h", longopts,
@@ -196,7 +196,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 			usage(stdout);
 			exit(0);
 		default:
-			fprintf(stderr, "Try 'rdv-trace --help'.\n");
+			fprintf(stderr, "rdv-trace: unknown option or missing value '%s' (see --help)\n",
+				argv[optind - 1]);
 			exit(2);
 		}
 	}

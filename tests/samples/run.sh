@@ -1,0 +1,36 @@
+#!/bin/bash
+# The samples run by themselves, stop by themselves and print their summary:
+# hello its isolations; poller and wakeall the same summary line, with the
+# requests and isolations their options ask for. Bad options: one line, exit 2.
+. "$RDV_TEST_LIB"
+
+out=$("$RDV_BIN/hello") || fail "hello failed"
+[ "$out" = "hello: 10 isolations" ] || fail "hello printed '$out'"
+
+for s in poller wakeall; do
+	line=$("$RDV_BIN/$s" --threads 3 --duration 1 --rate 2000 --isolate-rate 50) || fail "$s failed"
+	[ "$(printf '%s\n' "$line" | wc -l)" -eq 1 ] || fail "$s printed more than one line: $line"
+	for key in sample threads duration_s requests req_per_s isolations full isolate_p50_ns \
+		isolate_p99_ns cpu_s worker_vcsw; do
+		[ -n "$(field "$line" $key)" ] || fail "$s: no $key= in '$line'"
+	done
+	[ "$(field "$line" sample)" = "$s" ] || fail "$s: wrong sample= in '$line'"
+	[ "$(field "$line" threads)" = 3 ] || fail "$s: wrong threads= in '$line'"
+	req=$(field "$line" requests)
+	iso=$(field "$line" isolations)
+	full=$(field "$line" full)
+	# 2000 requests/s and 50 isolations/s for one second (the load is open
+	# loop: a loaded machine may lag, never exceed).
+	[ "$req" -ge 1000 ] && [ "$req" -le 2001 ] || fail "$s: $req requests, expected 1000..2001: $line"
+	[ "$iso" -ge 25 ] && [ "$iso" -le 51 ] || fail "$s: $iso isolations, expected 25..51: $line"
+	[ $((iso / 2)) -eq "$full" ] || fail "$s: full=$full is not half of $iso isolations"
+	p50=$(field "$line" isolate_p50_ns)
+	p99=$(field "$line" isolate_p99_ns)
+	[ "$p50" -gt 0 ] && [ "$p50" -le "$p99" ] || fail "$s: bad latency p50=$p50 p99=$p99"
+
+	"$RDV_BIN/$s" --help | grep -q -- "--isolate-rate" || fail "$s --help does not list --isolate-rate"
+	expect_error "invalid --threads" "$RDV_BIN/$s" --threads 0
+	expect_error "invalid --rate" "$RDV_BIN/$s" --rate abc
+	expect_error "unexpected argument" "$RDV_BIN/$s" extra
+done
+echo "PASS $TEST"
