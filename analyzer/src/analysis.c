@@ -1,0 +1,1013 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rdv analysis state machine: see analysis.h for what it promises.
+ */
+#include "analysis.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_LANE UINT32_MAX
+
+enum { B_H = 0, B_W = 1, B_I = 2 };
+enum { P_NONE = 0, P_MEASURING = 1, P_TAINTED = 2, P_MAYBE = 3 };
+
+struct an_domain {
+	uint32_t vpid;
+	uint32_t domain;
+	uint32_t *lanes; /* owned: the domain's threads */
+	uint32_t nlanes, cap_lanes;
+	uint32_t *req;   /* owned: lanes whose request is being measured */
+	uint32_t nreq, cap_req;
+	uint32_t harmless; /* active threads with H known set */
+	uint32_t unknown;  /* active threads with a bit not known */
+	uint64_t last_ts;
+};
+
+/* Open addressing, keys (a, b, c), values are indexes. */
+struct an_map {
+	uint32_t *slots; /* owned */
+	uint32_t cap;    /* power of two, or 0 */
+	uint32_t used;
+};
+
+struct analysis {
+	struct analysis_callbacks cb;
+	struct analysis_thread *threads; /* owned */
+	uint32_t nthreads, cap_threads;
+	struct an_domain *domains; /* owned */
+	uint32_t ndomains, cap_domains;
+	struct an_map thread_map;
+	struct an_map domain_map;
+	uint32_t cache_lane; /* last thread looked up */
+	struct latency_dist *lat[AN_NLAT]; /* owned */
+	struct analysis_summary sum;
+	uint64_t now;
+	bool finished;
+};
+
+static const char *const state_names[AN_NSTATES] = {
+	"running", "harmless", "idle", "blocked", "waiting", "isolated", "unknown",
+};
+
+static const char *const op_labels[AN_OP_OTHER] = {
+	"register",	 "unregister",		 "harmless_now",  "harmless_end",
+	"harmless_wait", "idle_now",		 "idle_end",	  "isolate_request",
+	"isolate_full_request", "isolate_grant", "release",
+};
+
+const char *analysis_state_name(enum analysis_state s)
+{
+	return (unsigned)s < AN_NSTATES ? state_names[s] : "?";
+}
+
+const char *analysis_latency_name(enum analysis_latency l)
+{
+	static const char *const names[AN_NLAT] = { "isolate_wait", "isolation_hold", "blocked" };
+
+	return (unsigned)l < AN_NLAT ? names[l] : "?";
+}
+
+enum analysis_op analysis_op_from_label(const char *label)
+{
+	for (int i = 0; i < AN_OP_OTHER; i++) {
+		if (label && strcmp(label, op_labels[i]) == 0) {
+			return (enum analysis_op)i;
+		}
+	}
+	return AN_OP_OTHER;
+}
+
+enum analysis_mask analysis_mask_from_label(const char *label)
+{
+	if (!label) {
+		return AN_MASK_OTHER;
+	}
+	if (strcmp(label, "harmless") == 0) {
+		return AN_MASK_HARMLESS;
+	}
+	if (strcmp(label, "want_rdv") == 0) {
+		return AN_MASK_WANT_RDV;
+	}
+	if (strcmp(label, "idle") == 0) {
+		return AN_MASK_IDLE;
+	}
+	return AN_MASK_OTHER;
+}
+
+/* ---- small containers ---- */
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+{
+	uint32_t ncap;
+	void *np;
+
+	if (need <= *cap) {
+		return 0;
+	}
+	if (need > UINT32_MAX / 2) {
+		return -ENOMEM;
+	}
+	ncap = *cap ? *cap : 8;
+	while (ncap < need) {
+		ncap *= 2;
+	}
+	np = realloc(*p, (size_t)ncap * elem);
+	if (!np) {
+		return -ENOMEM;
+	}
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+static uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
+{
+	uint64_t h = ((uint64_t)a << 32 | b) * UINT64_C(0x9E3779B97F4A7C15);
+
+	h ^= (uint64_t)c * UINT64_C(0xC2B2AE3D27D4EB4F);
+	h ^= h >> 29;
+	return (uint32_t)(h ^ (h >> 32));
+}
+
+static void thread_key(const struct analysis *a, uint32_t idx, uint32_t k[3])
+{
+	k[0] = a->threads[idx].vpid;
+	k[1] = a->threads[idx].domain;
+	k[2] = a->threads[idx].thread;
+}
+
+static void domain_key(const struct analysis *a, uint32_t idx, uint32_t k[3])
+{
+	k[0] = a->domains[idx].vpid;
+	k[1] = a->domains[idx].domain;
+	k[2] = 0;
+}
+
+typedef void (*key_fn)(const struct analysis *a, uint32_t idx, uint32_t k[3]);
+
+static uint32_t map_find(const struct analysis *a, const struct an_map *m, key_fn key,
+			 const uint32_t k[3])
+{
+	uint32_t i, kk[3];
+
+	if (!m->cap) {
+		return NO_LANE;
+	}
+	for (i = hash3(k[0], k[1], k[2]) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (m->slots[i] == NO_LANE) {
+			return NO_LANE;
+		}
+		key(a, m->slots[i], kk);
+		if (kk[0] == k[0] && kk[1] == k[1] && kk[2] == k[2]) {
+			return m->slots[i];
+		}
+	}
+}
+
+static void map_place(const struct analysis *a, struct an_map *m, key_fn key, uint32_t idx)
+{
+	uint32_t k[3], i;
+
+	key(a, idx, k);
+	for (i = hash3(k[0], k[1], k[2]) & (m->cap - 1); m->slots[i] != NO_LANE;
+	     i = (i + 1) & (m->cap - 1)) {
+	}
+	m->slots[i] = idx;
+	m->used++;
+}
+
+static int map_insert(const struct analysis *a, struct an_map *m, key_fn key, uint32_t idx)
+{
+	if ((uint64_t)(m->used + 1) * 2 > m->cap) {
+		uint32_t ncap = m->cap ? m->cap * 2 : 64;
+		uint32_t *old = m->slots, ocap = m->cap;
+
+		if (ncap == 0 || ncap > (UINT32_MAX >> 2)) {
+			return -ENOMEM;
+		}
+		m->slots = malloc((size_t)ncap * sizeof(*m->slots));
+		if (!m->slots) {
+			m->slots = old;
+			return -ENOMEM;
+		}
+		memset(m->slots, 0xff, (size_t)ncap * sizeof(*m->slots));
+		m->cap = ncap;
+		m->used = 0;
+		for (uint32_t i = 0; i < ocap; i++) {
+			if (old[i] != NO_LANE) {
+				map_place(a, m, key, old[i]);
+			}
+		}
+		free(old);
+	}
+	map_place(a, m, key, idx);
+	return 0;
+}
+
+/* ---- lifecycle ---- */
+
+int analysis_create(const struct analysis_callbacks *cb, struct analysis **out)
+{
+	struct analysis *a = calloc(1, sizeof(*a));
+
+	*out = NULL;
+	if (!a) {
+		return -ENOMEM;
+	}
+	if (cb) {
+		a->cb = *cb;
+	}
+	a->cache_lane = NO_LANE;
+	for (int i = 0; i < AN_NLAT; i++) {
+		a->lat[i] = malloc(sizeof(*a->lat[i]));
+		if (!a->lat[i]) {
+			analysis_destroy(a);
+			return -ENOMEM;
+		}
+		latency_dist_init(a->lat[i]);
+	}
+	*out = a;
+	return 0;
+}
+
+void analysis_destroy(struct analysis *a)
+{
+	if (!a) {
+		return;
+	}
+	for (uint32_t i = 0; i < a->ndomains; i++) {
+		free(a->domains[i].lanes);
+		free(a->domains[i].req);
+	}
+	for (int i = 0; i < AN_NLAT; i++) {
+		free(a->lat[i]);
+	}
+	free(a->domains);
+	free(a->threads);
+	free(a->thread_map.slots);
+	free(a->domain_map.slots);
+	free(a);
+}
+
+/* ---- lookups ---- */
+
+static int get_domain(struct analysis *a, uint32_t vpid, uint32_t domain, uint32_t *out)
+{
+	uint32_t k[3] = { vpid, domain, 0 };
+	uint32_t idx = map_find(a, &a->domain_map, domain_key, k);
+	int ret;
+
+	if (idx == NO_LANE) {
+		ret = grow((void **)&a->domains, &a->cap_domains, a->ndomains + 1,
+			   sizeof(*a->domains));
+		if (ret) {
+			return ret;
+		}
+		idx = a->ndomains;
+		memset(&a->domains[idx], 0, sizeof(a->domains[idx]));
+		a->domains[idx].vpid = vpid;
+		a->domains[idx].domain = domain;
+		ret = map_insert(a, &a->domain_map, domain_key, idx);
+		if (ret) {
+			return ret;
+		}
+		a->ndomains++;
+	}
+	*out = idx;
+	return 0;
+}
+
+/* Finds or creates the thread entry; *created tells which. */
+static int get_thread(struct analysis *a, const struct analysis_event *ev, uint32_t *out,
+		      bool *created)
+{
+	uint32_t k[3] = { ev->vpid, ev->domain, ev->thread };
+	uint32_t idx, dom;
+	struct analysis_thread *t;
+	struct an_domain *d;
+	int ret;
+
+	*created = false;
+	idx = a->cache_lane;
+	if (idx != NO_LANE && a->threads[idx].vpid == k[0] && a->threads[idx].domain == k[1] &&
+	    a->threads[idx].thread == k[2]) {
+		*out = idx;
+		return 0;
+	}
+	idx = map_find(a, &a->thread_map, thread_key, k);
+	if (idx != NO_LANE) {
+		a->cache_lane = idx;
+		*out = idx;
+		return 0;
+	}
+	ret = get_domain(a, ev->vpid, ev->domain, &dom);
+	if (ret) {
+		return ret;
+	}
+	d = &a->domains[dom];
+	ret = grow((void **)&d->lanes, &d->cap_lanes, d->nlanes + 1, sizeof(*d->lanes));
+	if (ret) {
+		return ret;
+	}
+	ret = grow((void **)&a->threads, &a->cap_threads, a->nthreads + 1, sizeof(*a->threads));
+	if (ret) {
+		return ret;
+	}
+	idx = a->nthreads;
+	t = &a->threads[idx];
+	memset(t, 0, sizeof(*t));
+	t->lane = idx;
+	t->vpid = ev->vpid;
+	t->domain = ev->domain;
+	t->thread = ev->thread;
+	t->os_tid = (int32_t)ev->vtid;
+	t->dom_index = dom;
+	t->cand_lane = NO_LANE;
+	t->state = AN_UNKNOWN;
+	if (ev->procname) {
+		strncpy(t->procname, ev->procname, sizeof(t->procname) - 1);
+	}
+	ret = map_insert(a, &a->thread_map, thread_key, idx);
+	if (ret) {
+		return ret;
+	}
+	a->nthreads++;
+	d->lanes[d->nlanes++] = idx;
+	a->cache_lane = idx;
+	*created = true;
+	*out = idx;
+	return 0;
+}
+
+/* ---- state ---- */
+
+static enum analysis_state compute_state(const struct analysis_thread *t)
+{
+	const uint8_t *k = t->known, *b = t->bit;
+
+	if (k[B_W] && b[B_W]) {
+		if (t->k_granted && t->granted) {
+			return AN_ISOLATED;
+		}
+		if (k[B_H] && !b[B_H]) {
+			return AN_ISOLATED;
+		}
+		if (k[B_H] && b[B_H] && t->k_granted) {
+			return AN_WAITING;
+		}
+		return AN_UNKNOWN;
+	}
+	if (k[B_W]) {
+		if (!k[B_H]) {
+			return AN_UNKNOWN;
+		}
+		if (!b[B_H]) {
+			return AN_RUNNING;
+		}
+		if (!t->k_blocked) {
+			return AN_UNKNOWN;
+		}
+		if (t->blocked) {
+			return AN_BLOCKED;
+		}
+		if (!k[B_I]) {
+			return AN_UNKNOWN;
+		}
+		return b[B_I] ? AN_IDLE : AN_HARMLESS;
+	}
+	/* blocked implies W=0 (the protocol never blocks a requester) */
+	if (k[B_H] && b[B_H] && t->k_blocked && t->blocked) {
+		return AN_BLOCKED;
+	}
+	return AN_UNKNOWN;
+}
+
+static bool fully_known(const struct analysis_thread *t)
+{
+	return t->known[B_H] && t->known[B_W] && t->known[B_I] && t->k_blocked && t->k_granted;
+}
+
+/* Accounts [since, ts) to the current state; the state goes on from ts. */
+static int close_interval(struct analysis *a, struct analysis_thread *t, uint64_t ts)
+{
+	int ret = 0;
+
+	if (ts <= t->since) {
+		return 0;
+	}
+	t->state_ns[t->state] += ts - t->since;
+	if (a->cb.interval) {
+		ret = a->cb.interval(a->cb.arg, t, t->state, t->since, ts);
+	}
+	t->since = ts;
+	return ret;
+}
+
+/* Ends the current interval at ts and starts state s. */
+static int set_state(struct analysis *a, struct analysis_thread *t, enum analysis_state s,
+		     uint64_t ts)
+{
+	int ret = 0;
+
+	if (ts < t->since) {
+		ts = t->since;
+	}
+	if (s == t->state) {
+		return 0;
+	}
+	ret = close_interval(a, t, ts);
+	t->state = s;
+	t->since = ts;
+	return ret;
+}
+
+/* A latency pending across a gap (tainted) or that may have started inside
+ * it (maybe) is resolved once the state is known again: it is still pending
+ * only if the thread is in the matching state. */
+static void resolve_one(struct analysis *a, uint8_t *status, enum analysis_latency l, bool same)
+{
+	if (same || (*status != P_TAINTED && *status != P_MAYBE)) {
+		return;
+	}
+	if (*status == P_TAINTED) {
+		a->lat[l]->skipped_gap++; /* it ended inside the gap */
+	}
+	*status = P_NONE;
+}
+
+static void resolve_pending(struct analysis *a, struct analysis_thread *t, enum analysis_state s)
+{
+	if (s == AN_UNKNOWN) {
+		return;
+	}
+	resolve_one(a, &t->req_status, AN_LAT_ISOLATE_WAIT, s == AN_WAITING);
+	resolve_one(a, &t->hold_status, AN_LAT_ISOLATION_HOLD, s == AN_ISOLATED);
+	resolve_one(a, &t->blk_status, AN_LAT_BLOCKED, s == AN_BLOCKED);
+}
+
+static int update_state(struct analysis *a, struct analysis_thread *t, uint64_t ts)
+{
+	enum analysis_state s = compute_state(t);
+
+	resolve_pending(a, t, s);
+	return set_state(a, t, s, ts);
+}
+
+static void track_unknown(struct analysis *a, struct analysis_thread *t, bool was_known)
+{
+	struct an_domain *d = &a->domains[t->dom_index];
+	bool now_known = fully_known(t);
+
+	if (was_known && !now_known) {
+		d->unknown++;
+	} else if (!was_known && now_known && d->unknown) {
+		d->unknown--;
+	}
+}
+
+static int set_h(struct analysis *a, struct analysis_thread *t, uint8_t known, uint8_t bit,
+		 uint64_t ts)
+{
+	struct an_domain *d = &a->domains[t->dom_index];
+	bool before = t->known[B_H] && t->bit[B_H];
+	bool after = known && bit;
+
+	t->known[B_H] = known;
+	t->bit[B_H] = bit;
+	if (before == after) {
+		return 0;
+	}
+	if (after) {
+		d->harmless++;
+	} else if (d->harmless) {
+		d->harmless--;
+	}
+	if (a->cb.harmless_count) {
+		return a->cb.harmless_count(a->cb.arg, d->vpid, d->domain, ts, d->harmless);
+	}
+	return 0;
+}
+
+static void forget_bits(struct analysis *a, struct analysis_thread *t, uint64_t ts)
+{
+	bool was = fully_known(t);
+
+	(void)set_h(a, t, 0, 0, ts);
+	memset(t->known, 0, sizeof(t->known));
+	t->k_blocked = 0;
+	t->k_granted = 0;
+	track_unknown(a, t, was);
+}
+
+static void req_remove(struct an_domain *d, uint32_t lane)
+{
+	for (uint32_t i = 0; i < d->nreq; i++) {
+		if (d->req[i] == lane) {
+			d->req[i] = d->req[--d->nreq];
+			return;
+		}
+	}
+}
+
+static void drop_pending(struct analysis *a, struct analysis_thread *t)
+{
+	if (t->req_status == P_MEASURING) {
+		req_remove(&a->domains[t->dom_index], t->lane);
+	}
+	t->req_status = P_NONE;
+	t->hold_status = P_NONE;
+	t->blk_status = P_NONE;
+	t->cand_lane = NO_LANE;
+}
+
+static int report_isolation(struct analysis *a, struct analysis_thread *t, uint64_t release_ns)
+{
+	struct analysis_isolation iso = {
+		.lane = t->lane,
+		.full = t->req_full,
+		.request_known = t->iso_request_ts != UINT64_MAX,
+		.request_ns = t->iso_request_ts == UINT64_MAX ? t->grant_ts : t->iso_request_ts,
+		.grant_ns = t->grant_ts,
+		.release_ns = release_ns,
+		.straggler_lane = t->iso_straggler,
+		.straggler_ns = t->iso_straggler_ts,
+	};
+
+	return a->cb.isolation ? a->cb.isolation(a->cb.arg, &iso) : 0;
+}
+
+/* Makes t a fresh registration: all bits known clear, running. */
+static int do_register(struct analysis *a, struct analysis_thread *t,
+		       const struct analysis_event *ev, uint64_t ts)
+{
+	bool was = t->active && fully_known(t);
+	int ret;
+
+	if (t->active) {
+		drop_pending(a, t);
+		(void)set_h(a, t, 0, 0, ts);
+	} else {
+		t->state = AN_UNKNOWN;
+		t->since = ts;
+	}
+	memset(t->bit, 0, sizeof(t->bit));
+	memset(t->known, 1, sizeof(t->known));
+	t->blocked = 0;
+	t->k_blocked = 1;
+	t->granted = 0;
+	t->k_granted = 1;
+	if (t->active && !was && a->domains[t->dom_index].unknown) {
+		a->domains[t->dom_index].unknown--;
+	}
+	t->active = true;
+	t->registrations++;
+	t->os_tid = ev->os_tid;
+	if (ev->procname && ev->procname[0]) {
+		strncpy(t->procname, ev->procname, sizeof(t->procname) - 1);
+	}
+	t->trace_id = ev->trace_id;
+	ret = set_state(a, t, AN_RUNNING, ts);
+	if (!ret && a->cb.thread_changed && t->registrations > 1) {
+		ret = a->cb.thread_changed(a->cb.arg, t);
+	}
+	return ret;
+}
+
+/* First event of a thread whose registration we did not see. */
+static void activate_unknown(struct analysis *a, struct analysis_thread *t,
+			     const struct analysis_event *ev, uint64_t ts)
+{
+	t->active = true;
+	t->state = AN_UNKNOWN;
+	t->since = ts;
+	memset(t->known, 0, sizeof(t->known));
+	t->k_blocked = 0;
+	t->k_granted = 0;
+	t->req_status = t->hold_status = t->blk_status = P_NONE;
+	t->cand_lane = NO_LANE;
+	t->trace_id = ev->trace_id;
+	a->domains[t->dom_index].unknown++;
+}
+
+static int do_unregister(struct analysis *a, struct analysis_thread *t, uint64_t ts)
+{
+	struct an_domain *d = &a->domains[t->dom_index];
+	int ret = 0;
+
+	if (!t->active) {
+		return 0;
+	}
+	if (t->hold_status != P_NONE) {
+		ret = report_isolation(a, t, ts);
+	}
+	drop_pending(a, t);
+	if (!ret) {
+		ret = set_h(a, t, 0, 0, ts);
+	}
+	if (!fully_known(t) && d->unknown) {
+		d->unknown--;
+	}
+	if (!ret) {
+		ret = set_state(a, t, AN_UNKNOWN, ts); /* closes the interval */
+	}
+	t->active = false;
+	return ret;
+}
+
+/* Other threads of the word whose bit in this mask is not known learn it from
+ * the exact word value the event carries. */
+static int learn_from_word(struct analysis *a, struct analysis_thread *self,
+			   const struct analysis_event *ev, int m, uint64_t ts)
+{
+	struct an_domain *d = &a->domains[self->dom_index];
+	int ret = 0;
+
+	for (uint32_t i = 0; i < d->nlanes && d->unknown && !ret; i++) {
+		struct analysis_thread *t = &a->threads[d->lanes[i]];
+		bool was;
+
+		if (t == self || !t->active || t->known[m] || t->thread / 64 != ev->word) {
+			continue;
+		}
+		was = fully_known(t);
+		if (m == B_H) {
+			uint8_t h = (uint8_t)((ev->old_word >> (t->thread % 64)) & 1);
+
+			ret = set_h(a, t, 1, h, ts);
+			if (!h) {
+				t->blocked = 0;
+				t->k_blocked = 1;
+			}
+		} else {
+			t->known[m] = 1;
+			t->bit[m] = (uint8_t)((ev->old_word >> (t->thread % 64)) & 1);
+		}
+		track_unknown(a, t, was);
+		if (!ret) {
+			ret = update_state(a, t, ts);
+		}
+	}
+	return ret;
+}
+
+static int record_latency(struct analysis *a, enum analysis_latency l, uint8_t status,
+			  uint64_t begin, uint64_t end)
+{
+	if (status == P_MEASURING) {
+		latency_dist_add(a->lat[l], end > begin ? end - begin : 0);
+	} else if (status == P_TAINTED || status == P_MAYBE) {
+		a->lat[l]->skipped_gap++;
+	}
+	return 0;
+}
+
+static int on_grant(struct analysis *a, struct analysis_thread *t, uint64_t ts)
+{
+	struct an_domain *d = &a->domains[t->dom_index];
+	int ret = 0;
+
+	t->isolations++;
+	t->iso_straggler = NO_LANE;
+	t->iso_straggler_ts = 0;
+	t->iso_request_ts = UINT64_MAX;
+	if (t->req_status == P_MEASURING) {
+		t->iso_request_ts = t->req_ts;
+		req_remove(d, t->lane);
+		if (t->cand_lane != NO_LANE) {
+			struct analysis_thread *s = &a->threads[t->cand_lane];
+
+			s->straggler_count++;
+			s->straggler_delay_ns += t->cand_ts > t->req_ts ? t->cand_ts - t->req_ts : 0;
+			t->iso_straggler = t->cand_lane;
+			t->iso_straggler_ts = t->cand_ts;
+			if (a->cb.straggler) {
+				ret = a->cb.straggler(a->cb.arg, t, t->req_ts, s, t->cand_ts);
+			}
+		}
+	} else if (t->req_status != P_NONE) {
+		a->sum.straggler_skipped_gap++;
+	}
+	record_latency(a, AN_LAT_ISOLATE_WAIT, t->req_status, t->req_ts, ts);
+	t->req_status = P_NONE;
+	t->cand_lane = NO_LANE;
+	t->hold_status = P_MEASURING;
+	t->grant_ts = ts;
+	return ret;
+}
+
+/* A bit of thread t was set: the last one so far for the requests pending in
+ * its domain (H for any request, I only for isolate_full). */
+static void note_straggler(struct analysis *a, struct analysis_thread *t, int m, uint64_t ts)
+{
+	struct an_domain *d = &a->domains[t->dom_index];
+
+	for (uint32_t i = 0; i < d->nreq; i++) {
+		struct analysis_thread *r = &a->threads[d->req[i]];
+
+		if (r == t || (m == B_I && !r->req_full)) {
+			continue;
+		}
+		r->cand_lane = t->lane;
+		r->cand_ts = ts;
+	}
+}
+
+static int mask_change(struct analysis *a, struct analysis_thread *t,
+		       const struct analysis_event *ev, uint64_t ts)
+{
+	struct an_domain *d = &a->domains[t->dom_index];
+	uint64_t bit = UINT64_C(1) << (t->thread % 64);
+	int m, ret = 0;
+	uint8_t set;
+	bool was;
+
+	switch (ev->mask) {
+	case AN_MASK_HARMLESS:
+		m = B_H;
+		break;
+	case AN_MASK_WANT_RDV:
+		m = B_W;
+		break;
+	case AN_MASK_IDLE:
+		m = B_I;
+		break;
+	default:
+		a->sum.unknown_ops++;
+		return 0;
+	}
+	if (ev->op == AN_OP_OTHER) {
+		a->sum.unknown_ops++;
+	}
+	if ((ev->old_word ^ ev->new_word) != bit || ev->word != t->thread / 64) {
+		a->sum.inconsistent_events++;
+	}
+	set = (ev->new_word & bit) != 0;
+
+	if (d->unknown) {
+		ret = learn_from_word(a, t, ev, m, ts);
+		if (ret) {
+			return ret;
+		}
+	}
+
+	was = fully_known(t);
+	if (m == B_H) {
+		ret = set_h(a, t, 1, set, ts);
+	} else {
+		t->known[m] = 1;
+		t->bit[m] = set;
+	}
+	/* What the operation implies about the other inputs. */
+	if (m == B_H && set) {
+		t->blocked = ev->op == AN_OP_HARMLESS_WAIT;
+		t->k_blocked = 1;
+		if (ev->op == AN_OP_HARMLESS_WAIT || ev->op == AN_OP_ISOLATE_REQUEST ||
+		    ev->op == AN_OP_ISOLATE_FULL_REQUEST) {
+			t->known[B_W] = 1;
+			t->bit[B_W] = 0;
+		}
+		if (ev->op == AN_OP_IDLE_NOW) {
+			t->known[B_I] = 1;
+			t->bit[B_I] = 1;
+		}
+	} else if (m == B_H) {
+		t->blocked = 0;
+		t->k_blocked = 1;
+		if (ev->op == AN_OP_ISOLATE_GRANT) {
+			t->known[B_W] = 1;
+			t->bit[B_W] = 1;
+			t->granted = 1;
+			t->k_granted = 1;
+		} else if (ev->op == AN_OP_REGISTER) {
+			t->known[B_W] = 1;
+			t->bit[B_W] = 0;
+		}
+	} else if (m == B_W) {
+		t->granted = 0;
+		t->k_granted = 1;
+		if (set && (ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST)) {
+			/* the request sets H first (or H was already set) */
+			if (!t->known[B_H]) {
+				t->blocked = 0;
+				t->k_blocked = 1;
+			}
+			if (!ret) {
+				ret = set_h(a, t, 1, 1, ts);
+			}
+		}
+	}
+	track_unknown(a, t, was);
+	if (ret) {
+		return ret;
+	}
+
+	/* Latencies and stragglers. */
+	if (m == B_W && set) {
+		if (t->req_status == P_MEASURING) {
+			req_remove(d, t->lane);
+		}
+		t->req_status = P_NONE;
+		if (ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST) {
+			ret = grow((void **)&d->req, &d->cap_req, d->nreq + 1, sizeof(*d->req));
+			if (ret) {
+				return ret;
+			}
+			d->req[d->nreq++] = t->lane;
+			t->req_status = P_MEASURING;
+			t->req_ts = ts;
+			t->req_full = ev->op == AN_OP_ISOLATE_FULL_REQUEST;
+			t->cand_lane = NO_LANE;
+		}
+	} else if (m == B_W) {
+		if (t->req_status == P_MEASURING) {
+			req_remove(d, t->lane);
+		}
+		t->req_status = P_NONE;
+		if (t->hold_status != P_NONE) {
+			if (ev->op == AN_OP_RELEASE) {
+				record_latency(a, AN_LAT_ISOLATION_HOLD, t->hold_status, t->grant_ts,
+					       ts);
+			}
+			if (t->hold_status == P_MEASURING) {
+				ret = report_isolation(a, t, ts);
+			}
+			t->hold_status = P_NONE;
+		}
+	} else if (m == B_H && !set) {
+		if (t->blk_status != P_NONE) {
+			record_latency(a, AN_LAT_BLOCKED, t->blk_status, t->blk_ts, ts);
+			t->blk_status = P_NONE;
+		}
+		if (ev->op == AN_OP_ISOLATE_GRANT) {
+			ret = on_grant(a, t, ts);
+		}
+	} else if (m == B_H && set && ev->op == AN_OP_HARMLESS_WAIT) {
+		t->blk_status = P_MEASURING;
+		t->blk_ts = ts;
+		t->blocked_count++;
+	}
+	if (set && (m == B_H || m == B_I)) {
+		note_straggler(a, t, m, ts);
+	}
+	if (!ret) {
+		ret = update_state(a, t, ts);
+	}
+	return ret;
+}
+
+int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
+{
+	struct analysis_thread *t;
+	uint32_t lane, dom;
+	uint64_t ts;
+	bool created;
+	int ret;
+
+	if (a->finished) {
+		return -EINVAL;
+	}
+	ts = ev->ts;
+	if (a->sum.has_time && ts < a->now) {
+		ts = a->now; /* out of order: treat as now */
+	}
+	a->now = ts;
+	if (!a->sum.has_time) {
+		a->sum.has_time = true;
+		a->sum.begin_ns = ts;
+	}
+	a->sum.end_ns = ts;
+	a->sum.events++;
+
+	if (ev->kind == AN_EV_DOMAIN_CREATE || ev->kind == AN_EV_DOMAIN_DESTROY) {
+		ret = get_domain(a, ev->vpid, ev->domain, &dom);
+		if (!ret) {
+			a->domains[dom].last_ts = ts;
+		}
+		return ret;
+	}
+	if (ev->kind != AN_EV_THREAD_REGISTER && ev->kind != AN_EV_THREAD_UNREGISTER &&
+	    ev->kind != AN_EV_MASK_CHANGE) {
+		return 0;
+	}
+	ret = get_thread(a, ev, &lane, &created);
+	if (ret) {
+		return ret;
+	}
+	t = &a->threads[lane];
+	a->domains[t->dom_index].last_ts = ts;
+	if (created && a->cb.thread_added) {
+		if (ev->kind == AN_EV_THREAD_REGISTER) {
+			t->os_tid = ev->os_tid;
+		}
+		ret = a->cb.thread_added(a->cb.arg, t);
+		if (ret) {
+			return ret;
+		}
+	}
+	switch (ev->kind) {
+	case AN_EV_THREAD_REGISTER:
+		return do_register(a, t, ev, ts);
+	case AN_EV_THREAD_UNREGISTER:
+		return do_unregister(a, t, ts);
+	default:
+		break;
+	}
+	if (!t->active) {
+		activate_unknown(a, t, ev, ts);
+	}
+	t->trace_id = ev->trace_id;
+	return mask_change(a, t, ev, ts);
+}
+
+int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap)
+{
+	uint64_t begin = gap->has_times ? gap->begin_ns : a->now;
+	int ret = 0;
+
+	if (a->finished) {
+		return -EINVAL;
+	}
+	a->sum.gaps++;
+	if (gap->packets) {
+		a->sum.discarded_packets += gap->has_count ? gap->count : 1;
+	} else {
+		a->sum.discarded_events += gap->has_count ? gap->count : 0;
+	}
+	if (begin > a->now) {
+		begin = a->now;
+	}
+	for (uint32_t i = 0; i < a->nthreads && !ret; i++) {
+		struct analysis_thread *t = &a->threads[i];
+		uint64_t at = begin > t->since ? begin : t->since;
+
+		if (!t->active || t->trace_id != gap->trace_id) {
+			continue;
+		}
+		forget_bits(a, t, at);
+		if (t->req_status == P_MEASURING) {
+			req_remove(&a->domains[t->dom_index], t->lane);
+		}
+		t->req_status = t->req_status == P_NONE ? P_MAYBE : P_TAINTED;
+		t->hold_status = t->hold_status == P_NONE ? P_MAYBE : P_TAINTED;
+		t->blk_status = t->blk_status == P_NONE ? P_MAYBE : P_TAINTED;
+		t->cand_lane = NO_LANE;
+		ret = set_state(a, t, AN_UNKNOWN, at);
+	}
+	return ret;
+}
+
+int analysis_finish(struct analysis *a)
+{
+	int ret = 0;
+
+	if (a->finished) {
+		return 0;
+	}
+	a->finished = true;
+	a->sum.domains = a->ndomains;
+	for (uint32_t i = 0; i < a->nthreads && !ret; i++) {
+		struct analysis_thread *t = &a->threads[i];
+		uint64_t end = 0;
+
+		if (!t->active) {
+			continue;
+		}
+		/* The last event of the thread's process: no state is assumed
+		 * after it (the process may have exited). */
+		for (uint32_t j = 0; j < a->ndomains; j++) {
+			if (a->domains[j].vpid == t->vpid && a->domains[j].last_ts > end) {
+				end = a->domains[j].last_ts;
+			}
+		}
+		if (t->hold_status == P_MEASURING) {
+			ret = report_isolation(a, t, 0);
+		}
+		if (!ret) {
+			ret = close_interval(a, t, end);
+		}
+	}
+	return ret;
+}
+
+void analysis_get_summary(const struct analysis *a, struct analysis_summary *s)
+{
+	*s = a->sum;
+	s->domains = a->ndomains;
+}
+
+size_t analysis_thread_count(const struct analysis *a)
+{
+	return a->nthreads;
+}
+
+const struct analysis_thread *analysis_thread_at(const struct analysis *a, size_t lane)
+{
+	return lane < a->nthreads ? &a->threads[lane] : NULL;
+}
+
+const struct latency_dist *analysis_latency(const struct analysis *a, enum analysis_latency which)
+{
+	return (unsigned)which < AN_NLAT ? a->lat[which] : NULL;
+}

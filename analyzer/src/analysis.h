@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The rdv analysis state machine (DESIGN.md §1 and §4). No Babeltrace2
+ * types: it is fed plain C event structs (from the bt2 adapter, from unit
+ * tests, from the fuzzer) in time order and rebuilds every thread's state,
+ * keyed by (vpid, domain, thread), while accumulating the metrics of §4.
+ *
+ * Memory is O(threads + domains), never O(events): each thread keeps its
+ * current state only, and latencies go to bounded distributions
+ * (latency-dist.h). Intervals, isolations and counter changes are handed to
+ * optional callbacks as soon as they are known, so outputs can stream.
+ *
+ * State of a thread, from its bits and the operation that set them:
+ *
+ *   W H  other                     state
+ *   0 0                            running
+ *   0 1  H set by harmless_wait    blocked (until the next H clear)
+ *   0 1  I=1                       idle
+ *   0 1  I=0                       harmless
+ *   1 1  not granted since W set   waiting
+ *   1 1  granted (nested harmless) isolated
+ *   1 0                            isolated
+ *
+ * Gaps (discarded events) and threads first seen in mid-life: every input
+ * of the function above (W, H, I, blocked, granted) has a "known" flag. A
+ * gap in any stream of a trace clears them for every thread last seen in
+ * that trace; the thread is `unknown` until its inputs are known again,
+ * from its own events (with what each operation implies, e.g. harmless_wait
+ * means W=0) or from the exact mask words other threads' events carry.
+ * Latencies pending across a gap are counted in skipped_gap, not measured.
+ *
+ * Functions return 0 or a negative errno value and never print.
+ */
+#ifndef RDV_ANALYSIS_H
+#define RDV_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "latency-dist.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Same numbering as enum rdv_tl_state (analyzer/timeline/rdv-timeline.h). */
+enum analysis_state {
+	AN_RUNNING = 0,
+	AN_HARMLESS = 1,
+	AN_IDLE = 2,
+	AN_BLOCKED = 3,
+	AN_WAITING = 4,
+	AN_ISOLATED = 5,
+	AN_UNKNOWN = 6,
+	AN_NSTATES = 7,
+};
+
+enum analysis_kind {
+	AN_EV_DOMAIN_CREATE,
+	AN_EV_DOMAIN_DESTROY,
+	AN_EV_THREAD_REGISTER,
+	AN_EV_THREAD_UNREGISTER,
+	AN_EV_MASK_CHANGE,
+	AN_EV_OTHER, /* another rdv:* event: counted, otherwise ignored */
+};
+
+/* The `op` labels of DESIGN.md §3. */
+enum analysis_op {
+	AN_OP_REGISTER,
+	AN_OP_UNREGISTER,
+	AN_OP_HARMLESS_NOW,
+	AN_OP_HARMLESS_END,
+	AN_OP_HARMLESS_WAIT,
+	AN_OP_IDLE_NOW,
+	AN_OP_IDLE_END,
+	AN_OP_ISOLATE_REQUEST,
+	AN_OP_ISOLATE_FULL_REQUEST,
+	AN_OP_ISOLATE_GRANT,
+	AN_OP_RELEASE,
+	AN_OP_OTHER, /* a label this analyzer does not know */
+	AN_NOPS,
+};
+
+/* The `mask` labels. */
+enum analysis_mask {
+	AN_MASK_HARMLESS,
+	AN_MASK_WANT_RDV,
+	AN_MASK_IDLE,
+	AN_MASK_OTHER,
+};
+
+/* One rdv:* event. Only the fields of its kind are read. */
+struct analysis_event {
+	uint64_t ts;          /* trace clock, ns from origin */
+	uint32_t trace_id;    /* which trace it came from (the scope of a gap) */
+	uint32_t vpid;
+	uint32_t vtid;
+	const char *procname; /* weak, may be NULL */
+	enum analysis_kind kind;
+	uint32_t domain;
+	uint32_t thread;
+	int32_t os_tid;       /* thread_register */
+	uint32_t max_threads; /* domain_create */
+	enum analysis_op op;  /* mask_change */
+	enum analysis_mask mask;
+	uint32_t word;
+	uint64_t old_word;
+	uint64_t new_word;
+};
+
+/* "Discarded N events (or packets) in a stream of trace X between t0 and t1". */
+struct analysis_gap {
+	uint32_t trace_id;
+	bool has_times;
+	uint64_t begin_ns;
+	uint64_t end_ns;
+	bool has_count;
+	uint64_t count;
+	bool packets; /* discarded packets, not events */
+};
+
+/* A thread's entry (one per (vpid, domain, thread index)). Read-only for
+ * callers; `lane` is its index, in order of first appearance. */
+struct analysis_thread {
+	uint32_t lane;
+	uint32_t vpid;
+	uint32_t domain;
+	uint32_t thread;
+	int32_t os_tid;      /* the latest registration's */
+	char procname[32];
+	uint64_t state_ns[AN_NSTATES];
+	uint64_t isolations; /* grants */
+	uint64_t registrations;
+	uint64_t straggler_count;
+	uint64_t straggler_delay_ns;
+	uint64_t blocked_count;
+	/* Current state (internal to analysis.c). */
+	bool active;
+	enum analysis_state state;
+	uint64_t since;
+	uint32_t trace_id;
+	uint32_t dom_index;
+	uint8_t bit[3], known[3]; /* H, W, I */
+	uint8_t blocked, k_blocked, granted, k_granted;
+	/* Pending latencies: 0 none, 1 measuring, 2 tainted by a gap, 3 maybe
+	 * started during a gap. */
+	uint8_t req_status, hold_status, blk_status;
+	uint8_t req_full;
+	uint64_t req_ts, grant_ts, blk_ts;
+	uint32_t cand_lane; /* straggler candidate of our request */
+	uint64_t cand_ts;
+	uint32_t iso_straggler;
+	uint64_t iso_straggler_ts, iso_request_ts;
+};
+
+/* A granted isolation, reported at its release (or at the end). */
+struct analysis_isolation {
+	uint32_t lane;
+	bool full;
+	bool request_known;     /* request_ns is valid */
+	uint64_t request_ns;
+	uint64_t grant_ns;
+	uint64_t release_ns;    /* 0: still held at the end of the trace */
+	uint32_t straggler_lane; /* UINT32_MAX: none, or unknown (gap) */
+	uint64_t straggler_ns;
+};
+
+/* Streaming outputs; any may be NULL. Callbacks return 0 or a negative
+ * errno, which stops the analysis and is returned by the feeding call. */
+struct analysis_callbacks {
+	void *arg;
+	int (*thread_added)(void *arg, const struct analysis_thread *t);
+	int (*thread_changed)(void *arg, const struct analysis_thread *t); /* os_tid */
+	int (*interval)(void *arg, const struct analysis_thread *t, enum analysis_state s,
+			uint64_t begin_ns, uint64_t end_ns);
+	int (*isolation)(void *arg, const struct analysis_isolation *iso);
+	/* A request was granted after `straggler` set its bit last (flow). */
+	int (*straggler)(void *arg, const struct analysis_thread *requester, uint64_t request_ns,
+			 const struct analysis_thread *straggler, uint64_t set_ns);
+	/* Number of threads of (vpid, domain) with H set changed at ts. */
+	int (*harmless_count)(void *arg, uint32_t vpid, uint32_t domain, uint64_t ts,
+			      uint32_t count);
+};
+
+enum analysis_latency {
+	AN_LAT_ISOLATE_WAIT,
+	AN_LAT_ISOLATION_HOLD,
+	AN_LAT_BLOCKED,
+	AN_NLAT,
+};
+
+struct analysis;
+
+int analysis_create(const struct analysis_callbacks *cb, struct analysis **out);
+void analysis_destroy(struct analysis *a);
+
+/* Events must come in non-decreasing ts order (as a Babeltrace2 muxer gives
+ * them); an older one is treated as happening at the latest time seen. */
+int analysis_feed_event(struct analysis *a, const struct analysis_event *ev);
+int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap);
+
+/* Closes the open intervals (at the last event of each process) and
+ * reports the isolations still held. Call once, after the last event. */
+int analysis_finish(struct analysis *a);
+
+/* Results, valid after analysis_finish() until analysis_destroy(). */
+struct analysis_summary {
+	uint64_t events;
+	uint64_t discarded_events;
+	uint64_t discarded_packets;
+	uint64_t gaps;
+	uint64_t inconsistent_events; /* old ^ new is not the thread's bit */
+	uint64_t unknown_ops;
+	uint64_t straggler_skipped_gap;
+	bool has_time;
+	uint64_t begin_ns;
+	uint64_t end_ns;
+	uint32_t domains;
+};
+
+void analysis_get_summary(const struct analysis *a, struct analysis_summary *s);
+size_t analysis_thread_count(const struct analysis *a);
+/* By lane. */
+const struct analysis_thread *analysis_thread_at(const struct analysis *a, size_t lane);
+const struct latency_dist *analysis_latency(const struct analysis *a, enum analysis_latency which);
+
+const char *analysis_state_name(enum analysis_state s);
+const char *analysis_latency_name(enum analysis_latency l);
+/* AN_OP_OTHER when unknown. */
+enum analysis_op analysis_op_from_label(const char *label);
+enum analysis_mask analysis_mask_from_label(const char *label);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RDV_ANALYSIS_H */

@@ -1,0 +1,422 @@
+/* SPDX-License-Identifier: MIT */
+#include "report.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mini-json.h"
+
+/* The six states of DESIGN.md §4, then unknown. */
+static const enum analysis_state report_states[] = {
+	AN_RUNNING, AN_HARMLESS, AN_IDLE, AN_BLOCKED, AN_WAITING, AN_ISOLATED, AN_UNKNOWN,
+};
+
+struct pct {
+	const char *json;
+	const char *title;
+	uint64_t num, den;
+};
+
+static const struct pct pcts[] = {
+	{ "p50_ns", "p50", 50, 100 },
+	{ "p90_ns", "p90", 90, 100 },
+	{ "p99_ns", "p99", 99, 100 },
+	{ "p999_ns", "p99.9", 999, 1000 },
+};
+
+static int cmp_key(const struct analysis_thread *x, const struct analysis_thread *y)
+{
+	if (x->vpid != y->vpid) {
+		return x->vpid < y->vpid ? -1 : 1;
+	}
+	if (x->domain != y->domain) {
+		return x->domain < y->domain ? -1 : 1;
+	}
+	if (x->thread != y->thread) {
+		return x->thread < y->thread ? -1 : 1;
+	}
+	return 0;
+}
+
+static int cmp_threads(const void *a, const void *b)
+{
+	return cmp_key(*(const struct analysis_thread *const *)a,
+		       *(const struct analysis_thread *const *)b);
+}
+
+static int cmp_stragglers(const void *a, const void *b)
+{
+	const struct analysis_thread *x = *(const struct analysis_thread *const *)a;
+	const struct analysis_thread *y = *(const struct analysis_thread *const *)b;
+
+	if (x->straggler_delay_ns != y->straggler_delay_ns) {
+		return x->straggler_delay_ns > y->straggler_delay_ns ? -1 : 1;
+	}
+	if (x->straggler_count != y->straggler_count) {
+		return x->straggler_count > y->straggler_count ? -1 : 1;
+	}
+	return cmp_key(x, y);
+}
+
+/* The threads, sorted by key (or by straggler delay), as a new array. */
+static const struct analysis_thread **sorted_threads(const struct analysis *a, size_t *n,
+						     int stragglers_only)
+{
+	size_t total = analysis_thread_count(a), k = 0;
+	const struct analysis_thread **v = malloc((total ? total : 1) * sizeof(*v));
+
+	if (!v) {
+		return NULL;
+	}
+	for (size_t i = 0; i < total; i++) {
+		const struct analysis_thread *t = analysis_thread_at(a, i);
+
+		if (!stragglers_only || t->straggler_count) {
+			v[k++] = t;
+		}
+	}
+	qsort(v, k, sizeof(*v), stragglers_only ? cmp_stragglers : cmp_threads);
+	*n = k;
+	return v;
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\') {
+			fprintf(f, "\\%c", c);
+		} else if (c < 0x20 || c >= 0x7f) {
+			fprintf(f, "\\u%04x", c);
+		} else {
+			fputc(c, f);
+		}
+	}
+	fputc('"', f);
+}
+
+/* A mean as a JSON number, three decimals at most. */
+static void json_mean(FILE *f, double m)
+{
+	char buf[64];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%.3f", m);
+	n = strlen(buf);
+	while (n > 0 && buf[n - 1] == '0') {
+		buf[--n] = '\0';
+	}
+	if (n > 0 && buf[n - 1] == '.') {
+		buf[--n] = '\0';
+	}
+	fputs(buf, f);
+}
+
+static void json_latency(FILE *f, const struct latency_dist *d)
+{
+	fprintf(f, "{ \"count\": %" PRIu64 ", \"min_ns\": %" PRIu64 ", \"mean_ns\": ", d->count,
+		d->count ? d->min : 0);
+	json_mean(f, latency_dist_mean(d));
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+		fprintf(f, ", \"%s\": %" PRIu64, pcts[i].json,
+			latency_dist_percentile(d, pcts[i].num, pcts[i].den));
+	}
+	fprintf(f, ", \"max_ns\": %" PRIu64 ", \"skipped_gap\": %" PRIu64 " }", d->max,
+		d->skipped_gap);
+}
+
+int report_write_json(const struct analysis *a, FILE *f)
+{
+	struct analysis_summary s;
+	const struct analysis_thread **v;
+	size_t n;
+
+	analysis_get_summary(a, &s);
+	v = sorted_threads(a, &n, 0);
+	if (!v) {
+		return -ENOMEM;
+	}
+	fprintf(f,
+		"{\n  \"format\": \"%s\",\n  \"events\": %" PRIu64 ",\n  \"discarded_events\": %" PRIu64
+		",\n  \"discarded_packets\": %" PRIu64 ",\n  \"gaps\": %" PRIu64
+		",\n  \"begin_ns\": %" PRIu64 ",\n  \"end_ns\": %" PRIu64 ",\n",
+		REPORT_FORMAT, s.events, s.discarded_events, s.discarded_packets, s.gaps,
+		s.begin_ns, s.end_ns);
+	fprintf(f, "  \"inconsistent_events\": %" PRIu64 ",\n", s.inconsistent_events);
+	fprintf(f, "  \"threads\": [");
+	for (size_t i = 0; i < n; i++) {
+		const struct analysis_thread *t = v[i];
+
+		fprintf(f,
+			"%s\n    { \"vpid\": %" PRIu32 ", \"domain\": %" PRIu32 ", \"thread\": %" PRIu32
+			", \"os_tid\": %" PRId32 ", \"procname\": ",
+			i ? "," : "", t->vpid, t->domain, t->thread, t->os_tid);
+		json_string(f, t->procname);
+		fprintf(f, ",\n      \"state_ns\": {");
+		for (size_t k = 0; k < AN_NSTATES; k++) {
+			fprintf(f, "%s \"%s\": %" PRIu64, k ? "," : "",
+				analysis_state_name(report_states[k]),
+				t->state_ns[report_states[k]]);
+		}
+		fprintf(f,
+			" },\n      \"isolations\": %" PRIu64 ", \"registrations\": %" PRIu64
+			", \"blocked\": %" PRIu64 " }",
+			t->isolations, t->registrations, t->blocked_count);
+	}
+	fprintf(f, "%s],\n  \"latency\": {", n ? "\n  " : "");
+	for (int l = 0; l < AN_NLAT; l++) {
+		fprintf(f, "%s\n    \"%s\": ", l ? "," : "", analysis_latency_name(l));
+		json_latency(f, analysis_latency(a, l));
+	}
+	free(v);
+	v = sorted_threads(a, &n, 1);
+	if (!v) {
+		return -ENOMEM;
+	}
+	fprintf(f, "\n  },\n  \"straggler_skipped_gap\": %" PRIu64 ",\n  \"stragglers\": [",
+		s.straggler_skipped_gap);
+	for (size_t i = 0; i < n; i++) {
+		const struct analysis_thread *t = v[i];
+
+		fprintf(f,
+			"%s\n    { \"vpid\": %" PRIu32 ", \"domain\": %" PRIu32 ", \"thread\": %" PRIu32
+			", \"count\": %" PRIu64 ", \"delay_ns\": %" PRIu64 " }",
+			i ? "," : "", t->vpid, t->domain, t->thread, t->straggler_count,
+			t->straggler_delay_ns);
+	}
+	fprintf(f, "%s]\n}\n", n ? "\n  " : "");
+	free(v);
+	return ferror(f) ? -EIO : 0;
+}
+
+static void fmt_ns(char *buf, size_t len, uint64_t ns)
+{
+	snprintf(buf, len, "%" PRIu64, ns);
+}
+
+int report_print_text(const struct analysis *a, FILE *f)
+{
+	struct analysis_summary s;
+	const struct analysis_thread **v;
+	size_t n;
+	char b[32];
+
+	analysis_get_summary(a, &s);
+	v = sorted_threads(a, &n, 0);
+	if (!v) {
+		return -ENOMEM;
+	}
+	fprintf(f, "rdv-analyze: %" PRIu64 " rdv events, %zu threads, %" PRIu32 " domains",
+		s.events, n, s.domains);
+	if (s.has_time) {
+		fprintf(f, ", %.6f s (%" PRIu64 " .. %" PRIu64 " ns)",
+			(double)(s.end_ns - s.begin_ns) / 1e9, s.begin_ns, s.end_ns);
+	}
+	fprintf(f, "\n");
+	if (s.discarded_events || s.gaps) {
+		fprintf(f,
+			"WARNING: %" PRIu64 " events discarded (%" PRIu64
+			" packets) in %" PRIu64
+			" gaps: affected threads show `unknown` time, latencies across a gap are skipped\n",
+			s.discarded_events, s.discarded_packets, s.gaps);
+	} else {
+		fprintf(f, "No discarded events.\n");
+	}
+	if (s.inconsistent_events) {
+		fprintf(f, "WARNING: %" PRIu64 " mask_change events whose old/new differ by more than the thread's bit\n",
+			s.inconsistent_events);
+	}
+
+	fprintf(f, "\nTime in state per thread (ns, %% of registered time):\n");
+	fprintf(f, "%8s %6s %6s %8s %-16s", "vpid", "domain", "thread", "os_tid", "procname");
+	for (size_t k = 0; k < AN_NSTATES; k++) {
+		fprintf(f, " %22s", analysis_state_name(report_states[k]));
+	}
+	fprintf(f, " %10s\n", "isolations");
+	for (size_t i = 0; i < n; i++) {
+		const struct analysis_thread *t = v[i];
+		uint64_t total = 0;
+
+		for (size_t k = 0; k < AN_NSTATES; k++) {
+			total += t->state_ns[k];
+		}
+		fprintf(f, "%8" PRIu32 " %6" PRIu32 " %6" PRIu32 " %8" PRId32 " %-16.16s", t->vpid,
+			t->domain, t->thread, t->os_tid, t->procname);
+		for (size_t k = 0; k < AN_NSTATES; k++) {
+			uint64_t ns = t->state_ns[report_states[k]];
+
+			fmt_ns(b, sizeof(b), ns);
+			fprintf(f, " %14s (%5.1f%%)", b, total ? 100.0 * (double)ns / (double)total : 0.0);
+		}
+		fprintf(f, " %10" PRIu64 "\n", t->isolations);
+	}
+	free(v);
+
+	fprintf(f, "\nLatencies (ns):\n%-15s %9s %11s %13s %11s %11s %11s %11s %11s %8s\n",
+		"", "count", "min", "mean", "p50", "p90", "p99", "p99.9", "max", "skipped");
+	for (int l = 0; l < AN_NLAT; l++) {
+		const struct latency_dist *d = analysis_latency(a, l);
+
+		fprintf(f, "%-15s %9" PRIu64 " %11" PRIu64 " %13.1f", analysis_latency_name(l),
+			d->count, d->count ? d->min : 0, latency_dist_mean(d));
+		for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+			fprintf(f, " %11" PRIu64, latency_dist_percentile(d, pcts[i].num, pcts[i].den));
+		}
+		fprintf(f, " %11" PRIu64 " %8" PRIu64 "\n", d->max, d->skipped_gap);
+	}
+
+	v = sorted_threads(a, &n, 1);
+	if (!v) {
+		return -ENOMEM;
+	}
+	fprintf(f, "\nTop stragglers (the thread whose bit was set last before a grant):\n");
+	if (!n) {
+		fprintf(f, "  none: every isolation found the other threads ready\n");
+	} else {
+		fprintf(f, "%8s %6s %6s %8s %-16s %9s %15s %13s\n", "vpid", "domain", "thread",
+			"os_tid", "procname", "count", "total_delay_ns", "mean_delay_ns");
+	}
+	for (size_t i = 0; i < n && i < 10; i++) {
+		const struct analysis_thread *t = v[i];
+
+		fprintf(f,
+			"%8" PRIu32 " %6" PRIu32 " %6" PRIu32 " %8" PRId32 " %-16.16s %9" PRIu64
+			" %15" PRIu64 " %13.1f\n",
+			t->vpid, t->domain, t->thread, t->os_tid, t->procname, t->straggler_count,
+			t->straggler_delay_ns,
+			(double)t->straggler_delay_ns / (double)t->straggler_count);
+	}
+	if (s.straggler_skipped_gap) {
+		fprintf(f, "  (%" PRIu64 " grants not attributed: their request spans a gap)\n",
+			s.straggler_skipped_gap);
+	}
+	free(v);
+	return ferror(f) ? -EIO : 0;
+}
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		size_t got;
+
+		if (n + 4096 > cap) {
+			char *nb;
+
+			if (cap > ((size_t)256 << 20)) {
+				snprintf(err, errlen, "cannot read '%s': too large", path);
+				goto error;
+			}
+			nb = realloc(buf, cap ? cap * 2 : 65536);
+			if (!nb) {
+				snprintf(err, errlen, "cannot read '%s': out of memory", path);
+				goto error;
+			}
+			buf = nb;
+			cap = cap ? cap * 2 : 65536;
+		}
+		got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0) {
+			break;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		goto error;
+	}
+	fclose(f);
+	*len = n;
+	return buf;
+error:
+	fclose(f);
+	free(buf);
+	return NULL;
+}
+
+int report_compare(const struct analysis *a, const char *other_path, FILE *f, char *err,
+		   size_t errlen)
+{
+	static const char *const keys[] = { "count",  "min_ns",	 "mean_ns", "p50_ns",
+					    "p90_ns", "p99_ns", "p999_ns", "max_ns" };
+	char perr[128];
+	size_t len;
+	char *text = read_file(other_path, &len, err, errlen);
+	struct mj_value *root;
+	const struct mj_value *fmt, *lat;
+	int ret = 0;
+
+	if (!text) {
+		return -EINVAL;
+	}
+	root = mj_parse(text, len, perr, sizeof(perr));
+	free(text);
+	if (!root) {
+		snprintf(err, errlen, "cannot compare with '%s': not JSON (%s)", other_path, perr);
+		return -EINVAL;
+	}
+	fmt = mj_get(root, "format");
+	lat = mj_get(root, "latency");
+	if (!fmt || fmt->type != MJ_STRING || strncmp(fmt->string, "rdv-analyze/", 12) != 0 ||
+	    !lat || lat->type != MJ_OBJECT) {
+		snprintf(err, errlen, "cannot compare with '%s': not an rdv-analyze JSON report",
+			 other_path);
+		ret = -EINVAL;
+		goto end;
+	}
+	fprintf(f, "\nComparison with %s (before -> now; moved: beyond 1%% and 1 ns):\n",
+		other_path);
+	fprintf(f, "%-15s %-8s %14s %14s %14s %9s\n", "latency", "metric", "before", "now", "delta",
+		"change");
+	for (int l = 0; l < AN_NLAT; l++) {
+		const struct latency_dist *d = analysis_latency(a, l);
+		const struct mj_value *o = mj_get(lat, analysis_latency_name(l));
+		double now[8];
+		int moved = 0;
+
+		now[0] = (double)d->count;
+		now[1] = (double)(d->count ? d->min : 0);
+		now[2] = latency_dist_mean(d);
+		for (size_t i = 0; i < 4; i++) {
+			now[3 + i] = (double)latency_dist_percentile(d, pcts[i].num, pcts[i].den);
+		}
+		now[7] = (double)d->max;
+		for (size_t k = 0; k < 8; k++) {
+			const struct mj_value *ov = mj_get(o, keys[k]);
+			double before, delta, rel;
+
+			if (!ov || ov->type != MJ_NUMBER) {
+				fprintf(f, "%-15s %-8s %14s %14.0f\n", analysis_latency_name(l), keys[k],
+					"-", now[k]);
+				continue;
+			}
+			before = ov->number;
+			delta = now[k] - before;
+			rel = before != 0 ? delta / before : (delta != 0 ? INFINITY : 0);
+			if (fabs(rel) > 0.01 && fabs(delta) >= 1) {
+				moved++;
+				fprintf(f, "%-15s %-8s %14.0f %14.0f %+14.0f %+8.1f%% %s\n",
+					analysis_latency_name(l), keys[k], before, now[k], delta,
+					100 * rel, delta > 0 ? "up" : "down");
+			}
+		}
+		if (!moved) {
+			fprintf(f, "%-15s %-8s unchanged (within 1%%)\n", analysis_latency_name(l), "all");
+		}
+	}
+end:
+	mj_free(root);
+	return ret;
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: MIT */
+#include "sink.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+struct rdv_sink {
+	struct session *session; /* owned when own_session, else weak */
+	int own_session;
+	bt_message_iterator *iter; /* owned */
+};
+
+static const char *const string_params[] = {
+	"json-path", "csv-path", "chrome-path", "timeline-path", "compare-path",
+};
+
+static int param_error(bt_self_component_sink *self, const char *fmt, const char *name)
+{
+	BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
+		bt_self_component_sink_as_self_component(self), fmt, name);
+	return -1;
+}
+
+/* Plugin parameters -> options (strings borrowed from params). */
+static int options_from_params(bt_self_component_sink *self, const bt_value *params,
+			       struct rdv_analyze_options *o)
+{
+	const char *strings[5] = { NULL };
+	uint64_t n;
+
+	memset(o, 0, sizeof(*o));
+	o->print_report = 1;
+	if (!params || bt_value_get_type(params) != BT_VALUE_TYPE_MAP) {
+		return 0;
+	}
+	n = bt_value_map_get_size(params);
+	(void)n;
+	for (size_t i = 0; i < 5; i++) {
+		const bt_value *v = bt_value_map_borrow_entry_value_const(params, string_params[i]);
+
+		if (!v) {
+			continue;
+		}
+		if (bt_value_get_type(v) != BT_VALUE_TYPE_STRING) {
+			return param_error(self, "parameter '%s' must be a string", string_params[i]);
+		}
+		strings[i] = bt_value_string_get(v);
+	}
+	{
+		const bt_value *v = bt_value_map_borrow_entry_value_const(params, "print-report");
+
+		if (v) {
+			if (bt_value_get_type(v) != BT_VALUE_TYPE_BOOL) {
+				return param_error(self, "parameter '%s' must be a boolean",
+						   "print-report");
+			}
+			o->print_report = bt_value_bool_get(v);
+		}
+	}
+	o->json_path = strings[0];
+	o->csv_path = strings[1];
+	o->chrome_path = strings[2];
+	o->timeline_path = strings[3];
+	o->compare_path = strings[4];
+	return 0;
+}
+
+static bt_value_map_foreach_entry_const_func_status check_param(const char *key,
+								const bt_value *v, void *data)
+{
+	(void)v;
+	(void)data;
+	for (size_t i = 0; i < 5; i++) {
+		if (strcmp(key, string_params[i]) == 0) {
+			return BT_VALUE_MAP_FOREACH_ENTRY_CONST_FUNC_STATUS_OK;
+		}
+	}
+	if (strcmp(key, "print-report") == 0) {
+		return BT_VALUE_MAP_FOREACH_ENTRY_CONST_FUNC_STATUS_OK;
+	}
+	BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_UNKNOWN("sink.rdv.analyze",
+							  "unknown parameter '%s' (expected json-path, csv-path, chrome-path, timeline-path, compare-path, print-report)",
+							  key);
+	return BT_VALUE_MAP_FOREACH_ENTRY_CONST_FUNC_STATUS_ERROR;
+}
+
+bt_component_class_initialize_method_status
+rdv__sink_initialize(bt_self_component_sink *self, bt_self_component_sink_configuration *config,
+		     const bt_value *params, void *init_data)
+{
+	struct rdv_sink *sink = calloc(1, sizeof(*sink));
+	bt_component_class_initialize_method_status status =
+		BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
+	char err[512];
+
+	(void)config;
+	if (!sink) {
+		return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_MEMORY_ERROR;
+	}
+	if (init_data) {
+		sink->session = init_data;
+	} else {
+		struct rdv_analyze_options o;
+
+		if (params && bt_value_get_type(params) == BT_VALUE_TYPE_MAP &&
+		    bt_value_map_foreach_entry_const(params, check_param, NULL)) {
+			goto error;
+		}
+		if (options_from_params(self, params, &o)) {
+			goto error;
+		}
+		if (session_create(&o, &sink->session, err, sizeof(err))) {
+			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
+				bt_self_component_sink_as_self_component(self), "%s", err);
+			goto error;
+		}
+		sink->own_session = 1;
+	}
+	if (bt_self_component_sink_add_input_port(self, "in", NULL, NULL) !=
+	    BT_SELF_COMPONENT_ADD_PORT_STATUS_OK) {
+		goto error;
+	}
+	bt_self_component_set_data(bt_self_component_sink_as_self_component(self), sink);
+	return BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_OK;
+error:
+	if (sink->own_session) {
+		session_destroy(sink->session);
+	}
+	free(sink);
+	return status;
+}
+
+void rdv__sink_finalize(bt_self_component_sink *self)
+{
+	struct rdv_sink *sink =
+		bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
+
+	if (!sink) {
+		return;
+	}
+	bt_message_iterator_put_ref(sink->iter);
+	if (sink->own_session) {
+		session_destroy(sink->session);
+	}
+	free(sink);
+}
+
+bt_component_class_sink_graph_is_configured_method_status
+rdv__sink_graph_is_configured(bt_self_component_sink *self)
+{
+	struct rdv_sink *sink =
+		bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
+	bt_self_component_port_input *port =
+		bt_self_component_sink_borrow_input_port_by_name(self, "in");
+
+	if (bt_message_iterator_create_from_sink_component(self, port, &sink->iter) !=
+	    BT_MESSAGE_ITERATOR_CREATE_FROM_SINK_COMPONENT_STATUS_OK) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
+			bt_self_component_sink_as_self_component(self),
+			"cannot create the input message iterator");
+		return BT_COMPONENT_CLASS_SINK_GRAPH_IS_CONFIGURED_METHOD_STATUS_ERROR;
+	}
+	return BT_COMPONENT_CLASS_SINK_GRAPH_IS_CONFIGURED_METHOD_STATUS_OK;
+}
+
+bt_component_class_sink_consume_method_status rdv__sink_consume(bt_self_component_sink *self)
+{
+	struct rdv_sink *sink =
+		bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
+	bt_message_array_const msgs;
+	uint64_t count = 0, i;
+	int failed = 0;
+
+	switch (bt_message_iterator_next(sink->iter, &msgs, &count)) {
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
+		break;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
+		if (session_end(sink->session)) {
+			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
+				bt_self_component_sink_as_self_component(self), "%s",
+				session_error(sink->session));
+			return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_ERROR;
+		}
+		return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_END;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_AGAIN:
+		return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_AGAIN;
+	case BT_MESSAGE_ITERATOR_NEXT_STATUS_MEMORY_ERROR:
+		return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_MEMORY_ERROR;
+	default:
+		return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_ERROR;
+	}
+	for (i = 0; i < count; i++) {
+		if (!failed && session_feed(sink->session, msgs[i])) {
+			failed = 1;
+		}
+		bt_message_put_ref(msgs[i]);
+	}
+	if (failed) {
+		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
+			bt_self_component_sink_as_self_component(self), "%s",
+			session_error(sink->session));
+		return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_ERROR;
+	}
+	return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_OK;
+}
+
+bt_component_class_sink *rdv__sink_class_create(void)
+{
+	bt_component_class_sink *cls = bt_component_class_sink_create("analyze", rdv__sink_consume);
+
+	if (!cls) {
+		return NULL;
+	}
+	if (bt_component_class_sink_set_initialize_method(cls, rdv__sink_initialize) ||
+	    bt_component_class_sink_set_finalize_method(cls, rdv__sink_finalize) ||
+	    bt_component_class_sink_set_graph_is_configured_method(cls,
+								   rdv__sink_graph_is_configured)) {
+		bt_component_class_sink_put_ref(cls);
+		return NULL;
+	}
+	return cls;
+}
