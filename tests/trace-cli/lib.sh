@@ -98,3 +98,15 @@ start_relayd() {
 	done
 	fail "cannot start lttng-relayd on loopback: $(tail -3 "$TMP/relayd.log")"
 }
+
+# Like expect_error, for commands that report progress first (attach):
+# the last line on stderr is the error.
+expect_error_last() {
+	local pattern=$1 rc
+	shift
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ "$rc" -ne 0 ] || fail "'$*' succeeded, expected an error"
+	tail -1 "$TMP/err" | grep -q -- "$pattern" || fail "'$*': last line of '$(cat "$TMP/err")' does not match '$pattern'"
+	[ "$(grep -vc '^rdv-trace: ' "$TMP/err")" -eq 0 ] || fail "'$*': stray output: $(cat "$TMP/err")"
+}

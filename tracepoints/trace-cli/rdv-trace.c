@@ -437,6 +437,14 @@ static int finish(struct trace_session *s, const struct options *o, const char *
 	if (discarded > sum.discarded) {
 		sum.discarded = discarded;
 	}
+	if (o->cmd == CMD_ATTACH && sum.events == 0) {
+		fprintf(stderr,
+			"rdv-trace: no rdv events from PID %d: it does not use librdv, or runs with "
+			"RDV_TRACEPOINTS=0, or made no rdv call while attached\n",
+			(int)o->pid);
+		rmdir(out_dir); /* only if empty */
+		return -1;
+	}
 	fprintf(stderr, "rdv-trace: trace: %s\n", out_dir);
 	fprintf(stderr,
 		"rdv-trace: %llu events, %llu discarded, %llu threads in %llu process%s, %llu "
@@ -449,14 +457,6 @@ static int finish(struct trace_session *s, const struct options *o, const char *
 		fprintf(stderr, "rdv-trace: warning: %llu events were lost: use a larger channel "
 				"(--subbuf-size, --num-subbuf)\n",
 			(unsigned long long)sum.discarded);
-	}
-	if (o->cmd == CMD_ATTACH && sum.events == 0) {
-		fprintf(stderr,
-			"rdv-trace: no rdv events from PID %d: it does not use librdv, or runs with "
-			"RDV_TRACEPOINTS=0, or made no rdv call while attached\n",
-			(int)o->pid);
-		rmdir(out_dir); /* only if empty */
-		ret = -1;
 	}
 	return ret;
 }
