@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Writes synthetic timeline files through the writer API.
+ *
+ *   synth-timeline blocks FILE   7 lanes; lane i is in state (i + j) % 7
+ *                                during [j * 10 us, (j + 1) * 10 us) from the
+ *                                trace start (1 ms), j = 0..6: every state in
+ *                                every lane at known places (screenshot
+ *                                tests), plus two isolations.
+ *   synth-timeline empty FILE    a valid timeline with no lane.
+ *   synth-timeline big FILE LANES INTERVALS [SEED]
+ *                                a busy rendez-vous pattern (benchmark).
+ */
+#include "rdv-timeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BLOCK_NS 10000u
+#define T0 1000000u
+
+static int check(int ret, const char *what)
+{
+	if (ret) {
+		fprintf(stderr, "synth-timeline: %s: %s\n", what, strerror(-ret));
+		exit(1);
+	}
+	return ret;
+}
+
+static void blocks(struct rdv_tl_writer *w)
+{
+	struct rdv_tl_isolation x;
+
+	for (uint32_t i = 0; i < 7; i++) {
+		check(rdv_tl_writer_add_lane(w, 4242, 0, i, 5000 + (int)i, "synthetic", NULL),
+		      "add_lane");
+	}
+	for (uint32_t j = 0; j < 7; j++) {
+		for (uint32_t i = 0; i < 7; i++) {
+			check(rdv_tl_writer_add_interval(w, i, (enum rdv_tl_state)((i + j) % 7),
+							 T0 + j * BLOCK_NS, T0 + (j + 1) * BLOCK_NS),
+			      "add_interval");
+		}
+	}
+	/* Lane 0 is waiting in block 4 and isolated in block 5 (state (0+4)%7,
+	 * (0+5)%7): one isolation, lane 3 its straggler. */
+	memset(&x, 0, sizeof(x));
+	x.lane = 0;
+	x.request_ns = T0 + 4 * BLOCK_NS;
+	x.grant_ns = T0 + 5 * BLOCK_NS;
+	x.release_ns = T0 + 6 * BLOCK_NS;
+	x.straggler_lane = 3;
+	x.straggler_ns = T0 + 5 * BLOCK_NS - 100;
+	check(rdv_tl_writer_add_isolation(w, &x), "add_isolation");
+	/* Lane 1: waiting in block 3, isolated in block 4, no straggler. */
+	x.lane = 1;
+	x.full = 1;
+	x.request_ns = T0 + 3 * BLOCK_NS;
+	x.grant_ns = T0 + 4 * BLOCK_NS;
+	x.release_ns = T0 + 5 * BLOCK_NS;
+	x.straggler_lane = RDV_TL_NO_LANE;
+	x.straggler_ns = 0;
+	check(rdv_tl_writer_add_isolation(w, &x), "add_isolation");
+	check(rdv_tl_writer_set_info(w, T0, T0 + 7 * BLOCK_NS, 98, 0), "set_info");
+}
+
+static uint64_t rng_state;
+
+static uint64_t next_rand(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Each lane loops: running, harmless (a syscall), running, idle (poll); now
+ * and then one lane isolates: the others block or wait for it. Lanes are
+ * interleaved in time order, as an analyzer would emit them. */
+static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
+{
+	uint64_t *t = calloc(nlanes, sizeof(*t));
+	uint64_t *count = calloc(nlanes, sizeof(*count));
+	uint64_t per_lane = nintervals / nlanes, written = 0, isos = 0;
+
+	if (!t || !count) {
+		fprintf(stderr, "synth-timeline: out of memory\n");
+		exit(1);
+	}
+	for (uint32_t i = 0; i < nlanes; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "bench");
+		check(rdv_tl_writer_add_lane(w, 100 + i / 32, (i / 32) % 2, i % 32, 20000 + (int)i,
+					     name, NULL),
+		      "add_lane");
+		t[i] = T0 + next_rand() % 1000;
+	}
+	while (written < per_lane * nlanes) {
+		for (uint32_t i = 0; i < nlanes; i++) {
+			static const enum rdv_tl_state cycle[4] = {RDV_TL_RUNNING, RDV_TL_HARMLESS,
+								   RDV_TL_RUNNING, RDV_TL_IDLE};
+			uint64_t n = count[i];
+			enum rdv_tl_state s;
+			uint64_t d;
+
+			if (n >= per_lane) {
+				continue;
+			}
+			if (n % 500 == 498 && n + 2 <= per_lane) {
+				/* An isolation: waiting, then isolated. */
+				struct rdv_tl_isolation x;
+				uint64_t wait = 200 + next_rand() % 3000, hold = 100 + next_rand() % 2000;
+
+				check(rdv_tl_writer_add_interval(w, i, RDV_TL_WAITING, t[i], t[i] + wait),
+				      "add_interval");
+				check(rdv_tl_writer_add_interval(w, i, RDV_TL_ISOLATED, t[i] + wait,
+								 t[i] + wait + hold),
+				      "add_interval");
+				memset(&x, 0, sizeof(x));
+				x.lane = i;
+				x.request_ns = t[i];
+				x.grant_ns = t[i] + wait;
+				x.release_ns = t[i] + wait + hold;
+				x.straggler_lane = (i + 1 + (uint32_t)(next_rand() % (nlanes - 1 ? nlanes - 1 : 1))) % nlanes;
+				x.straggler_ns = x.grant_ns - 50;
+				check(rdv_tl_writer_add_isolation(w, &x), "add_isolation");
+				t[i] += wait + hold;
+				count[i] += 2;
+				written += 2;
+				isos++;
+				continue;
+			}
+			s = cycle[n % 4];
+			if (n % 97 == 13) {
+				s = RDV_TL_BLOCKED;
+			}
+			d = s == RDV_TL_IDLE ? 2000 + next_rand() % 20000 : 100 + next_rand() % 3000;
+			check(rdv_tl_writer_add_interval(w, i, s, t[i], t[i] + d), "add_interval");
+			t[i] += d + (n % 1000 == 999 ? 5000 : 0); /* rare gaps */
+			count[i]++;
+			written++;
+		}
+	}
+	{
+		uint64_t end = 0;
+
+		for (uint32_t i = 0; i < nlanes; i++) {
+			end = t[i] > end ? t[i] : end;
+		}
+		check(rdv_tl_writer_set_info(w, T0, end, written * 2, 0), "set_info");
+	}
+	free(t);
+	free(count);
+	(void)isos;
+}
+
+int main(int argc, char **argv)
+{
+	struct rdv_tl_writer *w;
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: synth-timeline blocks|empty FILE | big FILE LANES INTERVALS [SEED]\n");
+		return 2;
+	}
+	check(rdv_tl_writer_open(argv[2], &w), argv[2]);
+	if (!strcmp(argv[1], "blocks")) {
+		blocks(w);
+	} else if (!strcmp(argv[1], "empty")) {
+		check(rdv_tl_writer_set_info(w, T0, T0, 0, 0), "set_info");
+	} else if (!strcmp(argv[1], "big") && argc >= 5) {
+		uint32_t lanes = (uint32_t)strtoul(argv[3], NULL, 0);
+		uint64_t n = strtoull(argv[4], NULL, 0);
+
+		rng_state = argc > 5 ? strtoull(argv[5], NULL, 0) | 1 : 88172645463325252ull;
+		if (lanes == 0 || n < lanes) {
+			fprintf(stderr, "synth-timeline: want LANES > 0 and INTERVALS >= LANES\n");
+			rdv_tl_writer_abort(w);
+			return 2;
+		}
+		big(w, lanes, n);
+	} else {
+		fprintf(stderr, "synth-timeline: unknown mode '%s'\n", argv[1]);
+		rdv_tl_writer_abort(w);
+		return 2;
+	}
+	check(rdv_tl_writer_close(w), "close");
+	return 0;
+}
