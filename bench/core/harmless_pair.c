@@ -155,6 +155,7 @@ static void usage(FILE *f)
 		"read lock+unlock pair and a bare atomic fetch_or+fetch_and pair, each\n"
 		"thread on its own handle. THREADS 1..%d; DURATION in seconds, the whole\n"
 		"run's budget. --reps N: repetitions per implementation (default 7).\n"
+		"--only IMPL: measure only rdv, rwlock, atomic or atomic_own (for perf).\n"
 		"Prints one bench=harmless_pair line per figure.\n",
 		MAX_THREADS);
 }
@@ -162,18 +163,33 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = { { "reps", required_argument, NULL, 'r' },
+					      { "only", required_argument, NULL, 'o' },
 					      { "help", no_argument, NULL, 'h' },
 					      { NULL, 0, NULL, 0 } };
 	double per_rep[N_IMPL][MAX_REPS], best[N_IMPL], median[N_IMPL];
 	long reps = 7, nthreads, pairs[N_IMPL];
 	double duration;
-	bool tp_loaded = false;
-	int c;
+	bool tp_loaded = false, run_impl[N_IMPL];
+	int c, only = -1;
 
-	while ((c = getopt_long(argc, argv, "r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (!bench_parse_long(PROG, "--reps", optarg, 1, MAX_REPS, &reps)) {
+				return 2;
+			}
+			break;
+		case 'o':
+			for (int i = 0; i < N_IMPL; i++) {
+				if (strcmp(optarg, impl_name[i]) == 0) {
+					only = i;
+				}
+			}
+			if (only < 0) {
+				fprintf(stderr,
+					PROG ": cannot use --only '%s': expected rdv, rwlock, atomic "
+					     "or atomic_own\n",
+					optarg);
 				return 2;
 			}
 			break;
@@ -211,12 +227,18 @@ int main(int argc, char **argv)
 		}
 	}
 	dl_iterate_phdr(provider_seen, &tp_loaded);
+	for (int i = 0; i < N_IMPL; i++) {
+		run_impl[i] = only < 0 || only == i;
+	}
 
 	/* Calibrate: pairs per round so that all rounds fill `duration`. */
 	for (int i = 0; i < N_IMPL; i++) {
-		double round_budget_ns = duration * 1e9 / (double)(reps * N_IMPL);
+		double round_budget_ns = duration * 1e9 / (double)(reps * (only < 0 ? N_IMPL : 1));
 		double ns;
 
+		if (!run_impl[i]) {
+			continue;
+		}
 		round_ns((enum impl)i, 20000); /* warm, then measure */
 		ns = round_ns((enum impl)i, 20000);
 		pairs[i] = (long)(round_budget_ns / (ns > 0.1 ? ns : 0.1));
@@ -228,7 +250,9 @@ int main(int argc, char **argv)
 		for (int k = 0; k < N_IMPL; k++) {
 			int i = (int)((r + k) % N_IMPL);
 
-			per_rep[i][r] = round_ns((enum impl)i, pairs[i]);
+			if (run_impl[i]) {
+				per_rep[i][r] = round_ns((enum impl)i, pairs[i]);
+			}
 		}
 	}
 	B.stop = true;
@@ -238,11 +262,17 @@ int main(int argc, char **argv)
 	}
 
 	for (int i = 0; i < N_IMPL; i++) {
+		if (!run_impl[i]) {
+			continue;
+		}
 		bench_min_median(per_rep[i], (size_t)reps, &best[i], &median[i]);
 		printf("bench=harmless_pair impl=%s threads=%u tp=%s ns_per_op=%.2f median_ns=%.2f "
 		       "pairs_per_thread=%ld reps=%ld\n",
 		       impl_name[i], B.nthreads, tp_loaded ? "loaded" : "absent", best[i], median[i],
 		       pairs[i], reps);
+	}
+	if (only >= 0) {
+		goto out; /* one implementation (for perf): no ratio */
 	}
 	printf("bench=harmless_pair impl=rdv threads=%u tp=%s ns_per_op=%.2f rwlock_ns=%.2f "
 	       "ratio_vs_rwlock=%.3f target=<=1.0 %s\n",
@@ -254,8 +284,8 @@ int main(int argc, char **argv)
 	       B.nthreads, tp_loaded ? "loaded" : "absent", best[IMPL_RDV], best[IMPL_ATOMIC],
 	       best[IMPL_RDV] / best[IMPL_ATOMIC],
 	       bench_verdict(best[IMPL_RDV] / best[IMPL_ATOMIC], 1.5));
+out:
 	fflush(stdout);
-
 	pthread_barrier_destroy(&B.start);
 	pthread_barrier_destroy(&B.end);
 	pthread_rwlock_destroy(&B.rwlock);
