@@ -87,8 +87,8 @@ run()
 		failures=$((failures + 1))
 		return
 	fi
-	# -m: search depth (the model's is ~200); -w22: 4M-slot hash table.
-	(cd "$dir" && ./pan -m20000 -w22 >pan.log 2>&1)
+	# -m: search depth (the model's is ~200); -w24: 16M-slot hash table (128 MB).
+	(cd "$dir" && ./pan -m20000 -w24 >pan.log 2>&1)
 	secs=$(($(date +%s) - start))
 	log=$dir/pan.log
 	errors=$(sed -n 's/.*errors: \([0-9]*\).*/\1/p' "$log" | head -n 1)

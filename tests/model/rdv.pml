@@ -208,6 +208,10 @@ inline rdv_thread_register()
 
 inline rdv_thread_unregister()
 {
+	if
+	:: isolated -> rdv_release() /* "an isolated thread is released first" */
+	:: else -> skip
+	fi;
 	atomic { setphase(INRDV); M = M & ~me };
 	H = H & ~me;
 	I = I & ~me;
@@ -319,6 +323,18 @@ inline nested()
 	fi
 }
 
+/* A section ends normally, or the thread unregisters from inside it
+ * ("from any state"). */
+#ifdef NO_CHURN_ANY
+#define end_or_leave(normal_end) normal_end
+#else
+#define end_or_leave(normal_end)                                              \
+	if                                                                    \
+	:: normal_end                                                         \
+	:: rdv_thread_unregister(); registered = false                        \
+	fi
+#endif
+
 proctype thread(byte t; bool registered)
 {
 	byte me = 1 << t;
@@ -345,11 +361,11 @@ proctype thread(byte t; bool registered)
 	:: ops > 0 && registered ->
 		ops--;
 		if
-		:: rdv_harmless_now(); rdv_harmless_end(K_HEND)
-		:: rdv_idle_now(); rdv_idle_end()
+		:: rdv_harmless_now(); end_or_leave(rdv_harmless_end(K_HEND))
+		:: rdv_idle_now(); end_or_leave(rdv_idle_end())
 		:: rdv_harmless_end(K_SAFE) /* a safe point: harmless_end while running */
-		:: isolate(false); nested(); rdv_release()
-		:: isolate(true); nested(); rdv_release()
+		:: isolate(false); nested(); end_or_leave(rdv_release())
+		:: isolate(true); nested(); end_or_leave(rdv_release())
 		:: rdv_thread_unregister(); registered = false
 		fi
 	:: ops > 0 && !registered ->
