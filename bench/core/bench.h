@@ -44,8 +44,8 @@ static inline int bench_parse_long(const char *prog, const char *what, const cha
 }
 
 /* Parses a duration in seconds (a decimal number, > 0 and ≤ max). */
-static inline int bench_parse_seconds(const char *prog, const char *what, const char *s,
-				      double max, double *out)
+static inline int bench_parse_seconds(const char *prog, const char *what, const char *s, double max,
+				      double *out)
 {
 	char *end;
 	double v;

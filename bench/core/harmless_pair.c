@@ -40,13 +40,13 @@
 
 enum impl { IMPL_RDV, IMPL_RWLOCK, IMPL_ATOMIC, IMPL_ATOMIC_OWN, N_IMPL };
 
-static const char *const impl_name[N_IMPL] = { "rdv", "rwlock", "atomic", "atomic_own" };
+static const char *const impl_name[N_IMPL] = {"rdv", "rwlock", "atomic", "atomic_own"};
 
 struct worker {
 	pthread_t thread;
 	unsigned index;
-	struct rdv_thread *handle; /* weak: belongs to the domain */
-	uint64_t elapsed_ns;       /* of the last round */
+	struct rdv_thread *handle;		/* weak: belongs to the domain */
+	uint64_t elapsed_ns;			/* of the last round */
 	_Alignas(64) _Atomic uint64_t own_word; /* atomic_own: this thread's word */
 } __attribute__((aligned(64)));
 
@@ -56,7 +56,7 @@ static struct {
 	pthread_barrier_t start, end;
 	unsigned nthreads;
 	enum impl impl; /* of the next round, written before `start` */
-	long pairs;     /* per thread, idem */
+	long pairs;	/* per thread, idem */
 	bool stop;
 	struct worker workers[MAX_THREADS];
 } B;
@@ -162,10 +162,10 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "reps", required_argument, NULL, 'r' },
-					      { "only", required_argument, NULL, 'o' },
-					      { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"reps", required_argument, NULL, 'r'},
+					     {"only", required_argument, NULL, 'o'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	double per_rep[N_IMPL][MAX_REPS], best[N_IMPL], median[N_IMPL];
 	long reps = 7, nthreads, pairs[N_IMPL];
 	double duration;
@@ -187,8 +187,9 @@ int main(int argc, char **argv)
 			}
 			if (only < 0) {
 				fprintf(stderr,
-					PROG ": cannot use --only '%s': expected rdv, rwlock, atomic "
-					     "or atomic_own\n",
+					PROG
+					": cannot use --only '%s': expected rdv, rwlock, atomic "
+					"or atomic_own\n",
 					optarg);
 				return 2;
 			}
@@ -268,8 +269,8 @@ int main(int argc, char **argv)
 		bench_min_median(per_rep[i], (size_t)reps, &best[i], &median[i]);
 		printf("bench=harmless_pair impl=%s threads=%u tp=%s ns_per_op=%.2f median_ns=%.2f "
 		       "pairs_per_thread=%ld reps=%ld\n",
-		       impl_name[i], B.nthreads, tp_loaded ? "loaded" : "absent", best[i], median[i],
-		       pairs[i], reps);
+		       impl_name[i], B.nthreads, tp_loaded ? "loaded" : "absent", best[i],
+		       median[i], pairs[i], reps);
 	}
 	if (only >= 0) {
 		goto out; /* one implementation (for perf): no ratio */

@@ -58,7 +58,7 @@ struct worker {
 	pthread_t thread;
 	pid_t tid;
 	struct rdv_thread *handle; /* weak: belongs to the domain */
-	long vcsw, ivcsw;          /* at the start of the window, then deltas */
+	long vcsw, ivcsw;	   /* at the start of the window, then deltas */
 };
 
 static struct {
@@ -67,9 +67,9 @@ static struct {
 	int stop_fd; /* written once at the end: wakes every worker for good */
 	int sync_fd; /* wake_all: the "please sync" eventfd */
 	struct rdv *dom;
-	_Atomic unsigned ready; /* workers about to enter their loop */
-	_Atomic uint32_t arrived;   /* wake_all: workers at the barrier */
-	_Atomic uint32_t departed;  /* wake_all: workers out of the barrier */
+	_Atomic unsigned ready;	     /* workers about to enter their loop */
+	_Atomic uint32_t arrived;    /* wake_all: workers at the barrier */
+	_Atomic uint32_t departed;   /* wake_all: workers out of the barrier */
 	_Atomic uint32_t generation; /* wake_all: bumped to open the barrier */
 	struct worker *workers;
 } S;
@@ -135,7 +135,7 @@ static void wake_all_arrive(void)
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
-	struct epoll_event ev = { .events = EPOLLIN };
+	struct epoll_event ev = {.events = EPOLLIN};
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	w->tid = (pid_t)syscall(SYS_gettid);
@@ -272,17 +272,17 @@ static void wake_all_release(void)
 struct result {
 	long isolations;
 	uint64_t p50, p99, max;
-	double cpu_s;      /* the process */
+	double cpu_s;	      /* the process */
 	double control_cpu_s; /* of which the control thread (requests, pauses) */
-	long vcsw, ivcsw; /* workers, over the window */
+	long vcsw, ivcsw;     /* workers, over the window */
 };
 
-static int run(enum impl impl, unsigned nworkers, long iterations, double duration,
-	       long pause_us, struct result *res)
+static int run(enum impl impl, unsigned nworkers, long iterations, double duration, long pause_us,
+	       struct result *res)
 {
 	struct rdv_thread *me = NULL;
-	struct timespec pause = { .tv_sec = pause_us / 1000000,
-				  .tv_nsec = (pause_us % 1000000) * 1000 };
+	struct timespec pause = {.tv_sec = pause_us / 1000000,
+				 .tv_nsec = (pause_us % 1000000) * 1000};
 	uint64_t *lat = calloc((size_t)iterations, sizeof(*lat));
 	uint64_t deadline, one = 1;
 	double cpu0, control_cpu0;
@@ -398,21 +398,20 @@ static void print_result(const char *impl, unsigned nworkers, const struct resul
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: " PROG " [--iterations N] [--pause-us U] WORKERS DURATION\n"
-		"Isolation request->grant latency with WORKERS threads asleep in epoll_wait(),\n"
-		"rdv vs a wake-every-thread sync point (eventfd + barrier). Each\n"
-		"implementation runs N isolations (default 2000) or for DURATION seconds,\n"
-		"whichever ends first, pausing U microseconds between them (default 50).\n"
-		"Prints bench=isolate_latency lines: p50/p99, CPU time, worker wake-ups.\n");
+	fprintf(f, "Usage: " PROG " [--iterations N] [--pause-us U] WORKERS DURATION\n"
+		   "Isolation request->grant latency with WORKERS threads asleep in epoll_wait(),\n"
+		   "rdv vs a wake-every-thread sync point (eventfd + barrier). Each\n"
+		   "implementation runs N isolations (default 2000) or for DURATION seconds,\n"
+		   "whichever ends first, pausing U microseconds between them (default 50).\n"
+		   "Prints bench=isolate_latency lines: p50/p99, CPU time, worker wake-ups.\n");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "iterations", required_argument, NULL, 'n' },
-					      { "pause-us", required_argument, NULL, 'p' },
-					      { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"iterations", required_argument, NULL, 'n'},
+					     {"pause-us", required_argument, NULL, 'p'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	long iterations = 2000, pause_us = 50, nworkers;
 	struct result rdv, base;
 	double duration, ratio, wake_per_iso;

@@ -36,13 +36,13 @@
 
 enum impl { IMPL_RDV, IMPL_BARE, N_IMPL };
 
-static const char *const impl_name[N_IMPL] = { "rdv", "bare" };
+static const char *const impl_name[N_IMPL] = {"rdv", "bare"};
 
 struct worker {
 	pthread_t thread;
 	unsigned index;
 	struct rdv_thread *handle; /* weak: belongs to the domain */
-	uint64_t elapsed_ns;       /* of the last round */
+	uint64_t elapsed_ns;	   /* of the last round */
 } __attribute__((aligned(64)));
 
 static struct {
@@ -50,7 +50,7 @@ static struct {
 	pthread_barrier_t start, end;
 	unsigned nthreads;
 	enum impl impl; /* of the next round, written before `start` */
-	long pairs;     /* per thread, idem */
+	long pairs;	/* per thread, idem */
 	bool stop;
 	struct worker workers[MAX_THREADS];
 } B;
@@ -141,15 +141,15 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "reps", required_argument, NULL, 'r' },
-					      { "max-events", required_argument, NULL, 'm' },
-					      { "drain-ms", required_argument, NULL, 'd' },
-					      { "wait-enabled", required_argument, NULL, 'w' },
-					      { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"reps", required_argument, NULL, 'r'},
+					     {"max-events", required_argument, NULL, 'm'},
+					     {"drain-ms", required_argument, NULL, 'd'},
+					     {"wait-enabled", required_argument, NULL, 'w'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	double per_rep[N_IMPL][MAX_REPS], best[N_IMPL], median[N_IMPL], duration, ratio;
 	long reps = 7, max_events = 2000000, drain_ms = 40, wait_s = 0, nthreads, pairs[N_IMPL];
-	long events[N_IMPL] = { 0, 0 };
+	long events[N_IMPL] = {0, 0};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "r:m:d:w:h", opts, NULL)) != -1) {
@@ -232,8 +232,8 @@ int main(int argc, char **argv)
 	 */
 	for (int i = 0; i < N_IMPL; i++) {
 		double budget_ns = duration * 1e9 / (double)(reps * N_IMPL);
-		long cap = (max_events - 4 * 2000 * N_IMPL * nthreads) /
-			   (2 * reps * N_IMPL * nthreads);
+		long cap =
+		    (max_events - 4 * 2000 * N_IMPL * nthreads) / (2 * reps * N_IMPL * nthreads);
 		double ns;
 
 		round_ns((enum impl)i, 2000, events);
