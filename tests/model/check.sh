@@ -16,22 +16,27 @@ model=$here/rdv.pml
 spin=${SPIN:-spin}
 cc=${CC:-cc}
 show_trail=0
+only=
 
 usage()
 {
 	cat <<EOF
-Usage: check.sh [--trail] [--help]
+Usage: check.sh [--trail] [--only NAME] [--help]
 
 Runs SPIN on tests/model/rdv.pml: the faithful model (must pass) and each
 seeded bug variant and witness (must be caught).
 
-  --trail   print the counterexample of each caught run (spin -t -p)
-  --help    this text
+  --trail      print the counterexample of each caught run (spin -t -p)
+  --only NAME  only the run NAME (correct, scenario_i7, seed_release_bug,
+               no_dekker_recheck, haproxy_i7, haproxy_i7_scenario,
+               nested_deadlock, witness_i7, witness_register,
+               witness_release, witness_nested)
+  --help       this text
 EOF
 }
 
-for arg in "$@"; do
-	case $arg in
+while [ $# -gt 0 ]; do
+	case $1 in
 	--help | -h)
 		usage
 		exit 0
@@ -39,11 +44,20 @@ for arg in "$@"; do
 	--trail)
 		show_trail=1
 		;;
+	--only)
+		if [ $# -lt 2 ]; then
+			echo "$prog: cannot parse --only: missing run name (see --help)" >&2
+			exit 2
+		fi
+		only=$2
+		shift
+		;;
 	*)
-		echo "$prog: cannot parse argument '$arg': unknown option (see --help)" >&2
+		echo "$prog: cannot parse argument '$1': unknown option (see --help)" >&2
 		exit 2
 		;;
 	esac
+	shift
 done
 
 for tool in "$spin" "$cc"; do
@@ -64,6 +78,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/rdv-model.XXXXXX") || {
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 failures=0
+ran=0
 
 # run NAME EXPECT OPT CFLAGS DEFINES...
 #   EXPECT: pass | assert | deadlock | witness
@@ -72,6 +87,10 @@ run()
 {
 	name=$1 expect=$2 opt=$3
 	shift 3
+	if [ -n "$only" ] && [ "$only" != "$name" ]; then
+		return
+	fi
+	ran=$((ran + 1))
 	dir=$tmp/$name
 	mkdir -p "$dir" && cp "$model" "$dir/rdv.pml" || return 1
 	start=$(date +%s)
@@ -141,14 +160,19 @@ run()
 	failures=$((failures + 1))
 }
 
-# The interleaving of a caught run, one line per step of a thread.
+# The interleaving of a caught run: the steps of the threads (thread t is
+# proc t+2: proc 0 is the monitor, 1 is init), without the ghost bookkeeping.
 trail()
 {
 	[ "$show_trail" = 1 ] || return 0
 	dir=$1
 	shift
 	(cd "$dir" && "$spin" -t -p "$@" rdv.pml 2>&1) |
-		sed -n 's/^ *[0-9]*:[[:space:]]*proc *\([0-9]*\) (thread:[0-9]*) rdv.pml:\([0-9]*\) (state [0-9]*)[[:space:]]*/  T\1 line \2: /p'
+		sed -n 's/^ *[0-9]*:[[:space:]]*proc *\([0-9]*\) (thread:[0-9]*) rdv.pml:\([0-9]*\) (state [0-9]*)[[:space:]]*/  proc \1 line \2: /p' |
+		grep -v -e 'nrun = ' -e 'nhsec = ' -e 'phase\[t\] = ' -e 'niso' -e 'isoer = ' \
+			-e 'isofull = ' -e '\[((0!=3))\]' -e '\[((3!=3))\]' -e ': \[l[mhip] = 0\]' \
+			-e ': *$'
+	grep -m 1 '^pan:1:' "$dir/pan.log" | sed 's/^/  /'
 }
 
 echo "rdv model check: $model"
@@ -168,6 +192,10 @@ run witness_register witness -O0 -DWITNESS_REGISTER
 run witness_release witness -O0 -DWITNESS_RELEASE
 run witness_nested witness -O0 -DWITNESS_NESTED
 
+if [ "$ran" -eq 0 ]; then
+	echo "$prog: cannot find run '$only' (see --help)" >&2
+	exit 2
+fi
 if [ "$failures" -ne 0 ]; then
 	echo "rdv model check: $failures run(s) did not go as expected"
 	exit 1
