@@ -525,12 +525,12 @@ static void draw_histogram(struct tl_render *rd, const struct rdv_tl_histogram *
 		text_draw(&rd->small, rd->r, x, y + rd->small.height + 4, "no samples", fg_dim);
 		return;
 	}
+	format_duration(a, sizeof(a), h->max_ns);
+	snprintf(buf, sizeof(buf), "n=%llu · max %s", (unsigned long long)h->count, a);
+	text_draw_clip(&rd->small, rd->r, x, y + rd->small.height, buf, fg_dim, w);
 	format_duration(a, sizeof(a), hist_percentile(h, 0.5));
 	format_duration(b, sizeof(b), hist_percentile(h, 0.99));
-	snprintf(buf, sizeof(buf), "n=%llu p50≤%s p99≤%s", (unsigned long long)h->count, a, b);
-	text_draw_clip(&rd->small, rd->r, x, y + rd->small.height, buf, fg_dim, w);
-	format_duration(a, sizeof(a), h->max_ns);
-	snprintf(buf, sizeof(buf), "max %s", a);
+	snprintf(buf, sizeof(buf), "p50≤%s p99≤%s", a, b);
 	text_draw_clip(&rd->small, rd->r, x, y + 2 * rd->small.height, buf, fg_dim, w);
 	lo_b = rdv_tl_hist_bucket(h->min_ns);
 	hi_b = rdv_tl_hist_bucket(h->max_ns);
@@ -579,8 +579,7 @@ static void draw_latency(struct tl_render *rd, const struct tl_model *m,
 			 const struct tl_layout *lo)
 {
 	static const char *const names[RDV_TL_NHISTS] = {
-		"isolate_wait (request→grant)", "isolation_hold (grant→release)",
-		"blocked (H set again→clear)"};
+		"isolate_wait", "isolation_hold", "blocked"};
 	static const uint8_t colors[RDV_TL_NHISTS] = {RDV_TL_WAITING, RDV_TL_ISOLATED,
 						      RDV_TL_BLOCKED};
 	int x0 = lo->mask_w + 10, y = lo->panel_y + 6;
@@ -591,7 +590,10 @@ static void draw_latency(struct tl_render *rd, const struct tl_model *m,
 	char buf[160], d[32];
 
 	fill(rd->r, lo->mask_w, lo->panel_y + 4, 1, lo->panel_h - 8, grid);
-	text_draw(&rd->font, rd->r, x0, y, "Latency (log2 buckets, log counts)", fg);
+	text_draw(&rd->font, rd->r, x0, y, "Latency", fg);
+	text_draw_clip(&rd->small, rd->r, x0 + text_width(&rd->font, "Latency") + 12, y + 2,
+		       "isolate_wait: request→grant · isolation_hold: grant→release · log2 buckets, log counts",
+		       fg_dim, lo->width - x0 - 90);
 	y += rd->font.height + 4;
 	for (int k = 0; k < RDV_TL_NHISTS; k++) {
 		draw_histogram(rd, rdv_tl_reader_histogram(m->reader, (enum rdv_tl_hist_kind)k),
@@ -599,7 +601,8 @@ static void draw_latency(struct tl_render *rd, const struct tl_model *m,
 			       hgt);
 	}
 	x0 += RDV_TL_NHISTS * (hist_w + 12) + 4;
-	text_draw(&rd->small, rd->r, x0, y, "Top stragglers (last to be ready)", fg);
+	text_draw_clip(&rd->small, rd->r, x0, y, "Top stragglers: times, mean delay", fg,
+		       lo->width - x0 - 6);
 	y += rd->small.height + 2;
 	if (m->nstragglers == 0) {
 		text_draw(&rd->small, rd->r, x0, y, "none", fg_dim);
@@ -609,7 +612,7 @@ static void draw_latency(struct tl_render *rd, const struct tl_model *m,
 		const struct rdv_tl_lane *l = &m->lanes[s->lane];
 
 		format_duration(d, sizeof(d), s->count ? s->delay_ns / s->count : 0);
-		snprintf(buf, sizeof(buf), "t%u tid %d: %llu× mean %s", l->thread, l->os_tid,
+		snprintf(buf, sizeof(buf), "t%u (%d) %llu× %s", l->thread, l->os_tid,
 			 (unsigned long long)s->count, d);
 		text_draw_clip(&rd->small, rd->r, x0, y, buf, fg_dim, lo->width - x0 - 6);
 		y += rd->small.height;

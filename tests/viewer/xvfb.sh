@@ -1,0 +1,113 @@
+#!/bin/sh
+# rdv-view in a real window under Xvfb, driven by xdotool: every key and mouse
+# gesture of the help, a resize, then quit; it must not crash and must exit 0.
+# A bad file in the GUI: a message in the window, one error line, exit != 0.
+# Usage: xvfb.sh BINDIR
+set -u
+bin=$1
+d=$(mktemp -d "${TMPDIR:-/tmp}/rdv-view-x.XXXXXX")
+xpid= vpid=
+cleanup() {
+	[ -n "$vpid" ] && kill "$vpid" 2>/dev/null
+	[ -n "$xpid" ] && kill "$xpid" 2>/dev/null
+	rm -rf "$d"
+}
+trap cleanup EXIT INT TERM
+for tool in Xvfb xdotool; do
+	command -v $tool >/dev/null || { echo "xvfb.sh: cannot test: $tool not installed" >&2; exit 1; }
+done
+"$bin/synth-timeline" big "$d/big.timeline" 16 200000 || exit 1
+"$bin/synth-timeline" blocks "$d/blocks.timeline" || exit 1
+echo "garbage" >"$d/bad.timeline"
+
+# A free display: Xvfb picks it and writes its number to fd 5.
+Xvfb -displayfd 5 -screen 0 1400x1000x24 -nolisten tcp 5>"$d/dpy" 2>"$d/xvfb.log" &
+xpid=$!
+i=0
+while [ ! -s "$d/dpy" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+[ -s "$d/dpy" ] || { echo "xvfb.sh: Xvfb did not start" >&2; cat "$d/xvfb.log" >&2; exit 1; }
+export DISPLAY=":$(cat "$d/dpy")"
+export SDL_VIDEODRIVER=x11
+
+alive() {
+	if ! kill -0 "$vpid" 2>/dev/null; then
+		echo "xvfb.sh: rdv-view died during: $1" >&2
+		cat "$d/err" >&2
+		exit 1
+	fi
+}
+
+find_window() {
+	i=0
+	wid=
+	while [ -z "$wid" ] && [ $i -lt 100 ]; do
+		wid=$(xdotool search --onlyvisible --name 'rdv-view' 2>/dev/null | head -1)
+		[ -z "$wid" ] && sleep 0.1
+		i=$((i + 1))
+	done
+	[ -n "$wid" ] || { echo "xvfb.sh: no rdv-view window" >&2; cat "$d/err" >&2; exit 1; }
+	xdotool windowfocus --sync "$wid" 2>/dev/null || true
+}
+
+"$bin/rdv-view" --size 1280x800 "$d/big.timeline" 2>"$d/err" &
+vpid=$!
+find_window
+xdotool mousemove --window "$wid" 700 150
+for k in w w w s a d Left Right Up Down Next Prior f Home End n n p \
+	bracketleft bracketright question Escape Escape space; do
+	xdotool key "$k"
+	sleep 0.05
+	alive "key $k"
+done
+sleep 0.5 # let the replay run a little
+alive "replay"
+xdotool key space
+# Wheel zoom in and out around the pointer, shift+wheel scroll.
+for b in 4 4 4 5 5 4; do xdotool click $b; sleep 0.03; done
+xdotool keydown shift click 5 click 4 keyup shift
+alive "wheel"
+# Click to select, drag to pan, hover.
+xdotool mousemove --window "$wid" 640 120 click 1
+xdotool mousemove --window "$wid" 800 140 mousedown 1 mousemove --window "$wid" 600 140 \
+	mousemove --window "$wid" 400 160 mouseup 1
+xdotool mousemove --window "$wid" 500 100
+sleep 0.1
+alive "mouse"
+# Resize, small and large, then keys again.
+xdotool windowsize "$wid" 700 500
+sleep 0.2
+xdotool windowsize "$wid" 1400 1000
+sleep 0.2
+xdotool key f w w w w w w w w w w w w w w w w w w w w
+alive "resize"
+import -window root "$d/window.png" 2>/dev/null && [ -n "${RDV_VIEW_KEEP_PNG:-}" ] &&
+	cp "$d/window.png" "$RDV_VIEW_KEEP_PNG"
+xdotool key q
+i=0
+while kill -0 "$vpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait "$vpid"
+rc=$?
+vpid=
+if [ $rc -ne 0 ]; then
+	echo "xvfb.sh: rdv-view exited with $rc" >&2
+	cat "$d/err" >&2
+	exit 1
+fi
+
+# Bad input in the GUI: the error is shown in the window until a key.
+"$bin/rdv-view" "$d/bad.timeline" 2>"$d/err" &
+vpid=$!
+find_window
+sleep 0.2
+xdotool key Escape
+i=0
+while kill -0 "$vpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait "$vpid"
+rc=$?
+vpid=
+if [ $rc -eq 0 ] || [ $rc -ge 128 ] || [ "$(wc -l <"$d/err")" -ne 1 ]; then
+	echo "xvfb.sh: bad input in the GUI: rc=$rc" >&2
+	cat "$d/err" >&2
+	exit 1
+fi
+echo "xvfb.sh: ok ($(cat "$d/err"))"
