@@ -581,10 +581,12 @@ void rdv_idle_end(struct rdv_thread *t)
 /* ---- isolation ---- */
 
 /*
- * 1. Become harmless and parked (a queued requester counts as idle for the
- *    thread served before it), then set W: the thread is `waiting`.
- * 2. Take a ticket (this is the Dekker write) and wake whoever waits for
- *    this thread to be harmless.
+ * 1. Become parked (a queued requester counts as idle for the thread served
+ *    before it) and take a ticket: the request's place in line, and the
+ *    Dekker write. Taken while still running, so no grant can slip in
+ *    between the call and the ticket (none can be granted while we run).
+ * 2. Set H, then W: the thread is `waiting` (H first: W alone would read as
+ *    isolated). Wake whoever waits for this thread to be harmless.
  * 3. Wait for the ticket to be served: FIFO among requesters.
  * 4. Wait until every other member is harmless (full: idle or parked).
  * 5. Clear H: isolated. Only the served ticket may reach this step (I2);
@@ -602,9 +604,9 @@ static void rdv__isolate(struct rdv_thread *t, bool full)
 		return;
 	}
 	atomic_fetch_or(&d->parked[t->word], t->bit);
+	turn.ticket = (uint32_t)atomic_fetch_add(&d->tickets, 1);
 	rdv__mask_set(t, RDV_MASK_HARMLESS, op);
 	rdv__mask_set(t, RDV_MASK_WANT_RDV, op);
-	turn.ticket = (uint32_t)atomic_fetch_add(&d->tickets, 1);
 	rdv__wake(d);
 
 	if (!rdv__my_turn(d, &turn)) {
