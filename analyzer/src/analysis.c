@@ -935,9 +935,6 @@ int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap)
 	} else {
 		a->sum.discarded_events += gap->has_count ? gap->count : 0;
 	}
-	if (begin > a->now) {
-		begin = a->now;
-	}
 	for (uint32_t i = 0; i < a->nthreads && !ret; i++) {
 		struct analysis_thread *t = &a->threads[i];
 		uint64_t at = begin > t->since ? begin : t->since;

@@ -112,7 +112,7 @@ static int find_traces(const char *path, int depth, struct dirlist *out, size_t 
 	return ret;
 }
 
-/* The first line of the deepest cause of the current thread's error. */
+/* The deepest cause (the root) of the current thread's error, on one line. */
 static void take_bt_error(char *buf, size_t len)
 {
 	const bt_error *err = bt_current_thread_take_error();
@@ -123,11 +123,14 @@ static void take_bt_error(char *buf, size_t len)
 	}
 	n = bt_error_get_cause_count(err);
 	if (n > 0) {
-		const bt_error_cause *c = bt_error_borrow_cause_by_index(err, n - 1);
-		const char *m = bt_error_cause_get_message(c);
-		size_t k = strcspn(m, "\n");
+		const bt_error_cause *c = bt_error_borrow_cause_by_index(err, 0);
 
-		snprintf(buf, len, "%.*s", (int)k, m);
+		snprintf(buf, len, "%s", bt_error_cause_get_message(c));
+		for (char *p = buf; *p; p++) {
+			if (*p == '\n') {
+				*p = ' ';
+			}
+		}
 	}
 	bt_error_release(err);
 }
@@ -300,7 +303,11 @@ int rdv_analyze_run(const struct rdv_analyze_options *opts, char *errbuf, size_t
 		bt_value_put_ref(params);
 		if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 			take_bt_error(why, sizeof(why));
-			fail(errbuf, errlen, traces.v[i], "%s", why[0] ? why : "invalid CTF trace");
+			/* source.ctf.fs gives no cause for a metadata parse error */
+			fail(errbuf, errlen, traces.v[i],
+			     strstr(why, "Cannot create trace") ? "invalid CTF trace (corrupt metadata?): %s"
+								 : "%s",
+			     why[0] ? why : "invalid CTF trace");
 			goto end;
 		}
 		for (uint64_t p = 0; p < bt_component_source_get_output_port_count(src); p++) {
