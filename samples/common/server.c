@@ -65,6 +65,7 @@ static int stop_fd = -1; /* written once at the end: wakes every worker */
 static struct conn conn_table[MAX_CONNS];
 static struct config *shared_config;
 static atomic_bool load_done;
+static uint64_t load_end_ns; /* the load and the isolations stop then */
 static atomic_bool control_stop;
 static atomic_uint_fast64_t worker_vcsw;
 static atomic_uint_fast64_t requests_served;
@@ -247,10 +248,10 @@ static void *control_main(void *arg)
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
 		}
 		sync_ops->wait_end(h);
-		if (atomic_load(&control_stop)) {
+		t0 = now_ns();
+		if (atomic_load(&control_stop) || t0 >= load_end_ns) {
 			break;
 		}
-		t0 = now_ns();
 		sync_ops->isolate(h, full);
 		t1 = now_ns();
 		if (full) {
@@ -310,8 +311,8 @@ static void *client_main(void *arg)
 		setsockopt(cc[i].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		epoll_add(ep, cc[i].fd, EPOLLIN, i);
 	}
-	start = now_ns();
-	end = start + (uint64_t)(opt.duration * 1e9);
+	start = load_end_ns - (uint64_t)(opt.duration * 1e9);
+	end = load_end_ns;
 	for (;;) {
 		struct epoll_event evs[64];
 		uint64_t now = now_ns();
@@ -560,6 +561,7 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 		}
 	}
 	t_start = now_ns();
+	load_end_ns = t_start + (uint64_t)(opt.duration * 1e9);
 	if (pthread_create(&control, NULL, control_main, &lat) ||
 	    pthread_create(&client, NULL, client_main, &addr)) {
 		die("start the control and client threads");

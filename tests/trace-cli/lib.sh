@@ -65,7 +65,7 @@ expect_error() {
 	"$@" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	[ "$rc" -ne 0 ] || fail "'$*' succeeded, expected an error"
-	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "'$*': expected one line on stderr, got: $(cat "$TMP/err")"
+	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "'$*': exit $rc, expected one line on stderr, got: '$(cat "$TMP/err")'"
 	grep -q -- "$pattern" "$TMP/err" || fail "'$*': stderr '$(cat "$TMP/err")' does not match '$pattern'"
 }
 

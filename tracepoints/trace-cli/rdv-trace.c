@@ -507,6 +507,7 @@ static int cmd_record(const struct options *o)
 
 		close(go[1]);
 		close(exec_err[0]);
+		signal(SIGPIPE, SIG_DFL);
 		if (read(go[0], &byte, 1) != 1) {
 			_exit(127); /* rdv-trace gave up */
 		}
@@ -639,6 +640,10 @@ int main(int argc, char **argv)
 	struct options o = { 0 };
 
 	parse_options(argc, argv, &o);
+	/* A session daemon that goes away must give an error, not kill us
+	 * (liblttng-ctl writes to its socket); the program gets SIG_DFL back
+	 * before exec. */
+	signal(SIGPIPE, SIG_IGN);
 	if (o.cmd == CMD_ATTACH) {
 		return cmd_attach(&o);
 	}
