@@ -27,9 +27,10 @@ Runs SPIN on tests/model/rdv.pml: the faithful model (must pass) and each
 seeded bug variant and witness (must be caught).
 
   --trail      print the counterexample of each caught run (spin -t -p)
-  --only NAME  only the run NAME (correct, scenario_i7, seed_release_bug,
-               no_dekker_recheck, haproxy_i7, haproxy_i7_scenario,
-               nested_deadlock, witness_i7, witness_register,
+  --only NAME  only the run NAME (correct, word_per_thread, scenario_i7,
+               seed_release_bug, no_dekker_recheck, haproxy_i7,
+               haproxy_i7_scenario, nested_deadlock, no_turn,
+               full_as_plain, witness_i7, witness_register,
                witness_release, witness_nested)
   --help       this text
 EOF
@@ -178,6 +179,9 @@ trail()
 echo "rdv model check: $model"
 # The faithful model: 3 threads, random programs, membership churn.
 run correct pass -O2
+# The grant's loads with each thread's bits in a mask word of its own (> 64
+# threads); unregistering from inside sections is left to `correct`.
+run word_per_thread pass -O2 -DWORD_PER_THREAD -DNO_CHURN_ANY
 # The I7 scenario alone: a harmless section ends during isolate_full.
 run scenario_i7 pass -O2 -DSCENARIO_I7
 # Seeded bugs: each must be caught.
@@ -186,6 +190,9 @@ run no_dekker_recheck assert -O0 -DNO_DEKKER_RECHECK
 run haproxy_i7 deadlock -O0 -DHAPROXY_I7
 run haproxy_i7_scenario deadlock -O0 -DHAPROXY_I7 -DSCENARIO_I7
 run nested_deadlock deadlock -O0 -DNESTED_DEADLOCK
+# Broken on purpose: the I2 and I1-full checks can fail.
+run no_turn assert -O0 -DNO_TURN
+run full_as_plain assert -O0 -DFULL_AS_PLAIN
 # Non-vacuity: the interesting states are reached by the faithful model.
 run witness_i7 witness -O0 -DWITNESS_I7
 run witness_register witness -O0 -DWITNESS_REGISTER

@@ -29,7 +29,9 @@
  * user code behind an INRDV phase.
  *
  * Variants (spin -DNAME): SEED_RELEASE_BUG, NO_DEKKER_RECHECK, HAPROXY_I7,
- * NESTED_DEADLOCK re-introduce known bugs that the check must catch;
+ * NESTED_DEADLOCK re-introduce known bugs that the check must catch, and
+ * NO_TURN (grant without waiting for the ticket's turn) and FULL_AS_PLAIN
+ * (isolate_full waits for harmless only) break I2 and I1-full on purpose;
  * SCENARIO_I7 replaces the random programs by the I7 scenario; WITNESS_*
  * assert that an interesting state is never reached, to show it is (the
  * check is not vacuous). See check.sh.
@@ -248,6 +250,56 @@ inline rdv_idle_end()
  * When it fails, re-evaluating it gives the same answer until one of the
  * words it loaded changes: that is the wait's guard.
  */
+#ifdef WORD_PER_THREAD
+/*
+ * The same with every thread in its own mask word (a domain of more than 64
+ * threads, at its most spread out): words are read in order, each with its
+ * own loads, and the evaluation stops at the first word not ready. lm..lp
+ * collect the bits read, rd/rdh/rdf which words each was read from.
+ */
+inline others_ready()
+{
+	do
+	:: j = 0;
+	   do
+	   :: j == N -> break
+	   :: j < N && j == t -> j++ /* own word: need is 0 once self is removed */
+	   :: j < N && j != t ->
+		atomic { lm = lm | (M & (1 << j)); rd = rd | (1 << j) };
+		if
+		:: (lm & (1 << j)) == 0 -> j++
+		:: else ->
+			atomic { lh = lh | (H & (1 << j)); rdh = rdh | (1 << j) };
+			if
+			:: fullreq ->
+				if
+				:: li = li | (I & (1 << j)); lp = lp | (P & (1 << j))
+				:: lp = lp | (P & (1 << j)); li = li | (I & (1 << j))
+				fi;
+				rdf = rdf | (1 << j);
+				if
+				:: (lh & (li | lp) & (1 << j)) != 0 -> j++
+				:: else -> break
+				fi
+			:: else ->
+				if
+				:: (lh & (1 << j)) != 0 -> j++
+				:: else -> break
+				fi
+			fi
+		fi
+	   od;
+	   if
+	   :: j == N -> break
+	   :: else ->
+		(((M ^ lm) & rd) != 0 || ((H ^ lh) & rdh) != 0 ||
+		 ((I ^ li) & rdf) != 0 || ((P ^ lp) & rdf) != 0);
+		atomic { lm = 0; lh = 0; li = 0; lp = 0; rd = 0; rdh = 0; rdf = 0 }
+	   fi
+	od;
+	atomic { lm = 0; lh = 0; li = 0; lp = 0; rd = 0; rdh = 0; rdf = 0; j = 0 }
+}
+#else
 inline others_ready()
 {
 	do
@@ -277,15 +329,24 @@ inline others_ready()
 	od;
 	atomic { lm = 0; lh = 0; li = 0; lp = 0 }
 }
+#endif
 
 inline isolate(is_full)
 {
+#ifdef FULL_AS_PLAIN
+	fullreq = false; /* isolate_full waits for harmless only */
+	fullg = is_full;
+#else
 	fullreq = is_full;
+	fullg = is_full;
+#endif
 	atomic { setphase(INRDV); P = P | me };
 	H = H | me;
 	W = W | me;
 	atomic { tk = next_t; next_t++ };
+#ifndef NO_TURN
 	(serving == tk); /* wait_until(my_turn) */
+#endif
 	others_ready();
 	P = P & ~me;
 	atomic {
@@ -295,7 +356,7 @@ inline isolate(is_full)
 		assert(niso == 0); /* I2 */
 		niso++;
 		isoer = t;
-		isofull = fullreq;
+		isofull = fullg;
 		setphase(RUN);
 		assert(I1_OK) /* I1, checked at every state by monitor too */
 	}
@@ -304,7 +365,7 @@ inline isolate(is_full)
 inline rdv_release()
 {
 	atomic { setphase(INRDV); W = W & ~me; isolated = false };
-	atomic { serving++; niso--; isoer = NONE; isofull = false; fullreq = false };
+	atomic { serving++; niso--; isoer = NONE; isofull = false; fullreq = false; fullg = false };
 #ifdef SEED_RELEASE_BUG
 	/* the seed's thread_release(): back to running code, still harmless */
 	atomic { H = H | me; ret_to(RUN) }
@@ -341,8 +402,12 @@ proctype thread(byte t; bool registered)
 	byte ops = OPS;
 	bool isolated; /* t->isolated */
 	bool fullreq; /* rdv__grant.full */
+	bool fullg;   /* ghost: isolate_full was called */
 	byte tk; /* my ticket */
 	byte lm, lh, li, lp; /* words loaded by others_ready() */
+#ifdef WORD_PER_THREAD
+	byte j, rd, rdh, rdf;
+#endif
 
 #ifdef SCENARIO_I7
 	/*
