@@ -599,7 +599,7 @@ static int do_unregister(struct analysis *a, struct analysis_thread *t, uint64_t
 	if (!t->active) {
 		return 0;
 	}
-	if (t->hold_status != P_NONE) {
+	if (t->hold_status == P_MEASURING || t->hold_status == P_TAINTED) {
 		ret = report_isolation(a, t, ts);
 	}
 	drop_pending(a, t);
@@ -830,7 +830,7 @@ static int mask_change(struct analysis *a, struct analysis_thread *t,
 				record_latency(a, AN_LAT_ISOLATION_HOLD, t->hold_status, t->grant_ts,
 					       ts);
 			}
-			if (t->hold_status == P_MEASURING) {
+			if (t->hold_status != P_MAYBE) { /* the grant was seen */
 				ret = report_isolation(a, t, ts);
 			}
 			t->hold_status = P_NONE;
@@ -978,7 +978,7 @@ int analysis_finish(struct analysis *a)
 				end = a->domains[j].last_ts;
 			}
 		}
-		if (t->hold_status == P_MEASURING) {
+		if (t->hold_status == P_MEASURING || t->hold_status == P_TAINTED) {
 			ret = report_isolation(a, t, 0);
 		}
 		if (!ret) {

@@ -1,0 +1,159 @@
+#!/bin/sh
+# Driver of the analyzer's CTest tests on real traces. Environment (set by
+# CMakeLists.txt): RDV_ANALYZE, RDV_PLUGIN_DIR, RDV_PYTHON (a python3 that
+# imports bt2), RDV_WORKLOAD, RDV_CHECK_TIMELINE. Run from any directory.
+#
+#   run-test.sh golden NAME [reference]   CLI == plugin == expected, outputs
+#   run-test.sh discarded                 lost events counted, unknown time
+#   run-test.sh bad-input                 one clear error line each
+#   run-test.sh live                      record the workload now, check it
+#   run-test.sh timeline NAME             --timeline agrees with --json
+#   run-test.sh compare                   --compare says what moved
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+traces=$here/traces
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/rdv-analyzer-test.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+mode=$1
+shift
+
+die() { echo "run-test.sh $mode: FAIL: $*" >&2; exit 1; }
+
+plugin_json() { # TRACE OUT.json [STDOUT]
+	babeltrace2 --plugin-path="$RDV_PLUGIN_DIR" "$1" -c sink.rdv.analyze \
+		-p "json-path=\"$2\"" > "${3:-/dev/null}"
+}
+
+case $mode in
+golden)
+	name=$1
+	"$RDV_ANALYZE" "$traces/$name" --json "$tmp/cli.json" --csv "$tmp/i.csv" \
+		--chrome "$tmp/chrome.json" > "$tmp/cli.txt"
+	plugin_json "$traces/$name" "$tmp/plugin.json" "$tmp/plugin.txt"
+	cmp "$tmp/cli.json" "$tmp/plugin.json" || die "CLI and plugin JSON differ"
+	cmp "$tmp/cli.txt" "$tmp/plugin.txt" || die "CLI and plugin reports differ"
+	grep -q "^Time in state per thread" "$tmp/cli.txt" || die "no state table in the report"
+	grep -q "^Latencies" "$tmp/cli.txt" || die "no latency table in the report"
+	grep -q "^Top stragglers" "$tmp/cli.txt" || die "no straggler table in the report"
+	diff -u "$traces/expected/$name.json" "$tmp/cli.json" || die "JSON differs from expected/$name.json"
+	"$RDV_PYTHON" "$here/validate-outputs.py" "$tmp/cli.json" --csv "$tmp/i.csv" \
+		--chrome "$tmp/chrome.json" || die "outputs disagree"
+	if [ "${2:-}" = reference ]; then
+		"$RDV_PYTHON" "$here/check-report.py" "$traces/$name" "$tmp/cli.json" ||
+			die "the Python reference disagrees"
+	fi
+	;;
+discarded)
+	"$RDV_ANALYZE" "$traces/discarded" --json "$tmp/r.json" > "$tmp/r.txt"
+	babeltrace2 "$traces/discarded" 2>&1 >/dev/null | grep -q "discarded" ||
+		die "babeltrace2 sees no discarded events in the trace"
+	grep -q "events discarded" "$tmp/r.txt" || die "the report does not mention discarded events"
+	plugin_json "$traces/discarded" "$tmp/p.json"
+	cmp "$tmp/r.json" "$tmp/p.json" || die "CLI and plugin JSON differ"
+	"$RDV_PYTHON" - "$traces/discarded" "$tmp/r.json" <<'PY' || die "discarded-events checks"
+import json, sys, bt2
+trace, rep = sys.argv[1], json.load(open(sys.argv[2]))
+n = 0
+for m in bt2.TraceCollectionMessageIterator(trace):
+    if type(m) is bt2._DiscardedEventsMessageConst:
+        n += m.count or 0
+n %= 1 << 64  # LTTng's per-packet counters may step back: the sum wraps
+assert n > 0, "no discarded events in the test trace"
+assert rep["discarded_events"] == n, (rep["discarded_events"], n)
+unknown = sum(t["state_ns"]["unknown"] for t in rep["threads"])
+assert unknown > 0, "no unknown time despite the gaps"
+skipped = sum(l["skipped_gap"] for l in rep["latency"].values())
+assert skipped > 0, "no latency skipped across a gap"
+span = rep["end_ns"] - rep["begin_ns"]
+for t in rep["threads"]:
+    assert sum(t["state_ns"].values()) <= span
+print("discarded: %d events lost, %d ns unknown, %d latencies skipped" % (n, unknown, skipped))
+PY
+	;;
+bad-input)
+	basic=$(find "$traces/basic" -name metadata | head -1)
+	basic=$(dirname "$basic")
+	mkdir "$tmp/empty" "$tmp/junk"
+	echo hello > "$tmp/file"
+	echo hello > "$tmp/junk/a"
+	cp -r "$basic" "$tmp/nometa" && rm "$tmp/nometa/metadata"
+	cp -r "$basic" "$tmp/corrupt" &&
+		printf 'garbage' | dd of="$tmp/corrupt/metadata" bs=1 seek=200 conv=notrunc 2>/dev/null
+	cp -r "$basic" "$tmp/trunc" && truncate -s 5000 "$tmp/trunc/ch_0"
+	cp -r "$basic" "$tmp/trunc2" && rm -r "$tmp/trunc2/index" && truncate -s 6000 "$tmp/trunc2/ch_0"
+	cp -r "$basic" "$tmp/nordv" && sed -i 's/"rdv:/"xyz:/g' "$tmp/nordv/metadata"
+	cp -r "$basic" "$tmp/noop" && sed -i 's/ _op;/ _oq;/g' "$tmp/noop/metadata"
+	check() { # CASE EXPECTED-REGEX
+		rc=0
+		timeout 60 "$RDV_ANALYZE" "$tmp/$1" --json "$tmp/$1.json" > "$tmp/out" 2> "$tmp/err" || rc=$?
+		[ $rc -ne 0 ] || die "$1: exit status 0"
+		[ $rc -lt 124 ] || die "$1: crashed or hung (status $rc)"
+		[ "$(wc -l < "$tmp/err")" -eq 1 ] || { cat "$tmp/err" >&2; die "$1: not one line on stderr"; }
+		grep -Eq "^rdv-analyze: $2" "$tmp/err" || { cat "$tmp/err" >&2; die "$1: unexpected message"; }
+		echo "$1: $(cat "$tmp/err")"
+	}
+	check missing "cannot read trace '.*missing': No such file or directory"
+	check empty "cannot read trace '.*empty': empty directory"
+	check file "cannot read trace '.*file': not a directory"
+	check junk "cannot read trace '.*junk': no CTF trace found"
+	check nometa "cannot read trace '.*nometa': no CTF trace found"
+	check corrupt "cannot read trace '.*corrupt': invalid CTF trace"
+	check trunc "cannot read trace '.*trunc': .*ch_0"
+	check trunc2 "cannot read trace '.*trunc2'"
+	check nordv "no rdv events in the trace"
+	check noop "cannot analyze trace: event 'rdv:mask_change' lacks field 'op'"
+	rc=0; "$RDV_ANALYZE" > /dev/null 2>&1 || rc=$?; [ $rc -eq 2 ] || die "no argument: status $rc"
+	rc=0; "$RDV_ANALYZE" --bogus x > /dev/null 2>&1 || rc=$?; [ $rc -eq 2 ] || die "bad option: status $rc"
+	"$RDV_ANALYZE" --help | grep -q "^Usage: rdv-analyze" || die "--help"
+	rc=0; "$RDV_ANALYZE" "$traces/basic" --json /nonexistent/dir/r.json > /dev/null 2> "$tmp/err" || rc=$?
+	[ $rc -eq 1 ] && grep -q "cannot write '/nonexistent/dir/r.json'" "$tmp/err" || die "unwritable --json"
+	rc=0; "$RDV_ANALYZE" "$traces/basic" --compare "$tmp/file" > /dev/null 2> "$tmp/err" || rc=$?
+	[ $rc -eq 1 ] && grep -q "cannot compare with" "$tmp/err" || die "--compare with a non-report"
+	# the plugin fails cleanly too (babeltrace2 prints its own error report)
+	rc=0; babeltrace2 --plugin-path="$RDV_PLUGIN_DIR" "$tmp/noop" -c sink.rdv.analyze \
+		> /dev/null 2> "$tmp/err" || rc=$?
+	[ $rc -eq 1 ] && grep -q "lacks field 'op'" "$tmp/err" || die "plugin on a trace without op"
+	;;
+live)
+	if ! lttng list > /dev/null 2>&1; then
+		die "cannot reach an LTTng session daemon (start one: lttng-sessiond --daemonize --no-kernel)"
+	fi
+	"$here/record.sh" "$RDV_WORKLOAD" "$tmp/trace" -- --threads 4 --iterations 50
+	"$RDV_ANALYZE" "$tmp/trace" --json "$tmp/cli.json" -q
+	plugin_json "$tmp/trace" "$tmp/plugin.json"
+	cmp "$tmp/cli.json" "$tmp/plugin.json" || die "CLI and plugin JSON differ"
+	"$RDV_PYTHON" "$here/check-report.py" "$tmp/trace" "$tmp/cli.json" || die "reference disagrees"
+	"$RDV_PYTHON" "$here/validate-outputs.py" "$tmp/cli.json" || die "schema"
+	;;
+timeline)
+	name=$1
+	"$RDV_ANALYZE" "$traces/$name" --json "$tmp/r.json" --timeline "$tmp/t.rdvtl" -q
+	"$RDV_CHECK_TIMELINE" "$tmp/t.rdvtl" > "$tmp/t.json" || die "the timeline file does not read back"
+	"$RDV_PYTHON" - "$tmp/r.json" "$tmp/t.json" <<'PY' || die "timeline and report disagree"
+import json, sys
+rep, tl = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+states = ["running", "harmless", "idle", "blocked", "waiting", "isolated", "unknown"]
+for k in ("events", "discarded_events", "begin_ns", "end_ns"):
+    assert rep[k] == tl[k], k
+lanes = {(l["vpid"], l["domain"], l["thread"]): l for l in tl["lanes"]}
+assert len(lanes) == len(rep["threads"])
+for t in rep["threads"]:
+    l = lanes[(t["vpid"], t["domain"], t["thread"])]
+    assert l["state_ns"] == [t["state_ns"][s] for s in states], (t, l)
+    assert l["isolations"] == t["isolations"], (t, l)
+    assert l["os_tid"] == t["os_tid"]
+assert tl["nisolations"] == sum(t["isolations"] for t in rep["threads"])
+PY
+	;;
+compare)
+	"$RDV_ANALYZE" "$traces/basic" --json "$tmp/a.json" -q
+	"$RDV_ANALYZE" "$traces/basic" -q --compare "$tmp/a.json" > "$tmp/same.txt"
+	[ "$(grep -c 'unchanged' "$tmp/same.txt")" -eq 3 ] || { cat "$tmp/same.txt"; die "a run compared with itself moved"; }
+	"$RDV_ANALYZE" "$traces/perpid" -q --compare "$tmp/a.json" > "$tmp/diff.txt"
+	grep -Eq "(up|down)$" "$tmp/diff.txt" || { cat "$tmp/diff.txt"; die "nothing moved between two traces"; }
+	;;
+*)
+	die "unknown mode"
+	;;
+esac
+echo "run-test.sh $mode ${1:-}: ok"
