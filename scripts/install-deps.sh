@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package rdv needs to build, test, trace and view.
+# Run as root (or through sudo).
+set -euo pipefail
+packages=(
+	build-essential cmake pkg-config clang
+	liblttng-ust-dev lttng-tools liblttng-ctl-dev
+	libbabeltrace2-dev babeltrace2 python3-bt2
+	libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev fonts-dejavu-core
+	xvfb xdotool xauth spin valgrind imagemagick util-linux procps time
+)
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps.sh: run as root (sudo $0)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends "${packages[@]}"
