@@ -45,8 +45,11 @@ port=$((20000 + (RANDOM * 3 + $$) % 30000))
 for p in $port $((port + 1)); do
 	(exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null && { echo "SKIP: port $p is in use"; exit $SKIP; }
 done
-expect_error "cannot reach the relay daemon at net://127.0.0.1:$port:$((port + 1))" \
-	"$RDV_TRACE" record --relay "net://127.0.0.1:$port:$((port + 1))" -- "$RDV_BIN/hello"
+expect_error "cannot reach the relay daemon at net://127.0.0.1:$port:$((port + 1)): Connection refused" \
+	"$RDV_TRACE" record --name "rdv-test-relayfail-$$" --relay "net://127.0.0.1:$port:$((port + 1))" -- "$RDV_BIN/hello"
+
+expect_error "invalid relay URL 'http://x'" "$RDV_TRACE" record --relay http://x -- "$RDV_BIN/hello"
+lttng list | grep -q "rdv-test-relayfail-$$" && fail "a failed record left its session behind"
 
 # The program's exit status is passed through, and a signal death as 128+N.
 "$RDV_TRACE" record -o "$TMP/st3" -- sh -c 'exit 3' >/dev/null 2>&1

@@ -24,6 +24,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lttng/lttng.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -160,11 +163,84 @@ static struct lttng_domain ust_domain(void)
 	return domain;
 }
 
+/* Can we open a TCP connection to the relay's control port, within 3 s?
+ * Checked before creating the session: the session daemon's own failure
+ * path for an unreachable relay is slow and sometimes drops the client
+ * connection ("Fatal error of the session daemon") instead of saying so. */
+static int check_relay(struct trace_session *s)
+{
+	const char *url = s->relay_url, *host, *end;
+	char hostbuf[256], port[16] = "5342"; /* lttng-relayd's default control port */
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL, *a;
+	int err = 0, ret = -1;
+
+	if (strncmp(url, "net://", 6) == 0) {
+		host = url + 6;
+	} else if (strncmp(url, "net6://", 7) == 0) {
+		host = url + 7;
+	} else {
+		return fail(s, "invalid relay URL '%s' (expected net://HOST[:CONTROL_PORT:DATA_PORT])",
+			    url);
+	}
+	if (*host == '[') {
+		end = strchr(++host, ']');
+		if (!end) {
+			return fail(s, "invalid relay URL '%s'", url);
+		}
+	} else {
+		end = host + strcspn(host, ":/");
+	}
+	if (end == host || (size_t)(end - host) >= sizeof(hostbuf)) {
+		return fail(s, "invalid relay URL '%s': no host", url);
+	}
+	snprintf(hostbuf, sizeof(hostbuf), "%.*s", (int)(end - host), host);
+	if (*end == ']') {
+		end++;
+	}
+	if (*end == ':') {
+		snprintf(port, sizeof(port), "%.*s", (int)strcspn(end + 1, ":/"), end + 1);
+	}
+	err = getaddrinfo(hostbuf, port, &hints, &ai);
+	if (err) {
+		return fail(s, "cannot reach the relay daemon at %s: %s", url, gai_strerror(err));
+	}
+	for (a = ai; a && ret < 0; a = a->ai_next) {
+		int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		socklen_t len = sizeof(err);
+
+		if (fd < 0) {
+			err = errno;
+			continue;
+		}
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0) {
+			ret = 0;
+		} else if (errno != EINPROGRESS) {
+			err = errno;
+		} else if (poll(&pfd, 1, 3000) != 1) {
+			err = ETIMEDOUT;
+		} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0) {
+			ret = 0;
+		}
+		close(fd);
+	}
+	freeaddrinfo(ai);
+	if (ret < 0) {
+		return fail(s, "cannot reach the relay daemon at %s: %s (is lttng-relayd running "
+			       "there, on these ports?)",
+			    url, strerror(err));
+	}
+	return 0;
+}
+
 static int create_descriptor(struct trace_session *s)
 {
 	struct lttng_session_descriptor *desc;
 	enum lttng_error_code code;
 
+	if (s->relay_url && check_relay(s) < 0) {
+		return -1;
+	}
 	if (s->live) {
 		/* Live timer: a viewer sees events within 100 ms. */
 		desc = lttng_session_descriptor_live_network_create(s->name, s->relay_url, NULL,
