@@ -51,7 +51,8 @@ static void usage(FILE *f)
 		"  --size WxH          window or screenshot size (default 1280x800)\n"
 		"  --from T --to T     visible time range, from the trace start\n"
 		"  --at T              cursor time (the mask panel shows this instant)\n"
-		"  --select N          select isolation number N (in request order)\n"
+		"  --select N          select isolation number N (in request order) and,\n"
+		"                      without --from/--to, zoom on it\n"
 		"  --help-overlay      show the key help (screenshots)\n"
 		"  -h, --help          this help\n"
 		"Times T: a number with a unit, ns us ms s (default ns), e.g. 1.5ms.\n"
@@ -165,6 +166,9 @@ static int apply_view_options(const struct options *o, struct tl_view *v, const 
 			return -1;
 		}
 		v->selected = o->select;
+		if (!o->from && !o->to) {
+			view_show_isolation(v, m, true);
+		}
 		v->cursor_ns = m->isolations[o->select].request_ns;
 	}
 	if (o->at) {

@@ -225,27 +225,53 @@ void timeline_model_close(struct tl_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Number of intervals that begin before t, searching forward from hint
- * (a previous answer for a smaller t) by galloping, then bisecting. */
-static uint64_t begins_before(const struct rdv_tl_lane *l, uint64_t t, uint64_t hint)
+/* Number of intervals that begin before t. `floor` is a lower bound of the
+ * answer (an answer for a smaller t) and `guess` a likely answer: the search
+ * gallops from the guess, forward or back, then bisects, so successive
+ * columns that advance by about the same count touch few cache lines. */
+static uint64_t begins_before(const struct rdv_tl_lane *l, uint64_t t, uint64_t floor,
+			      uint64_t guess)
 {
-	uint64_t lo = hint, hi, step = 1;
+	uint64_t n = l->nintervals, lo, hi, step = 1;
 
-	if (lo > l->nintervals) {
-		lo = l->nintervals;
+	if (floor > n) {
+		floor = n;
 	}
-	if (lo > 0 && l->begin_ns[lo - 1] >= t) {
-		lo = 0; /* hint too far: start over */
+	if (floor > 0 && l->begin_ns[floor - 1] >= t) {
+		floor = 0; /* not a lower bound after all: start over */
 	}
-	/* Invariant: all of [0, lo) begin before t. */
-	hi = lo;
-	while (hi < l->nintervals && l->begin_ns[hi] < t) {
-		lo = hi + 1;
-		hi += step;
-		step *= 2;
+	if (guess < floor) {
+		guess = floor;
 	}
-	if (hi > l->nintervals) {
-		hi = l->nintervals;
+	if (guess > n) {
+		guess = n;
+	}
+	if (guess > floor && l->begin_ns[guess - 1] >= t) {
+		/* The answer is below the guess, at least floor. */
+		hi = guess - 1;
+		lo = floor;
+		for (;;) {
+			uint64_t p = hi - floor > step ? hi - step : floor;
+
+			if (p == floor || l->begin_ns[p - 1] < t) {
+				lo = p;
+				break;
+			}
+			hi = p - 1;
+			step *= 2;
+		}
+	} else {
+		/* All of [0, guess) begin before t. */
+		lo = guess;
+		hi = lo;
+		while (hi < n && l->begin_ns[hi] < t) {
+			lo = hi + 1;
+			hi += step;
+			step *= 2;
+		}
+		if (hi > n) {
+			hi = n;
+		}
 	}
 	/* The answer is in [lo, hi]. */
 	while (lo < hi) {
@@ -262,10 +288,10 @@ static uint64_t begins_before(const struct rdv_tl_lane *l, uint64_t t, uint64_t 
 
 /* F(t): time per state of the lane's intervals up to t. Returns the number
  * of intervals beginning before t (the next hint). */
-static uint64_t cumulative(const struct rdv_tl_lane *l, uint64_t t, uint64_t hint,
-			   uint64_t out[RDV_TL_NSTATES])
+static uint64_t cumulative(const struct rdv_tl_lane *l, uint64_t t, uint64_t floor,
+			   uint64_t guess, uint64_t out[RDV_TL_NSTATES])
 {
-	uint64_t idx = begins_before(l, t, hint);
+	uint64_t idx = begins_before(l, t, floor, guess);
 	uint64_t last, row;
 
 	if (idx == 0) {
@@ -291,8 +317,8 @@ void timeline_state_time(const struct tl_model *m, uint32_t lane, uint64_t t0, u
 	if (lane >= m->info.nlanes || t1 <= t0) {
 		return;
 	}
-	cumulative(&m->lanes[lane], t0, 0, a);
-	cumulative(&m->lanes[lane], t1, 0, b);
+	cumulative(&m->lanes[lane], t0, 0, 0, a);
+	cumulative(&m->lanes[lane], t1, 0, 0, b);
 	for (int s = 0; s < RDV_TL_NSTATES; s++) {
 		out[s] = b[s] - a[s];
 	}
@@ -308,7 +334,7 @@ unsigned timeline_lod_query(const struct tl_model *m, uint32_t lane, uint64_t t0
 {
 	const struct rdv_tl_lane *l;
 	uint64_t prev[RDV_TL_NSTATES], cur[RDV_TL_NSTATES];
-	uint64_t hint;
+	uint64_t hint, advance = 0;
 	unsigned nout = 0;
 
 	if (lane >= m->info.nlanes || t1 <= t0 || columns == 0) {
@@ -318,7 +344,7 @@ unsigned timeline_lod_query(const struct tl_model *m, uint32_t lane, uint64_t t0
 	if (l->nintervals == 0 || l->end_ns[l->nintervals - 1] <= t0 || l->begin_ns[0] >= t1) {
 		return 0;
 	}
-	hint = cumulative(l, t0, 0, prev);
+	hint = cumulative(l, t0, 0, 0, prev);
 	for (unsigned c = 0; c < columns; c++) {
 		uint64_t a = column_edge(t0, t1, c, columns);
 		uint64_t b = column_edge(t0, t1, c + 1, columns);
@@ -326,7 +352,12 @@ unsigned timeline_lod_query(const struct tl_model *m, uint32_t lane, uint64_t t0
 		uint8_t dominant = TL_NO_STATE, nstates = 0;
 		struct tl_bucket *last = nout ? &out[nout - 1] : NULL;
 
-		hint = cumulative(l, b, hint, cur);
+		{
+			uint64_t next = cumulative(l, b, hint, hint + advance, cur);
+
+			advance = next - hint;
+			hint = next;
+		}
 		for (int s = 0; s < RDV_TL_NSTATES; s++) {
 			uint64_t d = cur[s] - prev[s];
 
@@ -380,7 +411,7 @@ int64_t timeline_interval_at(const struct tl_model *m, uint32_t lane, uint64_t t
 		return -1;
 	}
 	l = &m->lanes[lane];
-	idx = begins_before(l, t + 1, 0); /* intervals beginning at or before t */
+	idx = begins_before(l, t + 1, 0, 0); /* intervals beginning at or before t */
 	if (idx == 0 || l->end_ns[idx - 1] <= t) {
 		return -1;
 	}

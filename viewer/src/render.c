@@ -48,8 +48,11 @@ SDL_Color render_state_color(uint8_t state)
 	return state < RDV_TL_NSTATES ? state_colors[state] : none;
 }
 
+/* Opaque fills without blending: the software renderer then uses a plain
+ * fill, several times faster than its blending path. */
 static void set_color(SDL_Renderer *r, SDL_Color c)
 {
+	SDL_SetRenderDrawBlendMode(r, c.a == 255 ? SDL_BLENDMODE_NONE : SDL_BLENDMODE_BLEND);
 	SDL_SetRenderDrawColor(r, c.r, c.g, c.b, c.a);
 }
 
@@ -258,7 +261,8 @@ static void draw_lane(struct tl_render *rd, const struct tl_model *m, const stru
 		 * the bottom, so short isolations stay visible when zoomed out. */
 		if (b->nstates > 1) {
 			static const uint8_t rare[] = {RDV_TL_ISOLATED, RDV_TL_WAITING,
-						       RDV_TL_BLOCKED, RDV_TL_UNKNOWN};
+						       RDV_TL_BLOCKED, RDV_TL_UNKNOWN,
+						       RDV_TL_RUNNING};
 
 			for (size_t k = 0; k < sizeof(rare); k++) {
 				if (rare[k] != b->dominant && b->state_ns[rare[k]] > 0) {
@@ -411,7 +415,7 @@ static void draw_legend(struct tl_render *rd, const struct tl_layout *lo)
 		x += 16;
 	}
 	text_draw_clip(&rd->small, rd->r, x + 10, y,
-		       "a column shows its dominant state; a bottom mark: a shorter isolated / waiting / blocked state in it",
+		       "a column shows its dominant state; a bottom mark: a shorter isolated / waiting / blocked / running state in it",
 		       fg_dim, lo->width - x - 20);
 }
 
@@ -761,7 +765,8 @@ static void draw_selection_info(struct tl_render *rd, const struct tl_model *m,
 	lines[1] = l1;
 	lines[2] = l2;
 	lines[3] = l3;
-	draw_lines_box(rd, lo, lo->width - 430, lo->lanes_y + 6, lines, 4);
+	/* Bottom right of the lanes: the top rows are the ones people read. */
+	draw_lines_box(rd, lo, lo->width - 440, lo->legend_y - 4 * rd->small.height - 18, lines, 4);
 }
 
 static void draw_help(struct tl_render *rd, const struct tl_layout *lo)

@@ -86,7 +86,16 @@ void view_init(struct tl_view *v, const struct tl_model *m)
 	memset(v, 0, sizeof(*v));
 	v->selected = -1;
 	view_fit(v, m);
+	/* The cursor starts where every thread has appeared, so the mask panel
+	 * shows them all. */
 	v->cursor_ns = m->t_min;
+	for (uint32_t i = 0; i < m->info.nlanes; i++) {
+		const struct rdv_tl_lane *l = &m->lanes[i];
+
+		if (l->nintervals && l->begin_ns[0] > v->cursor_ns && l->begin_ns[0] < m->t_max) {
+			v->cursor_ns = l->begin_ns[0];
+		}
+	}
 	v->speed = (double)span_of(m) / 20.0; /* the whole trace in 20 s */
 	if (v->speed < 1) {
 		v->speed = 1;
@@ -232,10 +241,28 @@ void view_select_next(struct tl_view *v, const struct tl_model *m, int dir)
 			v->selected = n - 1;
 		}
 	}
+	view_show_isolation(v, m, false);
+}
+
+void view_show_isolation(struct tl_view *v, const struct tl_model *m, bool zoom)
+{
+	if (v->selected < 0 || (uint64_t)v->selected >= m->nisolations) {
+		return;
+	}
 	{
 		const struct rdv_tl_isolation *x = &m->isolations[v->selected];
 		uint64_t end = timeline_isolation_end(m, x);
 		uint64_t span = v->t1 - v->t0;
+
+		if (zoom) {
+			/* Request to release in the middle third of the view. */
+			uint64_t len = end - x->request_ns + TL_MIN_SPAN_NS;
+
+			view_set_range(v, m, x->request_ns > len ? x->request_ns - len : 0,
+				       end + len);
+			v->cursor_ns = x->request_ns;
+			return;
+		}
 
 		/* Bring it into view, keeping the zoom unless it does not fit. */
 		if (end - x->request_ns > span * 8 / 10) {

@@ -68,6 +68,8 @@ void view_set_cursor(struct tl_view *v, const struct tl_model *m, uint64_t t);
 bool view_select_at(struct tl_view *v, const struct tl_model *m, uint32_t lane, uint64_t t,
 		    uint64_t slack_ns);
 void view_select_next(struct tl_view *v, const struct tl_model *m, int dir);
+/* Brings the selected isolation into view; with zoom, zooms on it. */
+void view_show_isolation(struct tl_view *v, const struct tl_model *m, bool zoom);
 void view_toggle_play(struct tl_view *v, const struct tl_model *m);
 void view_speed(struct tl_view *v, double factor);
 /* Advances the replay by `seconds` of wall time. Returns true when
