@@ -25,6 +25,19 @@ static inline uint64_t bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * CPU time of the calling thread: unlike the wall clock it does not count
+ * the time the thread spends preempted, so that tight loops measure the same
+ * on a machine shared with other jobs.
+ */
+static inline uint64_t bench_thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* Parses a whole decimal number in [min, max]; false (with a message) else. */
 static inline int bench_parse_long(const char *prog, const char *what, const char *s, long min,
 				   long max, long *out)

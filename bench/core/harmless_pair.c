@@ -16,8 +16,9 @@
  *
  * The implementations run in turn, `reps` times each (the starting one
  * rotates), every thread doing the same number of pairs between two
- * barriers; a thread's ns/pair is its own elapsed time over its pairs, a
- * repetition's figure the mean over threads, the result the best repetition
+ * barriers; a thread's ns/pair is its own CPU time (CLOCK_THREAD_CPUTIME_ID:
+ * time preempted by other jobs of a shared machine does not count) over its
+ * pairs, a repetition's figure the mean over threads, the result the best repetition
  * (the median is printed too). Targets: rdv <= rwlock, rdv <= 1.5 x atomic.
  *
  * Whether librdv's trace probes are loaded (RDV_TRACEPOINTS=0 keeps them
@@ -46,7 +47,7 @@ struct worker {
 	pthread_t thread;
 	unsigned index;
 	struct rdv_thread *handle;		/* weak: belongs to the domain */
-	uint64_t elapsed_ns;			/* of the last round */
+	uint64_t elapsed_ns;			/* thread CPU time, last round */
 	_Alignas(64) _Atomic uint64_t own_word; /* atomic_own: this thread's word */
 } __attribute__((aligned(64)));
 
@@ -114,9 +115,9 @@ static void *worker_main(void *arg)
 		if (B.stop) {
 			break;
 		}
-		t0 = bench_now_ns();
+		t0 = bench_thread_cpu_ns();
 		run_pairs(w, B.impl, B.pairs);
-		w->elapsed_ns = bench_now_ns() - t0;
+		w->elapsed_ns = bench_thread_cpu_ns() - t0;
 		pthread_barrier_wait(&B.end);
 	}
 	rdv_thread_unregister(w->handle);
@@ -154,7 +155,7 @@ static void usage(FILE *f)
 		"Cost of an rdv_harmless_now()+rdv_harmless_end() pair vs a pthread_rwlock\n"
 		"read lock+unlock pair and a bare atomic fetch_or+fetch_and pair, each\n"
 		"thread on its own handle. THREADS 1..%d; DURATION in seconds, the whole\n"
-		"run's budget. --reps N: repetitions per implementation (default 7).\n"
+		"run's budget. --reps N: repetitions per implementation (default 11).\n"
 		"--only IMPL: measure only rdv, rwlock, atomic or atomic_own (for perf).\n"
 		"Prints one bench=harmless_pair line per figure.\n",
 		MAX_THREADS);
@@ -167,7 +168,7 @@ int main(int argc, char **argv)
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	double per_rep[N_IMPL][MAX_REPS], best[N_IMPL], median[N_IMPL];
-	long reps = 7, nthreads, pairs[N_IMPL];
+	long reps = 11, nthreads, pairs[N_IMPL];
 	double duration;
 	bool tp_loaded = false, run_impl[N_IMPL];
 	int c, only = -1;

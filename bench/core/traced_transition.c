@@ -14,7 +14,9 @@
  * same configuration and contexts (run.sh sets it up). Rounds alternate,
  * each followed by a pause that lets the consumer daemon drain the buffers,
  * and the total number of events stays below --max-events so the trace stays
- * small. The result is the best round's ns per transition; the target:
+ * small. Times are each thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so
+ * preemption by other jobs does not count. The result is the best round's
+ * ns per transition; the target:
  * rdv <= 1.2 x bare. The line also gives the events each side emitted, so
  * that run.sh checks the trace holds them all (nothing discarded, rdv's
  * probes really enabled).
@@ -42,7 +44,7 @@ struct worker {
 	pthread_t thread;
 	unsigned index;
 	struct rdv_thread *handle; /* weak: belongs to the domain */
-	uint64_t elapsed_ns;	   /* of the last round */
+	uint64_t elapsed_ns;	   /* thread CPU time, last round */
 } __attribute__((aligned(64)));
 
 static struct {
@@ -97,9 +99,9 @@ static void *worker_main(void *arg)
 		if (B.stop) {
 			break;
 		}
-		t0 = bench_now_ns();
+		t0 = bench_thread_cpu_ns();
 		run_pairs(w, B.impl, B.pairs);
-		w->elapsed_ns = bench_now_ns() - t0;
+		w->elapsed_ns = bench_thread_cpu_ns() - t0;
 		pthread_barrier_wait(&B.end);
 	}
 	rdv_thread_unregister(w->handle);
@@ -131,7 +133,7 @@ static void usage(FILE *f)
 		"LTTng session recording rdv:* and rdvbench:*, vs a bare LTTng-UST event of\n"
 		"the same shape plus the same atomic operation. Needs the session: see\n"
 		"run.sh. THREADS 1..%d, each on its own handle; DURATION in seconds, the\n"
-		"budget of the timed rounds. --reps N rounds per side (default 7);\n"
+		"budget of the timed rounds. --reps N rounds per side (default 11);\n"
 		"--max-events N caps the events of the run (default 2000000);\n"
 		"--drain-ms MS pause after each round for the consumer (default 40);\n"
 		"--wait-enabled S waits up to S seconds for the session to enable the\n"
@@ -148,7 +150,7 @@ int main(int argc, char **argv)
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	double per_rep[N_IMPL][MAX_REPS], best[N_IMPL], median[N_IMPL], duration, ratio;
-	long reps = 7, max_events = 2000000, drain_ms = 40, wait_s = 0, nthreads, pairs[N_IMPL];
+	long reps = 11, max_events = 2000000, drain_ms = 40, wait_s = 0, nthreads, pairs[N_IMPL];
 	long events[N_IMPL] = {0, 0};
 	int c;
 
