@@ -935,6 +935,10 @@ int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap)
 	} else {
 		a->sum.discarded_events += gap->has_count ? gap->count : 0;
 	}
+	/* The time up to the gap is accounted: it is part of the trace. */
+	if (a->sum.has_time && begin > a->sum.end_ns) {
+		a->sum.end_ns = begin;
+	}
 	for (uint32_t i = 0; i < a->nthreads && !ret; i++) {
 		struct analysis_thread *t = &a->threads[i];
 		uint64_t at = begin > t->since ? begin : t->since;
