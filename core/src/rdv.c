@@ -146,23 +146,42 @@ static inline _Atomic uint64_t *rdv__mask_word(struct rdv *d, int mask, uint32_t
 	}
 }
 
+/* The traced forms: out of line, so the untraced fast path stays small (no
+ * register spills for the tracepoint's arguments). */
+static __attribute__((noinline, cold)) void rdv__mask_set_traced(struct rdv_thread *t,
+								 _Atomic uint64_t *w, int mask,
+								 int op)
+{
+	uint64_t old = atomic_fetch_or(w, t->bit);
+
+	if (!(old & t->bit)) {
+		rdv_trace(mask_change, t->dom->id, t->index, op, mask, t->word, old, old | t->bit);
+	}
+}
+
+static __attribute__((noinline, cold)) void rdv__mask_clear_traced(struct rdv_thread *t,
+								   _Atomic uint64_t *w, int mask,
+								   int op)
+{
+	uint64_t old = atomic_fetch_and(w, ~t->bit);
+
+	if (old & t->bit) {
+		rdv_trace(mask_change, t->dom->id, t->index, op, mask, t->word, old, old & ~t->bit);
+	}
+}
+
 /*
  * Sets (or clears) the thread's bit in one traced mask, seq_cst. The exact
  * old value is only fetched while the event is enabled: unused, the
  * fetch_or/fetch_and result lets the compiler emit a plain `lock or/and`
- * instead of a cmpxchg loop.
+ * instead of a cmpxchg loop (DESIGN.md §3).
  */
 static inline void rdv__mask_set(struct rdv_thread *t, int mask, int op)
 {
 	_Atomic uint64_t *w = rdv__mask_word(t->dom, mask, t->word);
 
 	if (unlikely(rdv_trace_enabled(mask_change))) {
-		uint64_t old = atomic_fetch_or(w, t->bit);
-
-		if (!(old & t->bit)) {
-			rdv_trace(mask_change, t->dom->id, t->index, op, mask, t->word, old,
-				  old | t->bit);
-		}
+		rdv__mask_set_traced(t, w, mask, op);
 	} else {
 		atomic_fetch_or(w, t->bit);
 	}
@@ -173,12 +192,7 @@ static inline void rdv__mask_clear(struct rdv_thread *t, int mask, int op)
 	_Atomic uint64_t *w = rdv__mask_word(t->dom, mask, t->word);
 
 	if (unlikely(rdv_trace_enabled(mask_change))) {
-		uint64_t old = atomic_fetch_and(w, ~t->bit);
-
-		if (old & t->bit) {
-			rdv_trace(mask_change, t->dom->id, t->index, op, mask, t->word, old,
-				  old & ~t->bit);
-		}
+		rdv__mask_clear_traced(t, w, mask, op);
 	} else {
 		atomic_fetch_and(w, ~t->bit);
 	}
