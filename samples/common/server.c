@@ -33,11 +33,11 @@
 #define TAG_SYNC ((uint64_t)-3)
 
 struct options {
-	unsigned threads;     /* worker threads */
-	double duration;      /* seconds of load */
-	double rate;          /* requests per second, all connections */
-	unsigned conns;       /* client connections */
-	double isolate_rate;  /* isolations per second */
+	unsigned threads;    /* worker threads */
+	double duration;     /* seconds of load */
+	double rate;	     /* requests per second, all connections */
+	unsigned conns;	     /* client connections */
+	double isolate_rate; /* isolations per second */
 };
 
 /* One accepted connection: written by its worker while running, read and
@@ -45,8 +45,8 @@ struct options {
 struct conn {
 	bool used;
 	unsigned worker;
-	uint64_t bytes;     /* received */
-	uint64_t requests;  /* complete requests echoed */
+	uint64_t bytes;	     /* received */
+	uint64_t requests;   /* complete requests echoed */
 	uint32_t config_gen; /* configuration generation seen last */
 };
 
@@ -61,7 +61,7 @@ struct config {
 static const struct sample_sync *sync_ops;
 static struct options opt;
 static int listen_fds[MAX_WORKERS]; /* one per worker, SO_REUSEPORT */
-static int stop_fd = -1; /* written once at the end: wakes every worker */
+static int stop_fd = -1;	    /* written once at the end: wakes every worker */
 static struct conn conn_table[MAX_CONNS];
 static struct config *shared_config;
 static atomic_bool load_done;
@@ -94,7 +94,7 @@ static uint64_t now_ns(void)
 
 static void epoll_add(int ep, int fd, uint32_t events, uint64_t tag)
 {
-	struct epoll_event ev = { .events = events, .data.u64 = tag };
+	struct epoll_event ev = {.events = events, .data.u64 = tag};
 
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 		die("add a file descriptor to epoll");
@@ -117,7 +117,7 @@ static void worker_accept(struct worker *w)
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		conn_table[fd] = (struct conn){ .used = true, .worker = w->index };
+		conn_table[fd] = (struct conn){.used = true, .worker = w->index};
 		epoll_add(w->epoll_fd, fd, EPOLLIN, (uint64_t)fd);
 	}
 }
@@ -282,8 +282,8 @@ static void *control_main(void *arg)
 
 struct client_conn {
 	int fd;
-	bool busy;      /* a request is outstanding */
-	unsigned got;   /* bytes of the reply received */
+	bool busy;    /* a request is outstanding */
+	unsigned got; /* bytes of the reply received */
 };
 
 static atomic_bool interrupted;
@@ -403,8 +403,8 @@ static void usage(FILE *out)
 		"voluntary context switches, i.e. their wake-ups).\n",
 		sync_ops->name,
 		strcmp(sync_ops->name, "wakeall") == 0
-			? "by waking every worker through an eventfd, then a barrier"
-			: "with librdv: workers idle in epoll_wait are not woken");
+		    ? "by waking every worker through an eventfd, then a barrier"
+		    : "with librdv: workers idle in epoll_wait are not woken");
 }
 
 static double parse_number(const char *name, const char *arg, double min, double max)
@@ -425,19 +425,19 @@ static double parse_number(const char *name, const char *arg, double min, double
 static void parse_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "threads", required_argument, NULL, 't' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "conns", required_argument, NULL, 'c' },
-		{ "isolate-rate", required_argument, NULL, 'i' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"threads", required_argument, NULL, 't'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"rate", required_argument, NULL, 'r'},
+	    {"conns", required_argument, NULL, 'c'},
+	    {"isolate-rate", required_argument, NULL, 'i'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
 	opterr = 0; /* one line of our own instead of getopt's two */
-	opt = (struct options){ .threads = 4, .duration = 3, .rate = 5000, .conns = 16,
-				.isolate_rate = 100 };
+	opt = (struct options){
+	    .threads = 4, .duration = 3, .rate = 5000, .conns = 16, .isolate_rate = 100};
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
@@ -496,8 +496,8 @@ static uint64_t percentile(const uint64_t *sorted, size_t n, double p)
 int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 {
 	struct worker workers[MAX_WORKERS];
-	struct latencies lat = { 0 };
-	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct latencies lat = {0};
+	struct sockaddr_in addr = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(addr);
 	pthread_t control, client;
 	struct rusage ru;
@@ -569,7 +569,7 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 
 	/* Run until the load ends (the client returns) or a stop signal. */
 	for (;;) {
-		struct timespec tick = { 0, 50000000 };
+		struct timespec tick = {0, 50000000};
 		int sig = sigtimedwait(&stop_signals, NULL, &tick);
 
 		if (sig == SIGINT || sig == SIGTERM) {
@@ -608,7 +608,7 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 	       (unsigned long long)percentile(lat.ns, lat.count, 0.50),
 	       (unsigned long long)percentile(lat.ns, lat.count, 0.99),
 	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-		       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
+		   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
 	       (unsigned long long)atomic_load(&worker_vcsw));
 	free(lat.ns);
 	free(shared_config);

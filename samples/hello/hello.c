@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* samples/hello — the smallest correct use of librdv: two workers "poll"
- * (sleep) while idle; the main thread gets alone to change shared state. */
+ * while idle; the main thread gets alone to change shared state. */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -9,21 +9,20 @@
 #include <rdv/rdv.h>
 
 static struct rdv *dom;
-static int shared = 0; /* changed only while isolated */
+static int shared; /* written only while isolated */
 
 static void *worker(void *arg)
 {
-	struct rdv_thread *me = rdv_thread_register(dom); /* me: running */
+	struct rdv_thread *me = rdv_thread_register(dom); /* running */
 
-	(void)arg;
 	for (int i = 0; i < 50; i++) {
-		rdv_idle_now(me);  /* about to sleep in the poller: harmless */
-		usleep(1000);      /* your epoll_wait() */
-		rdv_idle_end(me);  /* may wait here while someone is isolated */
-		(void)shared;      /* safe to read shared state now */
+		rdv_idle_now(me); /* about to sleep in the poller: harmless */
+		usleep(1000);	  /* your epoll_wait() */
+		rdv_idle_end(me); /* waits here while another thread is isolated */
+		(void)shared;	  /* may read shared state again */
 	}
 	rdv_thread_unregister(me);
-	return NULL;
+	return arg;
 }
 
 int main(int argc, char **argv)
@@ -31,9 +30,13 @@ int main(int argc, char **argv)
 	pthread_t t[2];
 	struct rdv_thread *me;
 
-	if (argc > 1) { /* --help, or anything */
-		printf("Usage: %s\nTwo threads poll, the main thread isolates 10 times.\n", argv[0]);
-		return strcmp(argv[1], "--help") == 0 ? 0 : 2;
+	if (argc > 1) { /* no options but --help */
+		if (strcmp(argv[1], "--help") == 0) {
+			puts("Usage: hello\nTwo workers poll; main isolates 10 times.");
+			return 0;
+		}
+		fprintf(stderr, "hello: unexpected argument '%s' (see --help)\n", argv[1]);
+		return 2;
 	}
 	dom = rdv_create(3); /* room for 2 workers and this thread */
 	me = rdv_thread_register(dom);
@@ -41,8 +44,8 @@ int main(int argc, char **argv)
 		pthread_create(&t[i], NULL, worker, NULL);
 	}
 	for (int i = 0; i < 10; i++) {
-		rdv_isolate(me);   /* returns when every other thread is harmless */
-		shared++;          /* alone: nobody else touches shared state */
+		rdv_isolate(me); /* returns when every other thread is harmless */
+		shared++;	 /* alone */
 		rdv_release(me);
 		usleep(2000);
 	}

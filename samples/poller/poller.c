@@ -78,17 +78,17 @@ static void poller_release(void *h, bool full)
 }
 
 static const struct sample_sync poller_sync = {
-	.name = "poller",
-	.setup = poller_setup,
-	.teardown = poller_teardown,
-	.thread_enter = poller_thread_enter,
-	.thread_leave = poller_thread_leave,
-	.wait_begin = poller_wait_begin,
-	.wait_end = poller_wait_end,
-	.worker_fd = poller_worker_fd,
-	.worker_fd_ready = poller_worker_fd_ready,
-	.isolate = poller_isolate,
-	.release = poller_release,
+    .name = "poller",
+    .setup = poller_setup,
+    .teardown = poller_teardown,
+    .thread_enter = poller_thread_enter,
+    .thread_leave = poller_thread_leave,
+    .wait_begin = poller_wait_begin,
+    .wait_end = poller_wait_end,
+    .worker_fd = poller_worker_fd,
+    .worker_fd_ready = poller_worker_fd_ready,
+    .isolate = poller_isolate,
+    .release = poller_release,
 };
 
 int main(int argc, char **argv)

@@ -16,7 +16,7 @@
 #include "server.h"
 
 static int sync_fd = -1;
-static pthread_barrier_t arrived; /* every worker parked, control alone */
+static pthread_barrier_t arrived;  /* every worker parked, control alone */
 static pthread_barrier_t released; /* control done */
 
 static int wakeall_setup(unsigned threads)
@@ -81,17 +81,17 @@ static void wakeall_release(void *h, bool full)
 }
 
 static const struct sample_sync wakeall_sync = {
-	.name = "wakeall",
-	.setup = wakeall_setup,
-	.teardown = wakeall_teardown,
-	.thread_enter = wakeall_thread_enter,
-	.thread_leave = wakeall_nothing,
-	.wait_begin = wakeall_nothing,
-	.wait_end = wakeall_nothing,
-	.worker_fd = wakeall_worker_fd,
-	.worker_fd_ready = wakeall_worker_fd_ready,
-	.isolate = wakeall_isolate,
-	.release = wakeall_release,
+    .name = "wakeall",
+    .setup = wakeall_setup,
+    .teardown = wakeall_teardown,
+    .thread_enter = wakeall_thread_enter,
+    .thread_leave = wakeall_nothing,
+    .wait_begin = wakeall_nothing,
+    .wait_end = wakeall_nothing,
+    .worker_fd = wakeall_worker_fd,
+    .worker_fd_ready = wakeall_worker_fd_ready,
+    .isolate = wakeall_isolate,
+    .release = wakeall_release,
 };
 
 int main(int argc, char **argv)

@@ -45,8 +45,8 @@ struct options {
 	uint64_t subbuf_size, num_subbuf;
 	bool autostart;
 	unsigned live_port;
-	pid_t pid;       /* attach */
-	char **argv;     /* record, live: the program and its arguments */
+	pid_t pid;   /* attach */
+	char **argv; /* record, live: the program and its arguments */
 };
 
 static volatile sig_atomic_t got_signal;
@@ -119,16 +119,16 @@ static uint64_t parse_size(const char *opt, const char *arg)
 static void parse_options(int argc, char **argv, struct options *o)
 {
 	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "relay", required_argument, NULL, 'R' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "subbuf-size", required_argument, NULL, 'S' },
-		{ "num-subbuf", required_argument, NULL, 'N' },
-		{ "live-port", required_argument, NULL, 'L' },
-		{ "no-autostart", no_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"output", required_argument, NULL, 'o'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"relay", required_argument, NULL, 'R'},
+	    {"duration", required_argument, NULL, 'd'},
+	    {"subbuf-size", required_argument, NULL, 'S'},
+	    {"num-subbuf", required_argument, NULL, 'N'},
+	    {"live-port", required_argument, NULL, 'L'},
+	    {"no-autostart", no_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *env = getenv("RDV_TRACE_AUTOSTART");
 	char *end;
@@ -196,7 +196,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 			usage(stdout);
 			exit(0);
 		default:
-			fprintf(stderr, "rdv-trace: unknown option or missing value '%s' (see --help)\n",
+			fprintf(stderr,
+				"rdv-trace: unknown option or missing value '%s' (see --help)\n",
 				argv[optind - 1]);
 			exit(2);
 		}
@@ -438,10 +439,11 @@ static int finish(struct trace_session *s, const struct options *o, const char *
 		sum.discarded = discarded;
 	}
 	if (o->cmd == CMD_ATTACH && sum.events == 0) {
-		fprintf(stderr,
-			"rdv-trace: no rdv events from PID %d: it does not use librdv, or runs with "
-			"RDV_TRACEPOINTS=0, or made no rdv call while attached\n",
-			(int)o->pid);
+		fprintf(
+		    stderr,
+		    "rdv-trace: no rdv events from PID %d: it does not use librdv, or runs with "
+		    "RDV_TRACEPOINTS=0, or made no rdv call while attached\n",
+		    (int)o->pid);
 		rmdir(out_dir); /* only if empty */
 		return -1;
 	}
@@ -454,8 +456,9 @@ static int finish(struct trace_session *s, const struct options *o, const char *
 		sum.processes == 1 ? "" : "es", (unsigned long long)sum.grants, TRACE_CHANNEL,
 		(unsigned long long)o->num_subbuf, (unsigned long long)(o->subbuf_size >> 10));
 	if (sum.discarded) {
-		fprintf(stderr, "rdv-trace: warning: %llu events were lost: use a larger channel "
-				"(--subbuf-size, --num-subbuf)\n",
+		fprintf(stderr,
+			"rdv-trace: warning: %llu events were lost: use a larger channel "
+			"(--subbuf-size, --num-subbuf)\n",
 			(unsigned long long)sum.discarded);
 	}
 	return ret;
@@ -480,7 +483,7 @@ static void setup_session(struct trace_session *s, const struct options *o, cons
  * then let it exec, so its first event is recorded. */
 static int cmd_record(const struct options *o)
 {
-	struct trace_session s = { 0 };
+	struct trace_session s = {0};
 	char out_buf[PATH_MAX], *out = NULL;
 	char *prog = resolve_program(o->argv[0]);
 	int go[2], exec_err[2], status, err = 0;
@@ -536,10 +539,11 @@ static int cmd_record(const struct options *o)
 		gethostname(host, sizeof(host));
 		h = h ? h + 3 : o->relay;
 		snprintf(relay_host, sizeof(relay_host), "%.*s", (int)strcspn(h, ":/"), h);
-		fprintf(stderr,
-			"rdv-trace: live session %s: view with babeltrace2 --input-format=lttng-live "
-			"net://%s:%u/host/%s/%s\n",
-			s.name, relay_host, o->live_port, host, s.name);
+		fprintf(
+		    stderr,
+		    "rdv-trace: live session %s: view with babeltrace2 --input-format=lttng-live "
+		    "net://%s:%u/host/%s/%s\n",
+		    s.name, relay_host, o->live_port, host, s.name);
 	}
 	if (write(go[1], "g", 1) != 1) {
 		err = errno;
@@ -594,7 +598,7 @@ static bool process_alive(pid_t pid)
 
 static int cmd_attach(const struct options *o)
 {
-	struct trace_session s = { 0 };
+	struct trace_session s = {0};
 	char what[32], out_buf[PATH_MAX], *out = NULL;
 	struct timespec start, now;
 	int ret;
@@ -616,15 +620,15 @@ static int cmd_attach(const struct options *o)
 	if (trace_session_start(&s) < 0) {
 		abort_session(&s, s.error);
 	}
-	fprintf(stderr, "rdv-trace: attached to PID %d (session %s); Ctrl-C to stop\n",
-		(int)o->pid, s.name);
+	fprintf(stderr, "rdv-trace: attached to PID %d (session %s); Ctrl-C to stop\n", (int)o->pid,
+		s.name);
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!got_signal && process_alive(o->pid)) {
-		struct timespec tick = { 0, 50000000 };
+		struct timespec tick = {0, 50000000};
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (o->duration > 0 && (double)(now.tv_sec - start.tv_sec) +
-						   (double)(now.tv_nsec - start.tv_nsec) / 1e9 >=
+					       (double)(now.tv_nsec - start.tv_nsec) / 1e9 >=
 					   o->duration) {
 			break;
 		}
@@ -637,7 +641,7 @@ static int cmd_attach(const struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options o = { 0 };
+	struct options o = {0};
 
 	parse_options(argc, argv, &o);
 	/* A session daemon that goes away must give an error, not kill us

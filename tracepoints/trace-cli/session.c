@@ -26,12 +26,12 @@
 #include <lttng/lttng.h>
 #include <netdb.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,10 +59,11 @@ static int fail_lttng(struct trace_session *s, const char *what, int code)
 	if (code < 0) {
 		code = -code;
 	}
-	if (s->relay_url && (code == LTTNG_ERR_RELAYD_CONNECT_FAIL ||
-			     code == LTTNG_ERR_RELAYD_VERSION_FAIL)) {
-		return fail(s, "cannot reach the relay daemon at %s: %s (is lttng-relayd running "
-			       "there, on these ports?)",
+	if (s->relay_url &&
+	    (code == LTTNG_ERR_RELAYD_CONNECT_FAIL || code == LTTNG_ERR_RELAYD_VERSION_FAIL)) {
+		return fail(s,
+			    "cannot reach the relay daemon at %s: %s (is lttng-relayd running "
+			    "there, on these ports?)",
 			    s->relay_url, lttng_reason(code));
 	}
 	return fail(s, "%s: %s", what, lttng_reason(code));
@@ -79,7 +80,8 @@ static int find_in_path(const char *name, char *buf, size_t len)
 		const char *colon = strchr(path, ':');
 		size_t dirlen = colon ? (size_t)(colon - path) : strlen(path);
 
-		if (dirlen && (size_t)snprintf(buf, len, "%.*s/%s", (int)dirlen, path, name) < len &&
+		if (dirlen &&
+		    (size_t)snprintf(buf, len, "%.*s/%s", (int)dirlen, path, name) < len &&
 		    access(buf, X_OK) == 0) {
 			return 0;
 		}
@@ -92,7 +94,7 @@ int trace_sessiond_ensure(struct trace_session *s, bool autostart)
 {
 	char exe[4096];
 	sigset_t wait_for, old;
-	struct timespec timeout = { 10, 0 };
+	struct timespec timeout = {10, 0};
 	pid_t pid;
 	int sig;
 
@@ -134,8 +136,9 @@ int trace_sessiond_ensure(struct trace_session *s, bool autostart)
 	if (sig != SIGUSR1 || lttng_session_daemon_alive() != 1) {
 		kill(pid, SIGTERM);
 		waitpid(pid, NULL, 0);
-		return fail(s, "no LTTng session daemon is reachable, and the one started (%s) "
-			       "did not come up",
+		return fail(s,
+			    "no LTTng session daemon is reachable, and the one started (%s) "
+			    "did not come up",
 			    exe);
 	}
 	s->sessiond_pid = pid;
@@ -171,7 +174,7 @@ static int check_relay(struct trace_session *s)
 {
 	const char *url = s->relay_url, *host, *end;
 	char hostbuf[256], port[16] = "5342"; /* lttng-relayd's default control port */
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai = NULL, *a;
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL, *a;
 	int err = 0, ret = -1;
 
 	if (strncmp(url, "net://", 6) == 0) {
@@ -179,7 +182,8 @@ static int check_relay(struct trace_session *s)
 	} else if (strncmp(url, "net6://", 7) == 0) {
 		host = url + 7;
 	} else {
-		return fail(s, "invalid relay URL '%s' (expected net://HOST[:CONTROL_PORT:DATA_PORT])",
+		return fail(s,
+			    "invalid relay URL '%s' (expected net://HOST[:CONTROL_PORT:DATA_PORT])",
 			    url);
 	}
 	if (*host == '[') {
@@ -206,7 +210,7 @@ static int check_relay(struct trace_session *s)
 	}
 	for (a = ai; a && ret < 0; a = a->ai_next) {
 		int fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+		struct pollfd pfd = {.fd = fd, .events = POLLOUT};
 		socklen_t len = sizeof(err);
 
 		if (fd < 0) {
@@ -226,8 +230,9 @@ static int check_relay(struct trace_session *s)
 	}
 	freeaddrinfo(ai);
 	if (ret < 0) {
-		return fail(s, "cannot reach the relay daemon at %s: %s (is lttng-relayd running "
-			       "there, on these ports?)",
+		return fail(s,
+			    "cannot reach the relay daemon at %s: %s (is lttng-relayd running "
+			    "there, on these ports?)",
 			    url, strerror(err));
 	}
 	return 0;
@@ -251,7 +256,9 @@ static int create_descriptor(struct trace_session *s)
 		desc = lttng_session_descriptor_local_create(s->name, s->output_dir);
 	}
 	if (!desc) {
-		return s->relay_url ? fail(s, "invalid relay URL '%s' (expected net://HOST[:CONTROL_PORT:DATA_PORT])",
+		return s->relay_url ? fail(s,
+					   "invalid relay URL '%s' (expected "
+					   "net://HOST[:CONTROL_PORT:DATA_PORT])",
 					   s->relay_url)
 				    : fail(s, "invalid session name or output directory");
 	}
@@ -279,10 +286,10 @@ static int track_vpid(struct trace_session *s)
 		return fail(s, "cannot get the vpid tracker: %s", lttng_reason(code));
 	}
 	if (lttng_process_attr_tracker_handle_set_tracking_policy(
-		    tracker, LTTNG_TRACKING_POLICY_INCLUDE_SET) !=
-		    LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK ||
+		tracker, LTTNG_TRACKING_POLICY_INCLUDE_SET) !=
+		LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK ||
 	    lttng_process_attr_virtual_process_id_tracker_handle_add_pid(tracker, s->track_vpid) !=
-		    LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK) {
+		LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK) {
 		ret = fail(s, "cannot track vpid %d", (int)s->track_vpid);
 	}
 	lttng_process_attr_tracker_handle_destroy(tracker);
@@ -292,7 +299,9 @@ static int track_vpid(struct trace_session *s)
 int trace_session_create(struct trace_session *s)
 {
 	static const enum lttng_event_context_type contexts[] = {
-		LTTNG_EVENT_CONTEXT_VPID, LTTNG_EVENT_CONTEXT_VTID, LTTNG_EVENT_CONTEXT_PROCNAME,
+	    LTTNG_EVENT_CONTEXT_VPID,
+	    LTTNG_EVENT_CONTEXT_VTID,
+	    LTTNG_EVENT_CONTEXT_PROCNAME,
 	};
 	struct lttng_domain domain = ust_domain();
 	struct lttng_handle *handle = NULL;

@@ -16,16 +16,16 @@
 struct trace_session {
 	/* Set by the caller before trace_session_create(). */
 	char name[128];
-	const char *output_dir;     /* local trace directory (absolute), or NULL */
-	const char *relay_url;      /* lttng-relayd URL, or NULL */
-	bool live;                  /* live session (needs relay_url) */
-	uint64_t subbuf_size;       /* bytes, a power of two */
-	uint64_t num_subbuf;        /* per CPU */
-	pid_t track_vpid;           /* the only process recorded */
+	const char *output_dir; /* local trace directory (absolute), or NULL */
+	const char *relay_url;	/* lttng-relayd URL, or NULL */
+	bool live;		/* live session (needs relay_url) */
+	uint64_t subbuf_size;	/* bytes, a power of two */
+	uint64_t num_subbuf;	/* per CPU */
+	pid_t track_vpid;	/* the only process recorded */
 
 	/* Kept by the functions below. */
 	bool created, started;
-	pid_t sessiond_pid;         /* the session daemon we started, or 0 */
+	pid_t sessiond_pid; /* the session daemon we started, or 0 */
 	char error[512];
 };
 

@@ -28,7 +28,7 @@ static int key_set_add(struct key_set *set, uint64_t key)
 
 	key++;
 	if (2 * (set->count + 1) > set->cap) {
-		struct key_set bigger = { .cap = set->cap ? 2 * set->cap : 64 };
+		struct key_set bigger = {.cap = set->cap ? 2 * set->cap : 64};
 
 		bigger.keys = calloc(bigger.cap, sizeof(*bigger.keys));
 		if (!bigger.keys) {
@@ -54,8 +54,8 @@ static int key_set_add(struct key_set *set, uint64_t key)
 }
 
 struct counter {
-	struct trace_summary *s; /* weak */
-	struct key_set threads;  /* owned by this */
+	struct trace_summary *s;  /* weak */
+	struct key_set threads;	  /* owned by this */
 	struct key_set processes; /* owned by this */
 	bool failed;
 };
@@ -115,7 +115,8 @@ static void count_event(struct counter *c, const bt_event *ev)
 		c->s->grants++;
 	}
 	if (ctx && bt_field_get_class_type(ctx) == BT_FIELD_CLASS_TYPE_STRUCTURE) {
-		const bt_field *f = bt_field_structure_borrow_member_field_by_name_const(ctx, "vpid");
+		const bt_field *f =
+		    bt_field_structure_borrow_member_field_by_name_const(ctx, "vpid");
 
 		vpid = f ? integer_value(f) : -1;
 		f = bt_field_structure_borrow_member_field_by_name_const(ctx, "vtid");
@@ -128,7 +129,7 @@ static void count_event(struct counter *c, const bt_event *ev)
 }
 
 static bt_graph_simple_sink_component_consume_func_status consume(bt_message_iterator *it,
-								   void *data)
+								  void *data)
 {
 	struct counter *c = data;
 	bt_message_array_const msgs;
@@ -226,7 +227,8 @@ static int add_sources(bt_graph *graph, const bt_component_class_source *fs_clas
 		int failed;
 
 		snprintf(name, sizeof(name), "trace-%zu", t);
-		failed = !params || bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
+		failed = !params ||
+			 bt_value_map_insert_empty_array_entry(params, "inputs", &inputs) ||
 			 bt_value_array_append_string_element(inputs, trace_dirs[t]) ||
 			 bt_graph_add_source_component(graph, fs_class, name, params,
 						       BT_LOGGING_LEVEL_NONE, &src);
@@ -237,9 +239,11 @@ static int add_sources(bt_graph *graph, const bt_component_class_source *fs_clas
 		n = bt_component_source_get_output_port_count(src);
 		for (i = 0; i < n; i++) {
 			if (bt_graph_connect_ports(
-				    graph, bt_component_source_borrow_output_port_by_index_const(src, i),
-				    bt_component_filter_borrow_input_port_by_index_const(mux, *mux_ports),
-				    NULL)) {
+				graph,
+				bt_component_source_borrow_output_port_by_index_const(src, i),
+				bt_component_filter_borrow_input_port_by_index_const(mux,
+										     *mux_ports),
+				NULL)) {
 				return -1;
 			}
 			(*mux_ports)++; /* the muxer grows one input port per connection */
@@ -255,7 +259,7 @@ int trace_summary_read(const char *dir, struct trace_summary *s, char *err, size
 	const bt_component_class_filter *muxer_class;
 	const bt_component_filter *mux;
 	const bt_component_sink *sink;
-	struct counter c = { .s = s };
+	struct counter c = {.s = s};
 	bt_graph *graph = NULL;
 	bt_graph_run_status run;
 	uint64_t mux_ports = 0;
@@ -281,8 +285,8 @@ int trace_summary_read(const char *dir, struct trace_summary *s, char *err, size
 	}
 	graph = bt_graph_create(0);
 	if (!graph ||
-	    bt_graph_add_filter_component(graph, muxer_class, "muxer", NULL,
-					  BT_LOGGING_LEVEL_NONE, &mux) ||
+	    bt_graph_add_filter_component(graph, muxer_class, "muxer", NULL, BT_LOGGING_LEVEL_NONE,
+					  &mux) ||
 	    bt_graph_add_simple_sink_component(graph, "count", NULL, consume, NULL, &c, &sink)) {
 		snprintf(err, errlen, "cannot build a babeltrace2 graph");
 		goto end;
@@ -292,9 +296,9 @@ int trace_summary_read(const char *dir, struct trace_summary *s, char *err, size
 			 dir);
 		goto end;
 	}
-	if (bt_graph_connect_ports(graph, bt_component_filter_borrow_output_port_by_index_const(mux, 0),
-				   bt_component_sink_borrow_input_port_by_index_const(sink, 0),
-				   NULL)) {
+	if (bt_graph_connect_ports(
+		graph, bt_component_filter_borrow_output_port_by_index_const(mux, 0),
+		bt_component_sink_borrow_input_port_by_index_const(sink, 0), NULL)) {
 		snprintf(err, errlen, "cannot connect its streams");
 		goto end;
 	}
@@ -305,8 +309,8 @@ int trace_summary_read(const char *dir, struct trace_summary *s, char *err, size
 		}
 	} while (run == BT_GRAPH_RUN_STATUS_AGAIN);
 	if (run != BT_GRAPH_RUN_STATUS_OK) {
-		snprintf(err, errlen, "babeltrace2 cannot read it (run 'babeltrace2 %s' for details)",
-			 dir);
+		snprintf(err, errlen,
+			 "babeltrace2 cannot read it (run 'babeltrace2 %s' for details)", dir);
 		goto end;
 	}
 	s->threads = c.threads.count;
