@@ -50,6 +50,7 @@ int text_find_font(char *path, size_t len, char *errbuf, size_t errlen)
 		FcPatternDestroy(match);
 	}
 	FcPatternDestroy(pat);
+	FcFini(); /* only the path is kept */
 	return ret;
 }
 
