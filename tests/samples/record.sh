@@ -31,6 +31,7 @@ poller)
 wakeall)
 	# No librdv: nothing to record, and rdv-trace says so.
 	[ "$events" -eq 0 ] || fail "wakeall does not use librdv, yet $events events"
+	grep -q "^rdv-trace: warning: no rdv events" "$TMP/stderr" || fail "no warning that nothing was recorded"
 	echo "PASS $TEST"
 	exit 0 ;;
 esac

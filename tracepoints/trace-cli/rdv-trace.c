@@ -455,6 +455,11 @@ static int finish(struct trace_session *s, const struct options *o, const char *
 		(unsigned long long)sum.threads, (unsigned long long)sum.processes,
 		sum.processes == 1 ? "" : "es", (unsigned long long)sum.grants, TRACE_CHANNEL,
 		(unsigned long long)o->num_subbuf, (unsigned long long)(o->subbuf_size >> 10));
+	if (sum.events == 0) {
+		fprintf(stderr,
+			"rdv-trace: warning: no rdv events: the program does not use librdv, "
+			"or runs with RDV_TRACEPOINTS=0\n");
+	}
 	if (sum.discarded) {
 		fprintf(stderr,
 			"rdv-trace: warning: %llu events were lost: use a larger channel "
