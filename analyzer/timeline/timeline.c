@@ -140,7 +140,7 @@ static void hist_add(struct rdv_tl_histogram *h, uint64_t v)
 const char *rdv_tl_state_name(enum rdv_tl_state s)
 {
 	static const char *const names[RDV_TL_NSTATES] = {
-		"running", "harmless", "idle", "blocked", "waiting", "isolated", "unknown",
+	    "running", "harmless", "idle", "blocked", "waiting", "isolated", "unknown",
 	};
 
 	return (unsigned)s < RDV_TL_NSTATES ? names[s] : "?";
@@ -149,7 +149,7 @@ const char *rdv_tl_state_name(enum rdv_tl_state s)
 /* ---- Writer ------------------------------------------------------------- */
 
 #define STAGE_BUF 65536u
-#define IV_REC 24u /* staging: u32 lane, u32 state, u64 begin, u64 end */
+#define IV_REC 24u    /* staging: u32 lane, u32 state, u64 begin, u64 end */
 #define LANE_BUF 256u /* intervals buffered per lane while scattering */
 
 struct lane_w {
@@ -170,13 +170,13 @@ struct stage {
 };
 
 struct rdv_tl_writer {
-	char *path;         /* owned */
+	char *path; /* owned */
 	int fd;
-	struct stage iv;    /* interval records */
-	struct stage iso;   /* struct rdv_tl_isolation records */
+	struct stage iv;      /* interval records */
+	struct stage iso;     /* struct rdv_tl_isolation records */
 	struct lane_w *lanes; /* owned */
 	uint32_t nlanes, lanes_cap;
-	char *strings;      /* owned; procnames, NUL-terminated */
+	char *strings; /* owned; procnames, NUL-terminated */
 	size_t strings_len, strings_cap;
 	uint64_t nintervals, nisolations;
 	uint64_t begin_ns, end_ns, events, discarded;
@@ -337,9 +337,8 @@ error:
 	return ret;
 }
 
-int rdv_tl_writer_add_lane(struct rdv_tl_writer *w, uint32_t vpid, uint32_t domain,
-			   uint32_t thread, int32_t os_tid, const char *procname,
-			   uint32_t *lane_out)
+int rdv_tl_writer_add_lane(struct rdv_tl_writer *w, uint32_t vpid, uint32_t domain, uint32_t thread,
+			   int32_t os_tid, const char *procname, uint32_t *lane_out)
 {
 	struct lane_w *l;
 	size_t nlen;
@@ -482,7 +481,7 @@ int rdv_tl_writer_set_info(struct rdv_tl_writer *w, uint64_t begin_ns, uint64_t 
 /* Per-lane scatter state while building the final arrays. */
 struct lane_out {
 	uint64_t begins_off, ends_off, states_off, ck_off, nck;
-	uint64_t done;    /* intervals of this lane flushed so far */
+	uint64_t done;	  /* intervals of this lane flushed so far */
 	uint64_t ck_done; /* checkpoint rows flushed so far */
 	unsigned nbuf, nck_buf;
 	uint64_t cum[RDV_TL_NSTATES];
@@ -507,7 +506,8 @@ static int lane_flush(int fd, struct lane_out *o)
 		o->nbuf = 0;
 	}
 	if (!ret && o->nck_buf) {
-		ret = write_all(fd, o->ck, o->nck_buf * TL_CK_ROW, o->ck_off + o->ck_done * TL_CK_ROW);
+		ret = write_all(fd, o->ck, o->nck_buf * TL_CK_ROW,
+				o->ck_off + o->ck_done * TL_CK_ROW);
 		o->ck_done += o->nck_buf;
 		o->nck_buf = 0;
 	}
@@ -816,8 +816,8 @@ void rdv_tl_writer_abort(struct rdv_tl_writer *w)
 struct rdv_tl_reader {
 	const unsigned char *base; /* the mapping, or the aligned copy */
 	size_t size;
-	void *map;                 /* owned mapping (file), else NULL */
-	void *copy;                /* owned aligned copy (unaligned buffer), else NULL */
+	void *map;  /* owned mapping (file), else NULL */
+	void *copy; /* owned aligned copy (unaligned buffer), else NULL */
 	struct rdv_tl_info info;
 	struct rdv_tl_lane *lanes; /* owned */
 	const struct rdv_tl_isolation *isolations;
@@ -825,7 +825,7 @@ struct rdv_tl_reader {
 };
 
 static int fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int fail(char *errbuf, size_t errlen, int err, const char *fmt, ...)
 {
@@ -906,11 +906,12 @@ static int validate_lane(struct rdv_tl_reader *r, uint32_t i, const unsigned cha
 		uint64_t b = l->begin_ns[j], e = l->end_ns[j];
 		uint8_t s = l->state[j];
 
-		if (j % K == 0 && memcmp(cum, l->checkpoints + (j / K) * RDV_TL_NSTATES,
-					 sizeof(cum)) != 0) {
-			return fail(errbuf, errlen, -EBADMSG,
-				    "lane %u: level-of-detail checkpoint %llu does not match its intervals",
-				    i, (unsigned long long)(j / K));
+		if (j % K == 0 &&
+		    memcmp(cum, l->checkpoints + (j / K) * RDV_TL_NSTATES, sizeof(cum)) != 0) {
+			return fail(
+			    errbuf, errlen, -EBADMSG,
+			    "lane %u: level-of-detail checkpoint %llu does not match its intervals",
+			    i, (unsigned long long)(j / K));
 		}
 		if (s >= RDV_TL_NSTATES) {
 			return fail(errbuf, errlen, -EBADMSG, "lane %u: interval %llu has state %u",
@@ -977,11 +978,13 @@ static int reader_validate(struct rdv_tl_reader *r, char *errbuf, size_t errlen)
 	    !section_ok(r->size, strings_off, strings_size, 1) ||
 	    !section_ok(r->size, hist_off, RDV_TL_NHISTS, TL_HIST_SIZE) ||
 	    !section_ok(r->size, iso_off, niso, TL_ISO_SIZE)) {
-		return fail(errbuf, errlen, -EBADMSG, "corrupt header (a section lies outside the file)");
+		return fail(errbuf, errlen, -EBADMSG,
+			    "corrupt header (a section lies outside the file)");
 	}
 	/* Version 1 has one layout: the sections follow each other in the order
 	 * of FORMAT.md, with no gap and no overlap. */
-	if (lanes_off != TL_HEADER_SIZE || strings_off != lanes_off + (uint64_t)nlanes * TL_LANE_SIZE ||
+	if (lanes_off != TL_HEADER_SIZE ||
+	    strings_off != lanes_off + (uint64_t)nlanes * TL_LANE_SIZE ||
 	    hist_off != strings_off + strings_size ||
 	    iso_off != hist_off + RDV_TL_NHISTS * TL_HIST_SIZE) {
 		return fail(errbuf, errlen, -EBADMSG, "corrupt header (sections out of place)");
@@ -1070,8 +1073,8 @@ void rdv_tl_reader_close(struct rdv_tl_reader *r)
 	free(r);
 }
 
-int rdv_tl_reader_open_mem(const void *buf, size_t len, struct rdv_tl_reader **out,
-			   char *errbuf, size_t errlen)
+int rdv_tl_reader_open_mem(const void *buf, size_t len, struct rdv_tl_reader **out, char *errbuf,
+			   size_t errlen)
 {
 	struct rdv_tl_reader *r;
 	int ret;
@@ -1174,14 +1177,14 @@ int rdv_tl_reader_lane(const struct rdv_tl_reader *r, uint32_t lane, struct rdv_
 }
 
 const struct rdv_tl_isolation *rdv_tl_reader_isolations(const struct rdv_tl_reader *r,
-							 uint64_t *count)
+							uint64_t *count)
 {
 	*count = r->info.nisolations;
 	return r->isolations;
 }
 
 const struct rdv_tl_histogram *rdv_tl_reader_histogram(const struct rdv_tl_reader *r,
-							enum rdv_tl_hist_kind kind)
+						       enum rdv_tl_hist_kind kind)
 {
 	if ((unsigned)kind >= RDV_TL_NHISTS) {
 		return NULL;

@@ -244,8 +244,8 @@ int main(int argc, char **argv)
 			cpu[nframes] = (cpu_s() - c) * 1e3;
 			frames[nframes++] = (now_s() - t) * 1e3;
 			if (getenv("BENCH_VIEW_DEBUG") && frames[nframes - 1] > 10) {
-				fprintf(stderr, "slow frame %.1f ms: span %llu ns\n", frames[nframes - 1],
-					(unsigned long long)(v.t1 - v.t0));
+				fprintf(stderr, "slow frame %.1f ms: span %llu ns\n",
+					frames[nframes - 1], (unsigned long long)(v.t1 - v.t0));
 			}
 		}
 	}
@@ -260,23 +260,28 @@ int main(int argc, char **argv)
 		double rss_mib = (double)rss_peak_kib / 1024;
 		double ratio = rss_mib / file_mib;
 
-		printf("rdv-view benchmark: %u lanes, %llu intervals, %llu isolations, timeline file %.1f MiB",
+		printf("rdv-view benchmark: %u lanes, %llu intervals, %llu isolations, timeline "
+		       "file %.1f MiB",
 		       m.info.nlanes, (unsigned long long)m.info.nintervals,
 		       (unsigned long long)m.nisolations, file_mib);
 		if (gen_s > 0) {
 			printf(" (written in %.2f s)", gen_s);
 		}
 		printf("\n");
-		printf("open     %8.3f s    map + validate every byte + model   target <= 1 s      %s\n",
+		printf("open     %8.3f s    map + validate every byte + model   target <= 1 s      "
+		       "%s\n",
 		       open_s, open_s <= 1.0 ? "PASS" : "FAIL");
-		printf("frames   p50 %.2f ms  p99 %.2f ms  max %.2f ms  (%d frames %dx%d, software renderer, zoom 1x..%llux and pan)   target p99 <= 16 ms   %s\n",
+		printf("frames   p50 %.2f ms  p99 %.2f ms  max %.2f ms  (%d frames %dx%d, software "
+		       "renderer, zoom 1x..%llux and pan)   target p99 <= 16 ms   %s\n",
 		       p50, p99, max, nframes, width, height,
-		       (unsigned long long)((m.t_max - m.t_min) / TL_MIN_SPAN_NS), p99 <= 16.0 ? "PASS" : "FAIL");
-		printf("         CPU time per frame: p50 %.2f ms  p99 %.2f ms  (load average %.1f on %ld CPUs while measuring)\n",
+		       (unsigned long long)((m.t_max - m.t_min) / TL_MIN_SPAN_NS),
+		       p99 <= 16.0 ? "PASS" : "FAIL");
+		printf("         CPU time per frame: p50 %.2f ms  p99 %.2f ms  (load average %.1f "
+		       "on %ld CPUs while measuring)\n",
 		       cpu[nframes / 2], cpu[(int)((nframes - 1) * 0.99)], loadavg(),
 		       sysconf(_SC_NPROCESSORS_ONLN));
-		printf("memory   peak RSS %.1f MiB = %.2f x the file   target <= 2 x   %s\n", rss_mib, ratio,
-		       ratio <= 2.0 ? "PASS" : "FAIL");
+		printf("memory   peak RSS %.1f MiB = %.2f x the file   target <= 2 x   %s\n",
+		       rss_mib, ratio, ratio <= 2.0 ? "PASS" : "FAIL");
 		ok = open_s <= 1.0 && p99 <= 16.0 && ratio <= 2.0;
 	}
 	free(frames);

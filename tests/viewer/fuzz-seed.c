@@ -22,8 +22,8 @@ int main(int argc, char **argv)
 
 		rdv_tl_writer_add_lane(w, 1, 0, i, 10 + (int)i, "seed", NULL);
 		for (unsigned j = 0; j < 20 + i; j++) {
-			rdv_tl_writer_add_interval(w, i, (enum rdv_tl_state)((i + j) % RDV_TL_NSTATES),
-						   t, t + 10 + j);
+			rdv_tl_writer_add_interval(
+			    w, i, (enum rdv_tl_state)((i + j) % RDV_TL_NSTATES), t, t + 10 + j);
 			t += 10 + j;
 		}
 	}

@@ -40,7 +40,8 @@ static void blocks(struct rdv_tl_writer *w)
 	for (uint32_t j = 0; j < 7; j++) {
 		for (uint32_t i = 0; i < 7; i++) {
 			check(rdv_tl_writer_add_interval(w, i, (enum rdv_tl_state)((i + j) % 7),
-							 T0 + j * BLOCK_NS, T0 + (j + 1) * BLOCK_NS),
+							 T0 + j * BLOCK_NS,
+							 T0 + (j + 1) * BLOCK_NS),
 			      "add_interval");
 		}
 	}
@@ -112,9 +113,11 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 			if (n % 500 == 498 && n + 2 <= per_lane) {
 				/* An isolation: waiting, then isolated. */
 				struct rdv_tl_isolation x;
-				uint64_t wait = 200 + next_rand() % 3000, hold = 100 + next_rand() % 2000;
+				uint64_t wait = 200 + next_rand() % 3000,
+					 hold = 100 + next_rand() % 2000;
 
-				check(rdv_tl_writer_add_interval(w, i, RDV_TL_WAITING, t[i], t[i] + wait),
+				check(rdv_tl_writer_add_interval(w, i, RDV_TL_WAITING, t[i],
+								 t[i] + wait),
 				      "add_interval");
 				check(rdv_tl_writer_add_interval(w, i, RDV_TL_ISOLATED, t[i] + wait,
 								 t[i] + wait + hold),
@@ -124,7 +127,10 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 				x.request_ns = t[i];
 				x.grant_ns = t[i] + wait;
 				x.release_ns = t[i] + wait + hold;
-				x.straggler_lane = (i + 1 + (uint32_t)(next_rand() % (nlanes - 1 ? nlanes - 1 : 1))) % nlanes;
+				x.straggler_lane =
+				    (i + 1 +
+				     (uint32_t)(next_rand() % (nlanes - 1 ? nlanes - 1 : 1))) %
+				    nlanes;
 				x.straggler_ns = x.grant_ns - 50;
 				check(rdv_tl_writer_add_isolation(w, &x), "add_isolation");
 				t[i] += wait + hold;
@@ -137,7 +143,8 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 			if (n % 97 == 13) {
 				s = RDV_TL_BLOCKED;
 			}
-			d = s == RDV_TL_IDLE ? 2000 + next_rand() % 20000 : 100 + next_rand() % 3000;
+			d = s == RDV_TL_IDLE ? 2000 + next_rand() % 20000
+					     : 100 + next_rand() % 3000;
 			check(rdv_tl_writer_add_interval(w, i, s, t[i], t[i] + d), "add_interval");
 			t[i] += d + (n % 1000 == 999 ? 5000 : 0); /* rare gaps */
 			count[i]++;
@@ -162,7 +169,9 @@ int main(int argc, char **argv)
 	struct rdv_tl_writer *w;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: synth-timeline blocks|empty FILE | big FILE LANES INTERVALS [SEED]\n");
+		fprintf(
+		    stderr,
+		    "usage: synth-timeline blocks|empty FILE | big FILE LANES INTERVALS [SEED]\n");
 		return 2;
 	}
 	check(rdv_tl_writer_open(argv[2], &w), argv[2]);

@@ -14,12 +14,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                    \
-		}                                                                      \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -69,23 +69,25 @@ int main(int argc, char **argv)
 	}
 	/* Lanes in a scrambled order to test the grouping: (vpid, domain). */
 	for (int i = 0; i < NLANES; i++) {
-		rdv_tl_writer_add_lane(w, i % 2 ? 7 : 3, 0, (uint32_t)(NLANES - i), 100 + i, "p", NULL);
+		rdv_tl_writer_add_lane(w, i % 2 ? 7 : 3, 0, (uint32_t)(NLANES - i), 100 + i, "p",
+				       NULL);
 		t[i] = 1000;
 	}
 	/* Lane 0: tiny intervals (many per pixel), lane 1: long ones, lane 2:
 	 * mixed with gaps, lane 3: nothing. */
 	for (int k = 0; k < 40000; k++) {
 		for (int i = 0; i < 3; i++) {
-			uint64_t d = i == 0 ? 1 + next_rand() % 7 : i == 1 ? 1000 + next_rand() % 100000
-									   : next_rand() % 3000;
+			uint64_t d = i == 0   ? 1 + next_rand() % 7
+				     : i == 1 ? 1000 + next_rand() % 100000
+					      : next_rand() % 3000;
 			uint64_t gap = i == 2 && next_rand() % 5 == 0 ? next_rand() % 2000 : 0;
 
 			if (i == 1 && k > 2000) {
 				continue;
 			}
-			rdv_tl_writer_add_interval(w, (uint32_t)i,
-						   (enum rdv_tl_state)(next_rand() % RDV_TL_NSTATES),
-						   t[i] + gap, t[i] + gap + d);
+			rdv_tl_writer_add_interval(
+			    w, (uint32_t)i, (enum rdv_tl_state)(next_rand() % RDV_TL_NSTATES),
+			    t[i] + gap, t[i] + gap + d);
 			t[i] += gap + d;
 		}
 	}
@@ -115,8 +117,8 @@ int main(int argc, char **argv)
 	/* Rows: one group header per (vpid, domain), lanes sorted by thread. */
 	CHECK(m.ngroups == 2 && m.nrows == NLANES + 2);
 	CHECK(m.rows[0].kind == TL_ROW_GROUP && m.groups[0].vpid == 3);
-	CHECK(m.rows[1].kind == TL_ROW_LANE && m.lanes[m.rows[1].lane].thread <
-						       m.lanes[m.rows[2].lane].thread);
+	CHECK(m.rows[1].kind == TL_ROW_LANE &&
+	      m.lanes[m.rows[1].lane].thread < m.lanes[m.rows[2].lane].thread);
 	for (uint32_t l = 0; l < NLANES; l++) {
 		CHECK(m.rows[m.lane_row[l]].lane == l);
 	}
@@ -126,7 +128,8 @@ int main(int argc, char **argv)
 		uint32_t lane = (uint32_t)(next_rand() % NLANES);
 		uint64_t span = m.t_max - m.t_min;
 		uint64_t a = m.t_min - 500 + next_rand() % (span + 1000);
-		uint64_t len = q % 3 == 0 ? span + 2000 : 1 + next_rand() % (q % 3 == 1 ? 5000 : span);
+		uint64_t len =
+		    q % 3 == 0 ? span + 2000 : 1 + next_rand() % (q % 3 == 1 ? 5000 : span);
 		uint64_t b = a + len;
 		unsigned columns = 1 + (unsigned)(next_rand() % (q % 2 ? 2000 : 40));
 		uint64_t want[RDV_TL_NSTATES], got[RDV_TL_NSTATES] = {0}, direct[RDV_TL_NSTATES];
@@ -156,9 +159,12 @@ int main(int argc, char **argv)
 		}
 		brute(&m, lane, a, b, want);
 		timeline_state_time(&m, lane, a, b, direct);
-		if (memcmp(want, got, sizeof(want)) != 0 || memcmp(want, direct, sizeof(want)) != 0) {
-			fprintf(stderr, "query %d lane %u [%llu, %llu) %u columns: time per state differs\n",
-				q, lane, (unsigned long long)a, (unsigned long long)b, columns);
+		if (memcmp(want, got, sizeof(want)) != 0 ||
+		    memcmp(want, direct, sizeof(want)) != 0) {
+			fprintf(
+			    stderr,
+			    "query %d lane %u [%llu, %llu) %u columns: time per state differs\n", q,
+			    lane, (unsigned long long)a, (unsigned long long)b, columns);
 			failures++;
 		}
 		if (lane == 3) {

@@ -12,8 +12,8 @@
 
 #include <SDL.h>
 #include <SDL_image.h>
-#include <stdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define BLOCK_NS 10000u
@@ -29,7 +29,8 @@ int main(int argc, char **argv)
 	uint64_t from, to;
 
 	if (argc != 8) {
-		fprintf(stderr, "usage: test-screenshot PNG TIMELINE WIDTH HEIGHT FROM_NS TO_NS AT_NS\n");
+		fprintf(stderr,
+			"usage: test-screenshot PNG TIMELINE WIDTH HEIGHT FROM_NS TO_NS AT_NS\n");
 		return 2;
 	}
 	width = atoi(argv[3]);
@@ -56,7 +57,8 @@ int main(int argc, char **argv)
 	view_set_cursor(&v, &m, m.t_min + strtoull(argv[7], NULL, 0));
 	view_layout(&lo, width, height);
 	for (uint32_t lane = 0; lane < m.info.nlanes; lane++) {
-		int y = lo.lanes_y + (int)(m.lane_row[lane] - v.first_row) * lo.row_h + lo.row_h / 2;
+		int y =
+		    lo.lanes_y + (int)(m.lane_row[lane] - v.first_row) * lo.row_h + lo.row_h / 2;
 
 		for (uint32_t j = 0; j < 7; j++) {
 			/* Three points per block: a quarter, the middle, three quarters. */
@@ -82,10 +84,12 @@ int main(int argc, char **argv)
 				SDL_GetRGB(p, px->format, &r, &g, &b);
 				checked++;
 				if (r != want.r || g != want.g || b != want.b) {
-					fprintf(stderr,
-						"lane %u block %u at (%d,%d): got #%02x%02x%02x, want #%02x%02x%02x (%s)\n",
-						lane, j, x, y, r, g, b, want.r, want.g, want.b,
-						rdv_tl_state_name((enum rdv_tl_state)((lane + j) % 7)));
+					fprintf(
+					    stderr,
+					    "lane %u block %u at (%d,%d): got #%02x%02x%02x, want "
+					    "#%02x%02x%02x (%s)\n",
+					    lane, j, x, y, r, g, b, want.r, want.g, want.b,
+					    rdv_tl_state_name((enum rdv_tl_state)((lane + j) % 7)));
 					failures++;
 				}
 			}

@@ -18,12 +18,12 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-			failures++;                                                    \
-		}                                                                      \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);   \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 static uint64_t rng = 88172645463325252ull;
@@ -147,7 +147,8 @@ int main(int argc, char **argv)
 		if (ex[i].n >= want[i]) {
 			continue;
 		}
-		CHECK(rdv_tl_writer_add_interval(w, (uint32_t)i, s, t[i] + gap, t[i] + gap + d) == 0);
+		CHECK(rdv_tl_writer_add_interval(w, (uint32_t)i, s, t[i] + gap, t[i] + gap + d) ==
+		      0);
 		ex[i].state_ns[s] += d;
 		ex[i].n++;
 		if (s == RDV_TL_BLOCKED) {
@@ -212,7 +213,9 @@ int main(int argc, char **argv)
 		CHECK(memcmp(l.state_ns, ex[i].state_ns, sizeof(l.state_ns)) == 0);
 		for (uint64_t j = 0; j < l.nintervals; j++) {
 			if (j % RDV_TL_CHECKPOINT_STRIDE == 0) {
-				CHECK(memcmp(sum, l.checkpoints + j / RDV_TL_CHECKPOINT_STRIDE * RDV_TL_NSTATES,
+				CHECK(memcmp(sum,
+					     l.checkpoints +
+						 j / RDV_TL_CHECKPOINT_STRIDE * RDV_TL_NSTATES,
 					     sizeof(sum)) == 0);
 			}
 			sum[l.state[j]] += l.end_ns[j] - l.begin_ns[j];

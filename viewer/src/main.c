@@ -39,24 +39,23 @@ struct options {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: " PROG " [OPTIONS] TRACE_DIR|FILE.timeline\n"
-		"Shows the rdv thread states (running, harmless, idle, blocked, waiting,\n"
-		"isolated) of a trace on a zoomable timeline, with the H/W/I masks at the\n"
-		"cursor and the latency histograms. A TRACE_DIR (what rdv-trace records) is\n"
-		"analyzed first; a FILE.timeline (rdv-analyze --timeline) opens at once.\n"
-		"\n"
-		"Options:\n"
-		"  --screenshot F.png  render one frame to F.png (no display needed) and exit\n"
-		"  --size WxH          window or screenshot size (default 1280x800)\n"
-		"  --from T --to T     visible time range, from the trace start\n"
-		"  --at T              cursor time (the mask panel shows this instant)\n"
-		"  --select N          select isolation number N (in request order) and,\n"
-		"                      without --from/--to, zoom on it\n"
-		"  --help-overlay      show the key help (screenshots)\n"
-		"  -h, --help          this help\n"
-		"Times T: a number with a unit, ns us ms s (default ns), e.g. 1.5ms.\n"
-		"Keys: press ? in the window.\n");
+	fprintf(f, "Usage: " PROG " [OPTIONS] TRACE_DIR|FILE.timeline\n"
+		   "Shows the rdv thread states (running, harmless, idle, blocked, waiting,\n"
+		   "isolated) of a trace on a zoomable timeline, with the H/W/I masks at the\n"
+		   "cursor and the latency histograms. A TRACE_DIR (what rdv-trace records) is\n"
+		   "analyzed first; a FILE.timeline (rdv-analyze --timeline) opens at once.\n"
+		   "\n"
+		   "Options:\n"
+		   "  --screenshot F.png  render one frame to F.png (no display needed) and exit\n"
+		   "  --size WxH          window or screenshot size (default 1280x800)\n"
+		   "  --from T --to T     visible time range, from the trace start\n"
+		   "  --at T              cursor time (the mask panel shows this instant)\n"
+		   "  --select N          select isolation number N (in request order) and,\n"
+		   "                      without --from/--to, zoom on it\n"
+		   "  --help-overlay      show the key help (screenshots)\n"
+		   "  -h, --help          this help\n"
+		   "Times T: a number with a unit, ns us ms s (default ns), e.g. 1.5ms.\n"
+		   "Keys: press ? in the window.\n");
 }
 
 static int parse_time(const char *s, uint64_t *out)
@@ -104,9 +103,11 @@ static int parse_args(int argc, char **argv, struct options *o)
 		} else if (!strcmp(a, "--screenshot") && has_arg) {
 			o->screenshot = argv[++i];
 		} else if (!strcmp(a, "--size") && has_arg) {
-			if (sscanf(argv[++i], "%dx%d", &o->width, &o->height) != 2 || o->width < 320 ||
-			    o->height < 240 || o->width > 8192 || o->height > 8192) {
-				fprintf(stderr, PROG ": bad --size '%s': want WxH, 320x240 to 8192x8192\n",
+			if (sscanf(argv[++i], "%dx%d", &o->width, &o->height) != 2 ||
+			    o->width < 320 || o->height < 240 || o->width > 8192 ||
+			    o->height > 8192) {
+				fprintf(stderr,
+					PROG ": bad --size '%s': want WxH, 320x240 to 8192x8192\n",
 					argv[i]);
 				return -1;
 			}
@@ -121,10 +122,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 		} else if (!strcmp(a, "--help-overlay")) {
 			o->help_overlay = true;
 		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, PROG ": unknown option or missing argument '%s' (see --help)\n", a);
+			fprintf(stderr,
+				PROG ": unknown option or missing argument '%s' (see --help)\n", a);
 			return -1;
 		} else if (o->input) {
-			fprintf(stderr, PROG ": only one TRACE_DIR or FILE.timeline, got '%s' and '%s'\n",
+			fprintf(stderr,
+				PROG ": only one TRACE_DIR or FILE.timeline, got '%s' and '%s'\n",
 				o->input, a);
 			return -1;
 		} else {
@@ -161,8 +164,8 @@ static int apply_view_options(const struct options *o, struct tl_view *v, const 
 	}
 	if (o->select >= 0) {
 		if ((uint64_t)o->select >= m->nisolations) {
-			snprintf(err, errlen, "--select %lld: the trace has %llu isolations", o->select,
-				 (unsigned long long)m->nisolations);
+			snprintf(err, errlen, "--select %lld: the trace has %llu isolations",
+				 o->select, (unsigned long long)m->nisolations);
 			return -1;
 		}
 		v->selected = o->select;
@@ -182,14 +185,14 @@ static int apply_view_options(const struct options *o, struct tl_view *v, const 
 
 struct loader {
 	const char *input;
-	char tmp[4096];          /* the temporary timeline of a trace */
+	char tmp[4096]; /* the temporary timeline of a trace */
 	bool is_trace;
 	pthread_t thread;
 	bool thread_started;
 	atomic_bool done;
 	atomic_uint_fast64_t events;
 	_Atomic double fraction;
-	int status;              /* 0 or -1 with err */
+	int status; /* 0 or -1 with err */
 	char err[512];
 };
 
@@ -377,8 +380,7 @@ end_model:
 /* ---- The window --------------------------------------------------------- */
 
 /* Shows an error in the window until a key, a click or 30 s. */
-static void show_error(struct tl_render *rd, SDL_Renderer *r, struct tl_layout *lo,
-		       const char *msg)
+static void show_error(struct tl_render *rd, SDL_Renderer *r, struct tl_layout *lo, const char *msg)
 {
 	Uint64 until = SDL_GetTicks64() + 30000;
 	bool dirty = true;
@@ -423,7 +425,8 @@ static int run_window(const struct options *o)
 
 	memset(&m, 0, sizeof(m));
 	if (SDL_Init(SDL_INIT_VIDEO) < 0) {
-		fprintf(stderr, PROG ": cannot open a window: %s (use --screenshot without a display)\n",
+		fprintf(stderr,
+			PROG ": cannot open a window: %s (use --screenshot without a display)\n",
 			SDL_GetError());
 		return 1;
 	}
@@ -467,8 +470,8 @@ static int run_window(const struct options *o)
 
 		snprintf(msg, sizeof(msg), "%llu events read",
 			 (unsigned long long)atomic_load(&ld.events));
-		render_message(&rd, &lo, "Analyzing the trace…", msg, atomic_load(&ld.fraction) < 0
-			       ? 0 : atomic_load(&ld.fraction));
+		render_message(&rd, &lo, "Analyzing the trace…", msg,
+			       atomic_load(&ld.fraction) < 0 ? 0 : atomic_load(&ld.fraction));
 		SDL_RenderPresent(r);
 		while (SDL_WaitEventTimeout(&e, 50)) {
 			if (e.type == SDL_QUIT) {
@@ -497,6 +500,7 @@ static int run_window(const struct options *o)
 	view_init(&v, &m);
 	if (apply_view_options(o, &v, &m, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
+		show_error(&rd, r, &lo, err);
 		goto end_render;
 	}
 	last = SDL_GetTicks64();

@@ -143,7 +143,7 @@ static int build(struct tl_model *m)
 		if (x->straggler_lane != RDV_TL_NO_LANE) {
 			all[x->straggler_lane].count++;
 			all[x->straggler_lane].delay_ns +=
-				x->straggler_ns > x->request_ns ? x->straggler_ns - x->request_ns : 0;
+			    x->straggler_ns > x->request_ns ? x->straggler_ns - x->request_ns : 0;
 		}
 	}
 	for (uint32_t i = 0; i < n; i++) {
@@ -288,8 +288,8 @@ static uint64_t begins_before(const struct rdv_tl_lane *l, uint64_t t, uint64_t 
 
 /* F(t): time per state of the lane's intervals up to t. Returns the number
  * of intervals beginning before t (the next hint). */
-static uint64_t cumulative(const struct rdv_tl_lane *l, uint64_t t, uint64_t floor,
-			   uint64_t guess, uint64_t out[RDV_TL_NSTATES])
+static uint64_t cumulative(const struct rdv_tl_lane *l, uint64_t t, uint64_t floor, uint64_t guess,
+			   uint64_t out[RDV_TL_NSTATES])
 {
 	uint64_t idx = begins_before(l, t, floor, guess);
 	uint64_t last, row;
@@ -352,6 +352,23 @@ unsigned timeline_lod_query(const struct tl_model *m, uint32_t lane, uint64_t t0
 		uint8_t dominant = TL_NO_STATE, nstates = 0;
 		struct tl_bucket *last = nout ? &out[nout - 1] : NULL;
 
+		if (advance > 4) {
+			/* Zoomed out, columns far apart in memory: fetch what two
+			 * columns ahead will read while this one is computed. */
+			uint64_t g = hint + 3 * advance;
+
+			if (g < l->nintervals) {
+				uint64_t row = g / RDV_TL_CHECKPOINT_STRIDE;
+
+				__builtin_prefetch(&l->begin_ns[g]);
+				__builtin_prefetch(&l->begin_ns[row * RDV_TL_CHECKPOINT_STRIDE]);
+				__builtin_prefetch(&l->end_ns[row * RDV_TL_CHECKPOINT_STRIDE]);
+				__builtin_prefetch(&l->end_ns[g]);
+				__builtin_prefetch(&l->state[g]);
+				__builtin_prefetch(&l->checkpoints[row * RDV_TL_NSTATES]);
+				__builtin_prefetch(&l->checkpoints[row * RDV_TL_NSTATES + 6]);
+			}
+		}
 		{
 			uint64_t next = cumulative(l, b, hint, hint + advance, cur);
 

@@ -31,7 +31,7 @@ enum tl_row_kind { TL_ROW_GROUP, TL_ROW_LANE };
 /* A display row: a group header (process + domain) or a lane. */
 struct tl_row {
 	enum tl_row_kind kind;
-	uint32_t lane;  /* TL_ROW_LANE: the lane; TL_ROW_GROUP: its first lane */
+	uint32_t lane;	/* TL_ROW_LANE: the lane; TL_ROW_GROUP: its first lane */
 	uint32_t group; /* index in model.groups */
 };
 
@@ -40,7 +40,7 @@ struct tl_group {
 	const char *procname; /* weak */
 	uint32_t first_row;   /* its header row */
 	uint32_t nlanes;
-	uint32_t max_thread;  /* highest thread index + 1 */
+	uint32_t max_thread; /* highest thread index + 1 */
 };
 
 struct tl_straggler {
@@ -52,19 +52,19 @@ struct tl_straggler {
 struct tl_model {
 	struct rdv_tl_reader *reader; /* owned */
 	struct rdv_tl_info info;
-	struct rdv_tl_lane *lanes;    /* owned, info.nlanes */
-	uint32_t *lane_row;           /* owned: lane -> row */
-	struct tl_row *rows;          /* owned */
+	struct rdv_tl_lane *lanes; /* owned, info.nlanes */
+	uint32_t *lane_row;	   /* owned: lane -> row */
+	struct tl_row *rows;	   /* owned */
 	uint32_t nrows;
-	struct tl_group *groups;      /* owned */
+	struct tl_group *groups; /* owned */
 	uint32_t ngroups;
 	const struct rdv_tl_isolation *isolations; /* weak, sorted by request */
 	uint64_t nisolations;
-	uint32_t *lane_iso;           /* owned: isolation indices grouped by lane */
-	uint64_t *lane_iso_start;     /* owned: nlanes + 1 offsets into lane_iso */
+	uint32_t *lane_iso;		 /* owned: isolation indices grouped by lane */
+	uint64_t *lane_iso_start;	 /* owned: nlanes + 1 offsets into lane_iso */
 	struct tl_straggler *stragglers; /* owned, sorted by count, nstragglers */
 	uint32_t nstragglers;
-	uint64_t t_min, t_max;        /* the span to show when fitting */
+	uint64_t t_min, t_max; /* the span to show when fitting */
 };
 
 /* Opens a timeline file. Returns 0 or a negative errno, with a reason. */

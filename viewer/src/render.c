@@ -26,19 +26,19 @@ static const SDL_Color cursor_c = {0xff, 0xff, 0xff, 255};
 /* Chosen to be told apart on a dark background and by most colour-blind
  * viewers: warm colours for the states of a rendez-vous in progress. */
 static const SDL_Color state_colors[RDV_TL_NSTATES] = {
-	[RDV_TL_RUNNING] = {0x3d, 0x7e, 0xdb, 255},  /* blue */
-	[RDV_TL_HARMLESS] = {0x5c, 0xb8, 0x5c, 255}, /* green */
-	[RDV_TL_IDLE] = {0x4f, 0x5b, 0x66, 255},     /* slate */
-	[RDV_TL_BLOCKED] = {0xe8, 0x8a, 0x2e, 255},  /* orange */
-	[RDV_TL_WAITING] = {0xf0, 0xd0, 0x30, 255},  /* yellow */
-	[RDV_TL_ISOLATED] = {0xe0, 0x3c, 0x4c, 255}, /* red */
-	[RDV_TL_UNKNOWN] = {0xa0, 0x6c, 0xd8, 255},  /* purple */
+    [RDV_TL_RUNNING] = {0x3d, 0x7e, 0xdb, 255},	 /* blue */
+    [RDV_TL_HARMLESS] = {0x5c, 0xb8, 0x5c, 255}, /* green */
+    [RDV_TL_IDLE] = {0x4f, 0x5b, 0x66, 255},	 /* slate */
+    [RDV_TL_BLOCKED] = {0xe8, 0x8a, 0x2e, 255},	 /* orange */
+    [RDV_TL_WAITING] = {0xf0, 0xd0, 0x30, 255},	 /* yellow */
+    [RDV_TL_ISOLATED] = {0xe0, 0x3c, 0x4c, 255}, /* red */
+    [RDV_TL_UNKNOWN] = {0xa0, 0x6c, 0xd8, 255},	 /* purple */
 };
 
 static const SDL_Color mask_colors[3] = {
-	{0xf0, 0xd0, 0x30, 255}, /* W */
-	{0x5c, 0xb8, 0x5c, 255}, /* H */
-	{0x7f, 0xa7, 0xc9, 255}, /* I */
+    {0xf0, 0xd0, 0x30, 255}, /* W */
+    {0x5c, 0xb8, 0x5c, 255}, /* H */
+    {0x7f, 0xa7, 0xc9, 255}, /* I */
 };
 
 SDL_Color render_state_color(uint8_t state)
@@ -205,8 +205,9 @@ static void draw_axis(struct tl_render *rd, const struct tl_model *m, const stru
 		text_draw(&rd->small, rd->r, 6, lo->axis_y + 4, "time from trace start", fg_dim);
 	}
 	{
-		uint64_t first = v->t0 <= origin ? origin - ((origin - v->t0) / step) * step
-						 : origin + ((v->t0 - origin + step - 1) / step) * step;
+		uint64_t first = v->t0 <= origin
+				     ? origin - ((origin - v->t0) / step) * step
+				     : origin + ((v->t0 - origin + step - 1) / step) * step;
 
 		for (uint64_t t = first; t < v->t1; t += step) {
 			double x = view_ns_to_x(v, lo, t);
@@ -219,8 +220,8 @@ static void draw_axis(struct tl_render *rd, const struct tl_model *m, const stru
 			}
 			fill(rd->r, xi, lo->axis_y + lo->axis_h - 6, 1, 6, fg_dim);
 			fill(rd->r, xi, lo->lanes_y, 1, lo->lanes_h, grid);
-			snprintf(buf, sizeof(buf), "%s%.*f %s", origin != base && t >= origin ? "+" : "",
-				 decimals, rel, uname);
+			snprintf(buf, sizeof(buf), "%s%.*f %s",
+				 origin != base && t >= origin ? "+" : "", decimals, rel, uname);
 			if (xi + 3 + text_width(&rd->small, buf) < lo->lanes_x + lo->lanes_w) {
 				text_draw(&rd->small, rd->r, xi + 3, lo->axis_y + 3, buf, fg);
 			}
@@ -274,8 +275,8 @@ static void draw_lane(struct tl_render *rd, const struct tl_model *m, const stru
 	}
 }
 
-static void draw_selection(struct tl_render *rd, const struct tl_model *m,
-			   const struct tl_view *v, const struct tl_layout *lo)
+static void draw_selection(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+			   const struct tl_layout *lo)
 {
 	const struct rdv_tl_isolation *x;
 	uint32_t vis = view_visible_rows(lo);
@@ -290,7 +291,8 @@ static void draw_selection(struct tl_render *rd, const struct tl_model *m,
 	xr = view_ns_to_x(v, lo, x->request_ns);
 	xg = view_ns_to_x(v, lo, x->grant_ns);
 	xe = view_ns_to_x(v, lo, timeline_isolation_end(m, x));
-	SDL_RenderSetClipRect(rd->r, &(SDL_Rect){lo->lanes_x, lo->lanes_y, lo->lanes_w, lo->lanes_h});
+	SDL_RenderSetClipRect(rd->r,
+			      &(SDL_Rect){lo->lanes_x, lo->lanes_y, lo->lanes_w, lo->lanes_h});
 	/* Request, grant and release lines across the lanes. */
 	fill(rd->r, (int)xr, lo->lanes_y, 1, lo->lanes_h, state_colors[RDV_TL_WAITING]);
 	fill(rd->r, (int)xg, lo->lanes_y, 1, lo->lanes_h, state_colors[RDV_TL_ISOLATED]);
@@ -304,7 +306,8 @@ static void draw_selection(struct tl_render *rd, const struct tl_model *m,
 		outline(rd->r, (int)xr, y, (int)(xg - xr) + 1, lo->row_h, cursor_c);
 		outline(rd->r, (int)xr - 1, y - 1, (int)(xg - xr) + 3, lo->row_h + 2,
 			state_colors[RDV_TL_WAITING]);
-		outline(rd->r, (int)xg, y, (int)(xe - xg) + 1, lo->row_h, state_colors[RDV_TL_ISOLATED]);
+		outline(rd->r, (int)xg, y, (int)(xe - xg) + 1, lo->row_h,
+			state_colors[RDV_TL_ISOLATED]);
 	}
 	if (x->straggler_lane != RDV_TL_NO_LANE) {
 		row = m->lane_row[x->straggler_lane];
@@ -411,11 +414,13 @@ static void draw_legend(struct tl_render *rd, const struct tl_layout *lo)
 	for (int s = 0; s < RDV_TL_NSTATES; s++) {
 		fill(rd->r, x, y + 2, 14, 12, state_colors[s]);
 		x += 18;
-		x += text_draw(&rd->small, rd->r, x, y, rdv_tl_state_name((enum rdv_tl_state)s), fg);
+		x +=
+		    text_draw(&rd->small, rd->r, x, y, rdv_tl_state_name((enum rdv_tl_state)s), fg);
 		x += 16;
 	}
 	text_draw_clip(&rd->small, rd->r, x + 10, y,
-		       "a column shows its dominant state; a bottom mark: a shorter isolated / waiting / blocked / running state in it",
+		       "a column shows its dominant state; a bottom mark: a shorter isolated / "
+		       "waiting / blocked / running state in it",
 		       fg_dim, lo->width - x - 20);
 }
 
@@ -453,12 +458,14 @@ static void draw_masks(struct tl_render *rd, const struct tl_model *m, const str
 			text_draw(&rd->small, rd->r, x0, y, buf, fg_dim);
 			break;
 		}
-		snprintf(buf, sizeof(buf), "pid %u %s · domain %u", g->vpid, g->procname, g->domain);
+		snprintf(buf, sizeof(buf), "pid %u %s · domain %u", g->vpid, g->procname,
+			 g->domain);
 		text_draw_clip(&rd->small, rd->r, x0, y, buf, fg_dim, lo->mask_w - 20);
 		y += rd->small.height;
 		for (int b = 0; b < 3; b++) {
-			text_draw(&rd->small, rd->r, x0 + 4, y + b * (cell + 2) + (cell - rd->small.height) / 2,
-				  names[b], mask_colors[b]);
+			text_draw(&rd->small, rd->r, x0 + 4,
+				  y + b * (cell + 2) + (cell - rd->small.height) / 2, names[b],
+				  mask_colors[b]);
 		}
 		/* One column per thread index of the domain: the mask words' bits. */
 		for (uint32_t k = 0; k < g->nlanes; k++) {
@@ -471,20 +478,24 @@ static void draw_masks(struct tl_render *rd, const struct tl_model *m, const str
 			if (s == TL_NO_STATE || s == RDV_TL_UNKNOWN) {
 				for (int b = 0; b < 3; b++) {
 					outline(rd->r, cx, y + b * (cell + 2), cell - 1, cell,
-						s == RDV_TL_UNKNOWN ? state_colors[RDV_TL_UNKNOWN] : grid);
+						s == RDV_TL_UNKNOWN ? state_colors[RDV_TL_UNKNOWN]
+								    : grid);
 				}
 			} else {
 				timeline_state_bits(s, &bits[0], &bits[1], &bits[2]);
 				for (int b = 0; b < 3; b++) {
 					if (bits[b]) {
-						fill(rd->r, cx, y + b * (cell + 2), cell - 1, cell, mask_colors[b]);
+						fill(rd->r, cx, y + b * (cell + 2), cell - 1, cell,
+						     mask_colors[b]);
 					} else {
-						outline(rd->r, cx, y + b * (cell + 2), cell - 1, cell, grid);
+						outline(rd->r, cx, y + b * (cell + 2), cell - 1,
+							cell, grid);
 					}
 				}
 			}
 			/* The state row under the bits. */
-			fill(rd->r, cx, y + 3 * (cell + 2), cell - 1, cell / 2 + 1, render_state_color(s));
+			fill(rd->r, cx, y + 3 * (cell + 2), cell - 1, cell / 2 + 1,
+			     render_state_color(s));
 		}
 		for (uint32_t th = 0; th < g->max_thread; th += 8) {
 			snprintf(buf, sizeof(buf), "%u", th);
@@ -517,8 +528,8 @@ static uint64_t hist_percentile(const struct rdv_tl_histogram *h, double p)
 	return h->max_ns;
 }
 
-static void draw_histogram(struct tl_render *rd, const struct rdv_tl_histogram *h,
-			   const char *name, SDL_Color c, int x, int y, int w, int hgt)
+static void draw_histogram(struct tl_render *rd, const struct rdv_tl_histogram *h, const char *name,
+			   SDL_Color c, int x, int y, int w, int hgt)
 {
 	char buf[128], a[32], b[32];
 	int lo_b = 0, hi_b = 0, nb, plot_y, plot_h;
@@ -579,11 +590,10 @@ static void draw_histogram(struct tl_render *rd, const struct rdv_tl_histogram *
 		  fg_dim);
 }
 
-static void draw_latency(struct tl_render *rd, const struct tl_model *m,
-			 const struct tl_layout *lo)
+static void draw_latency(struct tl_render *rd, const struct tl_model *m, const struct tl_layout *lo)
 {
-	static const char *const names[RDV_TL_NHISTS] = {
-		"isolate_wait", "isolation_hold", "blocked"};
+	static const char *const names[RDV_TL_NHISTS] = {"isolate_wait", "isolation_hold",
+							 "blocked"};
 	static const uint8_t colors[RDV_TL_NHISTS] = {RDV_TL_WAITING, RDV_TL_ISOLATED,
 						      RDV_TL_BLOCKED};
 	int x0 = lo->mask_w + 10, y = lo->panel_y + 6;
@@ -596,7 +606,8 @@ static void draw_latency(struct tl_render *rd, const struct tl_model *m,
 	fill(rd->r, lo->mask_w, lo->panel_y + 4, 1, lo->panel_h - 8, grid);
 	text_draw(&rd->font, rd->r, x0, y, "Latency", fg);
 	text_draw_clip(&rd->small, rd->r, x0 + text_width(&rd->font, "Latency") + 12, y + 2,
-		       "isolate_wait: request→grant · isolation_hold: grant→release · log2 buckets, log counts",
+		       "isolate_wait: request→grant · isolation_hold: grant→release · log2 "
+		       "buckets, log counts",
 		       fg_dim, lo->width - x0 - 90);
 	y += rd->font.height + 4;
 	for (int k = 0; k < RDV_TL_NHISTS; k++) {
@@ -693,7 +704,8 @@ static void draw_tooltip(struct tl_render *rd, const struct tl_model *m, const s
 		if (i >= 0) {
 			format_time(a, sizeof(a), m, l->begin_ns[i]);
 			format_duration(b, sizeof(b), l->end_ns[i] - l->begin_ns[i]);
-			snprintf(l1, sizeof(l1), "%s", rdv_tl_state_name((enum rdv_tl_state)l->state[i]));
+			snprintf(l1, sizeof(l1), "%s",
+				 rdv_tl_state_name((enum rdv_tl_state)l->state[i]));
 			snprintf(l2, sizeof(l2), "start %s", a);
 			snprintf(l3, sizeof(l3), "duration %s", b);
 			lines[n++] = l1;
@@ -707,7 +719,8 @@ static void draw_tooltip(struct tl_render *rd, const struct tl_model *m, const s
 	{
 		/* What the pixel column under the pointer holds, when it is more
 		 * than one interval. */
-		uint64_t t0 = view_x_to_ns(v, lo, v->hover_x), t1 = view_x_to_ns(v, lo, v->hover_x + 1);
+		uint64_t t0 = view_x_to_ns(v, lo, v->hover_x),
+			 t1 = view_x_to_ns(v, lo, v->hover_x + 1);
 		uint64_t st[RDV_TL_NSTATES], tot = 0;
 		int used = 0;
 
@@ -755,7 +768,8 @@ static void draw_selection_info(struct tl_render *rd, const struct tl_model *m,
 	snprintf(l2, sizeof(l2), "grant → release  %s (red)", b);
 	if (x->straggler_lane != RDV_TL_NO_LANE) {
 		format_duration(a, sizeof(a),
-				x->straggler_ns > x->request_ns ? x->straggler_ns - x->request_ns : 0);
+				x->straggler_ns > x->request_ns ? x->straggler_ns - x->request_ns
+								: 0);
 		snprintf(l3, sizeof(l3), "straggler t%u (tid %d), ready %s after request (blue)",
 			 m->lanes[x->straggler_lane].thread, m->lanes[x->straggler_lane].os_tid, a);
 	} else {
@@ -772,18 +786,18 @@ static void draw_selection_info(struct tl_render *rd, const struct tl_model *m,
 static void draw_help(struct tl_render *rd, const struct tl_layout *lo)
 {
 	static const char *const lines[] = {
-		"Keys and mouse",
-		"W / S, mouse wheel        zoom in / out around the pointer",
-		"A / D, ← / →, drag        pan",
-		"↑ / ↓, PgUp / PgDn, Shift+wheel   scroll the lanes",
-		"F                         fit the whole trace",
-		"Home / End                go to the start / end",
-		"click                     select the isolation there (and move the cursor)",
-		"N / P                     next / previous isolation",
-		"Space                     play / pause the replay (cursor sweeps time)",
-		"[ / ]                     replay slower / faster (down to 1 ns/s)",
-		"Esc                       clear the selection, close this help",
-		"?                         this help          Q / Ctrl+Q  quit",
+	    "Keys and mouse",
+	    "W / S, mouse wheel        zoom in / out around the pointer",
+	    "A / D, ← / →, drag        pan",
+	    "↑ / ↓, PgUp / PgDn, Shift+wheel   scroll the lanes",
+	    "F                         fit the whole trace",
+	    "Home / End                go to the start / end",
+	    "click                     select the isolation there (and move the cursor)",
+	    "N / P                     next / previous isolation",
+	    "Space                     play / pause the replay (cursor sweeps time)",
+	    "[ / ]                     replay slower / faster (down to 1 ns/s)",
+	    "Esc                       clear the selection, close this help",
+	    "?                         this help          Q / Ctrl+Q  quit",
 	};
 
 	draw_lines_box(rd, lo, lo->width / 2 - 260, lo->height / 2 - 120, lines,
@@ -827,17 +841,18 @@ void render_message(struct tl_render *rd, const struct tl_layout *lo, const char
 	text_draw(&rd->font, rd->r, cx - text_width(&rd->font, title) / 2, y, title, fg);
 	y += rd->font.height + 10;
 	if (msg) {
-		text_draw_clip(&rd->small, rd->r, cx - text_width(&rd->small, msg) / 2 > 10
-				   ? cx - text_width(&rd->small, msg) / 2 : 10,
-			       y, msg, fraction >= 0 ? fg_dim : state_colors[RDV_TL_ISOLATED],
-			       lo->width - 20);
+		text_draw_clip(
+		    &rd->small, rd->r,
+		    cx - text_width(&rd->small, msg) / 2 > 10 ? cx - text_width(&rd->small, msg) / 2
+							      : 10,
+		    y, msg, fraction >= 0 ? fg_dim : state_colors[RDV_TL_ISOLATED], lo->width - 20);
 		y += rd->small.height + 10;
 	}
 	if (fraction >= 0) {
 		int w = lo->width / 2;
 
 		outline(rd->r, cx - w / 2, y, w, 16, fg_dim);
-		fill(rd->r, cx - w / 2 + 2, y + 2, (int)((w - 4) * (fraction > 1 ? 1 : fraction)), 12,
-		     accent);
+		fill(rd->r, cx - w / 2 + 2, y + 2, (int)((w - 4) * (fraction > 1 ? 1 : fraction)),
+		     12, accent);
 	}
 }

@@ -14,15 +14,15 @@
 #include "view.h"
 
 struct tl_render {
-	SDL_Renderer *r;          /* weak */
-	struct text_font font;    /* owned */
-	struct text_font small;   /* owned */
+	SDL_Renderer *r;	   /* weak */
+	struct text_font font;	   /* owned */
+	struct text_font small;	   /* owned */
 	struct tl_bucket *buckets; /* owned scratch, cap entries */
 	unsigned cap;
 	SDL_Rect *rects[RDV_TL_NSTATES + 1]; /* owned scratch per colour */
 	unsigned nrects[RDV_TL_NSTATES + 1];
 	unsigned rects_cap;
-	const char *title;        /* weak: the file shown */
+	const char *title; /* weak: the file shown */
 };
 
 int render_init(struct tl_render *rd, SDL_Renderer *r, char *errbuf, size_t errlen);

@@ -10,9 +10,9 @@
 
 /* The non-ASCII characters rdv-view writes. */
 static const uint32_t extra_cps[] = {
-	0x00b5 /* µ */, 0x00d7 /* × */, 0x00b7 /* · */, 0x2192 /* → */, 0x2190 /* ← */,
-	0x2026 /* … */, 0x2013 /* – */, 0x25b6 /* ▶ */, 0x2248 /* ≈ */, 0x2191 /* ↑ */,
-	0x2193 /* ↓ */, 0x2265 /* ≥ */, 0x2264 /* ≤ */,
+    0x00b5 /* µ */, 0x00d7 /* × */, 0x00b7 /* · */, 0x2192 /* → */, 0x2190 /* ← */,
+    0x2026 /* … */, 0x2013 /* – */, 0x25b6 /* ▶ */, 0x2248 /* ≈ */, 0x2191 /* ↑ */,
+    0x2193 /* ↓ */, 0x2265 /* ≥ */, 0x2264 /* ≤ */,
 };
 
 int text_find_font(char *path, size_t len, char *errbuf, size_t errlen)
@@ -83,7 +83,8 @@ static const struct text_glyph *glyph_of(const struct text_font *f, uint32_t cp)
 	if (cp < 128) {
 		int i = f->ascii[cp];
 
-		return i >= 0 ? &f->glyphs[i] : (f->ascii['?'] >= 0 ? &f->glyphs[f->ascii['?']] : NULL);
+		return i >= 0 ? &f->glyphs[i]
+			      : (f->ascii['?'] >= 0 ? &f->glyphs[f->ascii['?']] : NULL);
 	}
 	for (int i = 95; i < f->nglyphs; i++) {
 		if (f->glyphs[i].cp == cp) {
@@ -124,8 +125,8 @@ int text_font_open(struct text_font *f, SDL_Renderer *r, const char *path, int p
 	for (size_t i = 0; i < sizeof(extra_cps) / sizeof(extra_cps[0]); i++) {
 		cps[ncps++] = extra_cps[i];
 	}
-	atlas = SDL_CreateRGBSurfaceWithFormat(0, atlas_w, f->height * 12, 32,
-					       SDL_PIXELFORMAT_RGBA32);
+	atlas =
+	    SDL_CreateRGBSurfaceWithFormat(0, atlas_w, f->height * 12, 32, SDL_PIXELFORMAT_RGBA32);
 	if (!atlas) {
 		snprintf(errbuf, errlen, "SDL: %s", SDL_GetError());
 		goto end;
@@ -192,8 +193,7 @@ void text_font_close(struct text_font *f)
 	f->atlas = NULL;
 }
 
-int text_draw(const struct text_font *f, SDL_Renderer *r, int x, int y, const char *s,
-	      SDL_Color c)
+int text_draw(const struct text_font *f, SDL_Renderer *r, int x, int y, const char *s, SDL_Color c)
 {
 	return text_draw_clip(f, r, x, y, s, c, 1 << 30);
 }

@@ -25,7 +25,7 @@ struct text_font {
 	int height;
 	struct text_glyph glyphs[TEXT_NGLYPHS];
 	int nglyphs;
-	int ascii[128];     /* glyph index of an ASCII code point, -1 if none */
+	int ascii[128]; /* glyph index of an ASCII code point, -1 if none */
 };
 
 /* Finds the font file via fontconfig. Returns 0, or -1 with a reason. */
@@ -36,8 +36,7 @@ int text_font_open(struct text_font *f, SDL_Renderer *r, const char *path, int p
 void text_font_close(struct text_font *f);
 
 /* Draws UTF-8 text with its top-left at (x, y); returns its width. */
-int text_draw(const struct text_font *f, SDL_Renderer *r, int x, int y, const char *s,
-	      SDL_Color c);
+int text_draw(const struct text_font *f, SDL_Renderer *r, int x, int y, const char *s, SDL_Color c);
 int text_width(const struct text_font *f, const char *s);
 /* Draws at most max_w pixels of s, ending with "…" when cut. */
 int text_draw_clip(const struct text_font *f, SDL_Renderer *r, int x, int y, const char *s,

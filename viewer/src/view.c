@@ -344,8 +344,8 @@ double view_ns_to_x(const struct tl_view *v, const struct tl_layout *lo, uint64_
 	return lo->lanes_x + rel * lo->lanes_w;
 }
 
-int64_t view_y_to_row(const struct tl_view *v, const struct tl_model *m,
-		      const struct tl_layout *lo, int y)
+int64_t view_y_to_row(const struct tl_view *v, const struct tl_model *m, const struct tl_layout *lo,
+		      int y)
 {
 	int64_t row;
 

@@ -15,25 +15,25 @@
 /* Where things are on screen, for a window size. */
 struct tl_layout {
 	int width, height;
-	int header_h;             /* top bar */
-	int axis_y, axis_h;       /* time axis */
-	int lanes_x, lanes_y;     /* the lanes' timeline area */
+	int header_h;	      /* top bar */
+	int axis_y, axis_h;   /* time axis */
+	int lanes_x, lanes_y; /* the lanes' timeline area */
 	int lanes_w, lanes_h;
-	int label_w;              /* label column left of the lanes */
+	int label_w; /* label column left of the lanes */
 	int row_h;
 	int legend_y, legend_h;
-	int panel_y, panel_h;     /* bottom panel: masks left, latency right */
-	int mask_w;               /* width of the mask panel */
+	int panel_y, panel_h; /* bottom panel: masks left, latency right */
+	int mask_w;	      /* width of the mask panel */
 };
 
 struct tl_view {
-	uint64_t t0, t1;          /* visible range [t0, t1), t1 > t0 */
-	uint32_t first_row;       /* lanes scroll: first row shown */
-	uint64_t cursor_ns;       /* the mask panel shows this instant */
-	int64_t selected;         /* selected isolation, -1 if none */
+	uint64_t t0, t1;    /* visible range [t0, t1), t1 > t0 */
+	uint32_t first_row; /* lanes scroll: first row shown */
+	uint64_t cursor_ns; /* the mask panel shows this instant */
+	int64_t selected;   /* selected isolation, -1 if none */
 	bool playing;
-	double speed;             /* replay: trace ns per wall second */
-	bool help;                /* '?' overlay */
+	double speed; /* replay: trace ns per wall second */
+	bool help;    /* '?' overlay */
 	/* Hover (from input), for the tooltip. */
 	bool hover;
 	uint32_t hover_row;
@@ -80,8 +80,8 @@ bool view_replay_tick(struct tl_view *v, const struct tl_model *m, double second
 uint64_t view_x_to_ns(const struct tl_view *v, const struct tl_layout *lo, int x);
 double view_ns_to_x(const struct tl_view *v, const struct tl_layout *lo, uint64_t t);
 /* The row under y, or -1. */
-int64_t view_y_to_row(const struct tl_view *v, const struct tl_model *m,
-		      const struct tl_layout *lo, int y);
+int64_t view_y_to_row(const struct tl_view *v, const struct tl_model *m, const struct tl_layout *lo,
+		      int y);
 
 /* "12.3 µs"-style duration and "+1.234 ms"-style time. */
 void format_duration(char *buf, size_t len, uint64_t ns);
