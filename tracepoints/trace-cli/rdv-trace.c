@@ -52,6 +52,12 @@ struct options {
 static volatile sig_atomic_t got_signal;
 static volatile pid_t child_pid;
 
+/* What die() undoes: the program held before exec, the session, the
+ * session daemon we started, the output directory we created (if still
+ * empty). */
+static struct trace_session *active_session; /* weak */
+static char *created_output;		     /* owned, or NULL */
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -95,6 +101,22 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (child_pid > 0) {
+		kill(child_pid, SIGKILL);
+		waitpid(child_pid, NULL, 0);
+	}
+	if (active_session) {
+		trace_session_destroy(active_session);
+		trace_sessiond_release(active_session);
+	}
+	if (created_output) {
+		char ust[PATH_MAX + 8];
+
+		/* only if empty (LTTng makes ust/ when the session starts) */
+		snprintf(ust, sizeof(ust), "%s/ust", created_output);
+		rmdir(ust);
+		rmdir(created_output);
+	}
 	exit(1);
 }
 
@@ -309,6 +331,7 @@ static char *prepare_output(const char *dir)
 {
 	char probe[PATH_MAX + 32];
 	struct stat st;
+	bool existed = stat(dir, &st) == 0;
 	char *abs;
 	int fd;
 
@@ -318,6 +341,9 @@ static char *prepare_output(const char *dir)
 	abs = realpath(dir, NULL);
 	if (!abs) {
 		die("cannot use output directory '%s': %s", dir, strerror(errno));
+	}
+	if (!existed) {
+		created_output = strdup(abs);
 	}
 	snprintf(probe, sizeof(probe), "%s/.rdv-trace-XXXXXX", abs);
 	fd = mkstemp(probe);
@@ -390,15 +416,6 @@ static void session_name(struct trace_session *s, const struct options *o, const
 	}
 }
 
-/* Undoes whatever is set up, prints why, exits 1. */
-static void __attribute__((noreturn)) abort_session(struct trace_session *s, const char *why)
-{
-	fprintf(stderr, "rdv-trace: %s\n", why);
-	trace_session_destroy(s);
-	trace_sessiond_release(s);
-	exit(1);
-}
-
 /* Stops and destroys the session, prints the trace path and the summary.
  * Returns 0, or -1 when the trace is unusable or (attach) empty. */
 static int finish(struct trace_session *s, const struct options *o, const char *out_dir)
@@ -444,7 +461,9 @@ static int finish(struct trace_session *s, const struct options *o, const char *
 		    "rdv-trace: no rdv events from PID %d: it does not use librdv, or runs with "
 		    "RDV_TRACEPOINTS=0, or made no rdv call while attached\n",
 		    (int)o->pid);
-		rmdir(out_dir); /* only if empty */
+		if (created_output) {
+			rmdir(created_output); /* only if empty */
+		}
 		return -1;
 	}
 	fprintf(stderr, "rdv-trace: trace: %s\n", out_dir);
@@ -469,6 +488,14 @@ static int finish(struct trace_session *s, const struct options *o, const char *
 	return ret;
 }
 
+static void ensure_sessiond(struct trace_session *s, const struct options *o)
+{
+	active_session = s; /* to stop a daemon we start, should a step fail */
+	if (trace_sessiond_ensure(s, o->autostart) < 0) {
+		die("%s", s->error);
+	}
+}
+
 static void setup_session(struct trace_session *s, const struct options *o, const char *out)
 {
 	s->output_dir = out;
@@ -476,11 +503,9 @@ static void setup_session(struct trace_session *s, const struct options *o, cons
 	s->live = o->cmd == CMD_LIVE;
 	s->subbuf_size = o->subbuf_size;
 	s->num_subbuf = o->num_subbuf;
-	if (trace_sessiond_ensure(s, o->autostart) < 0) {
-		die("%s", s->error);
-	}
+	active_session = s;
 	if (trace_session_create(s) < 0) {
-		abort_session(s, s->error);
+		die("%s", s->error);
 	}
 }
 
@@ -502,6 +527,7 @@ static int cmd_record(const struct options *o)
 		}
 		out = prepare_output(o->output ? o->output : out_buf);
 	}
+	ensure_sessiond(&s, o);
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(exec_err, O_CLOEXEC) < 0) {
 		die("cannot create a pipe: %s", strerror(errno));
 	}
@@ -534,7 +560,7 @@ static int cmd_record(const struct options *o)
 	if (trace_session_start(&s) < 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		abort_session(&s, s.error);
+		die("%s", s.error);
 	}
 	if (o->cmd == CMD_LIVE) {
 		char host[256] = "HOST";
@@ -563,10 +589,7 @@ static int cmd_record(const struct options *o)
 		char why[600];
 
 		snprintf(why, sizeof(why), "cannot run '%s': %s", o->argv[0], strerror(err));
-		if (out) {
-			rmdir(out); /* empty: nothing ran */
-		}
-		abort_session(&s, why);
+		die("%s", why);
 	}
 	if (finish(&s, o, out) < 0) {
 		free(out);
@@ -619,11 +642,12 @@ static int cmd_attach(const struct options *o)
 		}
 		out = prepare_output(o->output ? o->output : out_buf);
 	}
+	ensure_sessiond(&s, o);
 	install_signal_handlers();
 	s.track_vpid = o->pid;
 	setup_session(&s, o, out);
 	if (trace_session_start(&s) < 0) {
-		abort_session(&s, s.error);
+		die("%s", s.error);
 	}
 	fprintf(stderr, "rdv-trace: attached to PID %d (session %s); Ctrl-C to stop\n", (int)o->pid,
 		s.name);
