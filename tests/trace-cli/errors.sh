@@ -8,6 +8,11 @@ expect_error "unknown command 'recrod'" "$RDV_TRACE" recrod -- true
 expect_error "missing program" "$RDV_TRACE" record
 expect_error "cannot run 'rdv-no-such-program': command not found" "$RDV_TRACE" record -- rdv-no-such-program
 expect_error "cannot run '$TMP/none': No such file or directory" "$RDV_TRACE" record -- "$TMP/none"
+# exec itself fails (found, executable, not a program): nothing is left.
+printf '\177ELFnot-really' >"$TMP/bad"
+chmod +x "$TMP/bad"
+expect_error "cannot run '$TMP/bad': Exec format error" "$RDV_TRACE" record -o "$TMP/bad-trace" -- "$TMP/bad"
+[ -e "$TMP/bad-trace" ] && fail "a failed record left its output directory"
 expect_error "attach: missing PID" "$RDV_TRACE" attach
 expect_error "invalid PID 'x1'" "$RDV_TRACE" attach x1
 expect_error "unknown option or missing value '--bogus'" "$RDV_TRACE" record --bogus -- true
