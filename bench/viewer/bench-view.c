@@ -129,7 +129,7 @@ int main(int argc, char **argv)
 	SDL_Renderer *r;
 	struct stat st;
 	char err[512];
-	double t, open_s, gen_s = 0;
+	double t, t_open, open_s, first_s, gen_s = 0;
 	double *frames, *cpu, c;
 	int nframes = 0, cap = 4096, ok = 1;
 	long rss_peak_kib;
@@ -170,7 +170,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	t = now_s();
+	t_open = t = now_s();
 	if (timeline_model_open(&m, file, err, sizeof(err)) != 0) {
 		fprintf(stderr, "bench-view: cannot open '%s': %s\n", file, err);
 		if (tmp[0]) {
@@ -196,6 +196,10 @@ int main(int argc, char **argv)
 	rd.title = "bench";
 	view_layout(&lo, width, height);
 	view_init(&v, &m);
+	/* What a user waits for: open, fonts, the first full picture. */
+	render_frame(&rd, &m, &v, &lo);
+	SDL_RenderPresent(r);
+	first_s = now_s() - t_open;
 	frames = calloc((size_t)cap, sizeof(*frames));
 	cpu = calloc((size_t)cap, sizeof(*cpu));
 
@@ -268,9 +272,9 @@ int main(int argc, char **argv)
 			printf(" (written in %.2f s)", gen_s);
 		}
 		printf("\n");
-		printf("open     %8.3f s    map + validate every byte + model   target <= 1 s      "
-		       "%s\n",
-		       open_s, open_s <= 1.0 ? "PASS" : "FAIL");
+		printf("open     %.3f s map + validate every byte + model; %.3f s to the first "
+		       "frame (fonts, first render)   target <= 1 s   %s\n",
+		       open_s, first_s, first_s <= 1.0 ? "PASS" : "FAIL");
 		printf("frames   p50 %.2f ms  p99 %.2f ms  max %.2f ms  (%d frames %dx%d, software "
 		       "renderer, zoom 1x..%llux and pan)   target p99 <= 16 ms   %s\n",
 		       p50, p99, max, nframes, width, height,
@@ -282,7 +286,7 @@ int main(int argc, char **argv)
 		       sysconf(_SC_NPROCESSORS_ONLN));
 		printf("memory   peak RSS %.1f MiB = %.2f x the file   target <= 2 x   %s\n",
 		       rss_mib, ratio, ratio <= 2.0 ? "PASS" : "FAIL");
-		ok = open_s <= 1.0 && p99 <= 16.0 && ratio <= 2.0;
+		ok = first_s <= 1.0 && p99 <= 16.0 && ratio <= 2.0;
 	}
 	free(frames);
 	free(cpu);
