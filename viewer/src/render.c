@@ -785,23 +785,43 @@ static void draw_selection_info(struct tl_render *rd, const struct tl_model *m,
 
 static void draw_help(struct tl_render *rd, const struct tl_layout *lo)
 {
-	static const char *const lines[] = {
-	    "Keys and mouse",
-	    "W / S, mouse wheel        zoom in / out around the pointer",
-	    "A / D, ← / →, drag        pan",
-	    "↑ / ↓, PgUp / PgDn, Shift+wheel   scroll the lanes",
-	    "F                         fit the whole trace",
-	    "Home / End                go to the start / end",
-	    "click                     select the isolation there (and move the cursor)",
-	    "N / P                     next / previous isolation",
-	    "Space                     play / pause the replay (cursor sweeps time)",
-	    "[ / ]                     replay slower / faster (down to 1 ns/s)",
-	    "Esc                       clear the selection, close this help",
-	    "?                         this help          Q / Ctrl+Q  quit",
+	static const char *const keys[][2] = {
+	    {"W / S, mouse wheel", "zoom in / out around the pointer"},
+	    {"A / D, ← / →, drag", "pan (Shift: half a screen)"},
+	    {"↑ / ↓, PgUp / PgDn", "scroll the lanes (also Shift+wheel)"},
+	    {"F", "fit the whole trace"},
+	    {"Home / End", "go to the start / end"},
+	    {"click", "move the cursor; on a lane, select the isolation there"},
+	    {"N / P", "next / previous isolation"},
+	    {"Space", "play / pause the replay (the cursor sweeps time)"},
+	    {"[ / ]", "replay slower / faster (down to 1 ns/s)"},
+	    {"hover", "thread, state, start, duration"},
+	    {"Esc", "close this help, clear the selection"},
+	    {"? / F1", "this help"},
+	    {"Q, Ctrl+Q", "quit"},
 	};
+	int n = (int)(sizeof(keys) / sizeof(keys[0]));
+	int kw = 0, dw = 0, lh = rd->small.height + 2;
+	int w, h, x, y;
 
-	draw_lines_box(rd, lo, lo->width / 2 - 260, lo->height / 2 - 120, lines,
-		       (int)(sizeof(lines) / sizeof(lines[0])));
+	for (int i = 0; i < n; i++) {
+		int a = text_width(&rd->small, keys[i][0]), b = text_width(&rd->small, keys[i][1]);
+
+		kw = a > kw ? a : kw;
+		dw = b > dw ? b : dw;
+	}
+	w = kw + dw + 40;
+	h = (n + 1) * lh + 16;
+	x = (lo->width - w) / 2;
+	y = (lo->height - h) / 2;
+	box(rd, x, y, w, h);
+	text_draw(&rd->font, rd->r, x + 12, y + 6, "Keys and mouse", fg);
+	for (int i = 0; i < n; i++) {
+		int ly = y + 8 + (i + 1) * lh;
+
+		text_draw(&rd->small, rd->r, x + 12, ly, keys[i][0], accent);
+		text_draw(&rd->small, rd->r, x + 28 + kw, ly, keys[i][1], fg);
+	}
 }
 
 void render_frame(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
