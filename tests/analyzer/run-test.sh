@@ -9,6 +9,7 @@
 #   run-test.sh live                      record the workload now, check it
 #   run-test.sh timeline NAME             --timeline agrees with --json
 #   run-test.sh compare                   --compare says what moved
+#   run-test.sh multi                     several traces at once, merged
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 traces=$here/traces
@@ -151,6 +152,25 @@ compare)
 	[ "$(grep -c 'unchanged' "$tmp/same.txt")" -eq 3 ] || { cat "$tmp/same.txt"; die "a run compared with itself moved"; }
 	"$RDV_ANALYZE" "$traces/perpid" -q --compare "$tmp/a.json" > "$tmp/diff.txt"
 	grep -Eq "(up|down)$" "$tmp/diff.txt" || { cat "$tmp/diff.txt"; die "nothing moved between two traces"; }
+	;;
+multi)
+	"$RDV_ANALYZE" "$traces/basic" "$traces/perpid" --json "$tmp/m.json" -q
+	babeltrace2 --plugin-path="$RDV_PLUGIN_DIR" "$traces/basic" "$traces/perpid" \
+		-c sink.rdv.analyze -p "json-path=\"$tmp/p.json\",print-report=no"
+	cmp "$tmp/m.json" "$tmp/p.json" || die "CLI and plugin JSON differ"
+	"$RDV_PYTHON" - "$tmp/m.json" "$traces/expected/basic.json" "$traces/expected/perpid.json" <<'PY' || die "merge"
+import json, sys
+m, a, b = (json.load(open(p)) for p in sys.argv[1:])
+assert m["events"] == a["events"] + b["events"]
+key = lambda t: (t["vpid"], t["domain"], t["thread"])
+assert sorted(map(key, m["threads"])) == sorted(map(key, a["threads"] + b["threads"]))
+byk = {key(t): t for t in a["threads"] + b["threads"]}
+for t in m["threads"]:
+    assert t["state_ns"] == byk[key(t)]["state_ns"], key(t)
+for l in ("isolate_wait", "isolation_hold", "blocked"):
+    assert m["latency"][l]["count"] == a["latency"][l]["count"] + b["latency"][l]["count"]
+assert m["begin_ns"] == min(a["begin_ns"], b["begin_ns"]) and m["end_ns"] == max(a["end_ns"], b["end_ns"])
+PY
 	;;
 *)
 	die "unknown mode"
