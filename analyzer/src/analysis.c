@@ -18,7 +18,7 @@ struct an_domain {
 	uint32_t domain;
 	uint32_t *lanes; /* owned: the domain's threads */
 	uint32_t nlanes, cap_lanes;
-	uint32_t *req;   /* owned: lanes whose request is being measured */
+	uint32_t *req; /* owned: lanes whose request is being measured */
 	uint32_t nreq, cap_req;
 	uint32_t harmless; /* active threads with H known set */
 	uint32_t unknown;  /* active threads with a bit not known */
@@ -28,7 +28,7 @@ struct an_domain {
 /* Open addressing, keys (a, b, c), values are indexes. */
 struct an_map {
 	uint32_t *slots; /* owned */
-	uint32_t cap;    /* power of two, or 0 */
+	uint32_t cap;	 /* power of two, or 0 */
 	uint32_t used;
 };
 
@@ -40,7 +40,7 @@ struct analysis {
 	uint32_t ndomains, cap_domains;
 	struct an_map thread_map;
 	struct an_map domain_map;
-	uint32_t cache_lane; /* last thread looked up */
+	uint32_t cache_lane;		   /* last thread looked up */
 	struct latency_dist *lat[AN_NLAT]; /* owned */
 	struct analysis_summary sum;
 	uint64_t now;
@@ -48,13 +48,13 @@ struct analysis {
 };
 
 static const char *const state_names[AN_NSTATES] = {
-	"running", "harmless", "idle", "blocked", "waiting", "isolated", "unknown",
+    "running", "harmless", "idle", "blocked", "waiting", "isolated", "unknown",
 };
 
 static const char *const op_labels[AN_OP_OTHER] = {
-	"register",	 "unregister",		 "harmless_now",  "harmless_end",
-	"harmless_wait", "idle_now",		 "idle_end",	  "isolate_request",
-	"isolate_full_request", "isolate_grant", "release",
+    "register", "unregister", "harmless_now",	 "harmless_end",	 "harmless_wait",
+    "idle_now", "idle_end",   "isolate_request", "isolate_full_request", "isolate_grant",
+    "release",
 };
 
 const char *analysis_state_name(enum analysis_state s)
@@ -64,7 +64,7 @@ const char *analysis_state_name(enum analysis_state s)
 
 const char *analysis_latency_name(enum analysis_latency l)
 {
-	static const char *const names[AN_NLAT] = { "isolate_wait", "isolation_hold", "blocked" };
+	static const char *const names[AN_NLAT] = {"isolate_wait", "isolation_hold", "blocked"};
 
 	return (unsigned)l < AN_NLAT ? names[l] : "?";
 }
@@ -255,7 +255,7 @@ void analysis_destroy(struct analysis *a)
 
 static int get_domain(struct analysis *a, uint32_t vpid, uint32_t domain, uint32_t *out)
 {
-	uint32_t k[3] = { vpid, domain, 0 };
+	uint32_t k[3] = {vpid, domain, 0};
 	uint32_t idx = map_find(a, &a->domain_map, domain_key, k);
 	int ret;
 
@@ -283,7 +283,7 @@ static int get_domain(struct analysis *a, uint32_t vpid, uint32_t domain, uint32
 static int get_thread(struct analysis *a, const struct analysis_event *ev, uint32_t *out,
 		      bool *created)
 {
-	uint32_t k[3] = { ev->vpid, ev->domain, ev->thread };
+	uint32_t k[3] = {ev->vpid, ev->domain, ev->thread};
 	uint32_t idx, dom;
 	struct analysis_thread *t;
 	struct an_domain *d;
@@ -525,14 +525,14 @@ static void drop_pending(struct analysis *a, struct analysis_thread *t)
 static int report_isolation(struct analysis *a, struct analysis_thread *t, uint64_t release_ns)
 {
 	struct analysis_isolation iso = {
-		.lane = t->lane,
-		.full = t->req_full,
-		.request_known = t->iso_request_ts != UINT64_MAX,
-		.request_ns = t->iso_request_ts == UINT64_MAX ? t->grant_ts : t->iso_request_ts,
-		.grant_ns = t->grant_ts,
-		.release_ns = release_ns,
-		.straggler_lane = t->iso_straggler,
-		.straggler_ns = t->iso_straggler_ts,
+	    .lane = t->lane,
+	    .full = t->req_full,
+	    .request_known = t->iso_request_ts != UINT64_MAX,
+	    .request_ns = t->iso_request_ts == UINT64_MAX ? t->grant_ts : t->iso_request_ts,
+	    .grant_ns = t->grant_ts,
+	    .release_ns = release_ns,
+	    .straggler_lane = t->iso_straggler,
+	    .straggler_ns = t->iso_straggler_ts,
 	};
 
 	return a->cb.isolation ? a->cb.isolation(a->cb.arg, &iso) : 0;
@@ -679,7 +679,8 @@ static int on_grant(struct analysis *a, struct analysis_thread *t, uint64_t ts)
 			struct analysis_thread *s = &a->threads[t->cand_lane];
 
 			s->straggler_count++;
-			s->straggler_delay_ns += t->cand_ts > t->req_ts ? t->cand_ts - t->req_ts : 0;
+			s->straggler_delay_ns +=
+			    t->cand_ts > t->req_ts ? t->cand_ts - t->req_ts : 0;
 			t->iso_straggler = t->cand_lane;
 			t->iso_straggler_ts = t->cand_ts;
 			if (a->cb.straggler) {
@@ -787,7 +788,8 @@ static int mask_change(struct analysis *a, struct analysis_thread *t,
 	} else if (m == B_W) {
 		t->granted = 0;
 		t->k_granted = 1;
-		if (set && (ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST)) {
+		if (set &&
+		    (ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST)) {
 			/* the request sets H first (or H was already set) */
 			if (!t->known[B_H]) {
 				t->blocked = 0;
@@ -827,8 +829,8 @@ static int mask_change(struct analysis *a, struct analysis_thread *t,
 		t->req_status = P_NONE;
 		if (t->hold_status != P_NONE) {
 			if (ev->op == AN_OP_RELEASE) {
-				record_latency(a, AN_LAT_ISOLATION_HOLD, t->hold_status, t->grant_ts,
-					       ts);
+				record_latency(a, AN_LAT_ISOLATION_HOLD, t->hold_status,
+					       t->grant_ts, ts);
 			}
 			if (t->hold_status != P_MAYBE) { /* the grant was seen */
 				ret = report_isolation(a, t, ts);

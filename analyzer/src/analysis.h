@@ -92,15 +92,15 @@ enum analysis_mask {
 
 /* One rdv:* event. Only the fields of its kind are read. */
 struct analysis_event {
-	uint64_t ts;          /* trace clock, ns from origin */
-	uint32_t trace_id;    /* which trace it came from (the scope of a gap) */
+	uint64_t ts;	   /* trace clock, ns from origin */
+	uint32_t trace_id; /* which trace it came from (the scope of a gap) */
 	uint32_t vpid;
 	uint32_t vtid;
 	const char *procname; /* weak, may be NULL */
 	enum analysis_kind kind;
 	uint32_t domain;
 	uint32_t thread;
-	int32_t os_tid;       /* thread_register */
+	int32_t os_tid;	      /* thread_register */
 	uint32_t max_threads; /* domain_create */
 	enum analysis_op op;  /* mask_change */
 	enum analysis_mask mask;
@@ -127,7 +127,7 @@ struct analysis_thread {
 	uint32_t vpid;
 	uint32_t domain;
 	uint32_t thread;
-	int32_t os_tid;      /* the latest registration's */
+	int32_t os_tid; /* the latest registration's */
 	char procname[32];
 	uint64_t state_ns[AN_NSTATES];
 	uint64_t isolations; /* grants */
@@ -158,10 +158,10 @@ struct analysis_thread {
 struct analysis_isolation {
 	uint32_t lane;
 	bool full;
-	bool request_known;     /* request_ns is valid */
+	bool request_known; /* request_ns is valid */
 	uint64_t request_ns;
 	uint64_t grant_ns;
-	uint64_t release_ns;    /* 0: still held at the end of the trace */
+	uint64_t release_ns;	 /* 0: still held at the end of the trace */
 	uint32_t straggler_lane; /* UINT32_MAX: none, or unknown (gap) */
 	uint64_t straggler_ns;
 };

@@ -12,7 +12,7 @@
 enum { F_DOMAIN, F_THREAD, F_OS_TID, F_MAX_THREADS, F_OP, F_MASK, F_WORD, F_OLD, F_NEW, F_N };
 
 static const char *const field_names[F_N] = {
-	"domain", "thread", "os_tid", "max_threads", "op", "mask", "word", "old", "new",
+    "domain", "thread", "os_tid", "max_threads", "op", "mask", "word", "old", "new",
 };
 
 /* What each rdv event must carry (DESIGN.md §3). */
@@ -21,20 +21,21 @@ static const struct {
 	enum analysis_kind kind;
 	unsigned fields; /* bit per F_* */
 } rdv_events[] = {
-	{ "rdv:domain_create", AN_EV_DOMAIN_CREATE, 1u << F_DOMAIN | 1u << F_MAX_THREADS },
-	{ "rdv:domain_destroy", AN_EV_DOMAIN_DESTROY, 1u << F_DOMAIN },
-	{ "rdv:thread_register", AN_EV_THREAD_REGISTER, 1u << F_DOMAIN | 1u << F_THREAD | 1u << F_OS_TID },
-	{ "rdv:thread_unregister", AN_EV_THREAD_UNREGISTER, 1u << F_DOMAIN | 1u << F_THREAD },
-	{ "rdv:mask_change", AN_EV_MASK_CHANGE,
-	  1u << F_DOMAIN | 1u << F_THREAD | 1u << F_OP | 1u << F_MASK | 1u << F_WORD | 1u << F_OLD |
-		  1u << F_NEW },
+    {"rdv:domain_create", AN_EV_DOMAIN_CREATE, 1u << F_DOMAIN | 1u << F_MAX_THREADS},
+    {"rdv:domain_destroy", AN_EV_DOMAIN_DESTROY, 1u << F_DOMAIN},
+    {"rdv:thread_register", AN_EV_THREAD_REGISTER,
+     1u << F_DOMAIN | 1u << F_THREAD | 1u << F_OS_TID},
+    {"rdv:thread_unregister", AN_EV_THREAD_UNREGISTER, 1u << F_DOMAIN | 1u << F_THREAD},
+    {"rdv:mask_change", AN_EV_MASK_CHANGE,
+     1u << F_DOMAIN | 1u << F_THREAD | 1u << F_OP | 1u << F_MASK | 1u << F_WORD | 1u << F_OLD |
+	 1u << F_NEW},
 };
 
 /* Per event class, computed at its first event. */
 struct ec_info {
 	const bt_event_class *ec; /* weak: the key */
-	int rdv;                  /* 0: not an rdv event (skipped) */
-	int known;                /* 1: one of rdv_events, 0: another rdv:* event */
+	int rdv;		  /* 0: not an rdv event (skipped) */
+	int known;		  /* 1: one of rdv_events, 0: another rdv:* event */
 	enum analysis_kind kind;
 	uint64_t idx[F_N];
 	uint8_t is_signed[F_N];
@@ -50,10 +51,10 @@ struct trace_info {
 };
 
 struct bt2_adapter {
-	struct analysis *a; /* weak */
+	struct analysis *a;  /* weak */
 	struct ec_info *ecs; /* owned: open addressing by ec pointer */
 	size_t ec_cap, ec_used;
-	struct ec_info *last; /* weak: cache */
+	struct ec_info *last;	   /* weak: cache */
 	struct trace_info *traces; /* owned */
 	size_t ntraces;
 	int64_t last_ns;
@@ -147,7 +148,7 @@ static uint64_t member_index(const bt_field_class *sfc, const char *name)
 	n = bt_field_class_structure_get_member_count(sfc);
 	for (uint64_t i = 0; i < n; i++) {
 		const bt_field_class_structure_member *m =
-			bt_field_class_structure_borrow_member_by_index_const(sfc, i);
+		    bt_field_class_structure_borrow_member_by_index_const(sfc, i);
 
 		if (strcmp(bt_field_class_structure_member_get_name(m), name) == 0) {
 			return i;
@@ -159,7 +160,7 @@ static uint64_t member_index(const bt_field_class *sfc, const char *name)
 static const bt_field_class *member_class(const bt_field_class *sfc, uint64_t i)
 {
 	return bt_field_class_structure_member_borrow_field_class_const(
-		bt_field_class_structure_borrow_member_by_index_const(sfc, i));
+	    bt_field_class_structure_borrow_member_by_index_const(sfc, i));
 }
 
 /* Fills table[value] with the analysis value of each label (op or mask);
@@ -177,18 +178,19 @@ static int build_enum_table(const bt_field_class *fc, uint8_t *table, int is_op)
 	n = bt_field_class_enumeration_get_mapping_count(fc);
 	for (uint64_t i = 0; i < n; i++) {
 		const bt_field_class_enumeration_unsigned_mapping *m =
-			bt_field_class_enumeration_unsigned_borrow_mapping_by_index_const(fc, i);
+		    bt_field_class_enumeration_unsigned_borrow_mapping_by_index_const(fc, i);
 		const char *label = bt_field_class_enumeration_mapping_get_label(
-			bt_field_class_enumeration_unsigned_mapping_as_mapping_const(m));
+		    bt_field_class_enumeration_unsigned_mapping_as_mapping_const(m));
 		const bt_integer_range_set_unsigned *rs =
-			bt_field_class_enumeration_unsigned_mapping_borrow_ranges_const(m);
+		    bt_field_class_enumeration_unsigned_mapping_borrow_ranges_const(m);
 		uint64_t nr = bt_integer_range_set_get_range_count(
-			bt_integer_range_set_unsigned_as_range_set_const(rs));
-		int v = is_op ? (int)analysis_op_from_label(label) : (int)analysis_mask_from_label(label);
+		    bt_integer_range_set_unsigned_as_range_set_const(rs));
+		int v = is_op ? (int)analysis_op_from_label(label)
+			      : (int)analysis_mask_from_label(label);
 
 		for (uint64_t r = 0; r < nr; r++) {
 			const bt_integer_range_unsigned *range =
-				bt_integer_range_set_unsigned_borrow_range_by_index_const(rs, r);
+			    bt_integer_range_set_unsigned_borrow_range_by_index_const(rs, r);
 			uint64_t lo = bt_integer_range_unsigned_get_lower(range);
 			uint64_t hi = bt_integer_range_unsigned_get_upper(range);
 
@@ -217,7 +219,8 @@ static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct 
 	const char *name = bt_event_class_get_name(ec);
 	const bt_field_class *payload = bt_event_class_borrow_payload_field_class_const(ec);
 	const bt_stream_class *sc = bt_event_class_borrow_stream_class_const(ec);
-	const bt_field_class *ctx = bt_stream_class_borrow_event_common_context_field_class_const(sc);
+	const bt_field_class *ctx =
+	    bt_stream_class_borrow_event_common_context_field_class_const(sc);
 	unsigned need = 0;
 
 	memset(info, 0, sizeof(*info));
@@ -240,7 +243,8 @@ static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct 
 		}
 		if (info->idx[f] == NO_INDEX) {
 			snprintf(ad->err, sizeof(ad->err),
-				 "event '%s' lacks field '%s' (not the rdv provider schema of DESIGN.md §3; another provider version?)",
+				 "event '%s' lacks field '%s' (not the rdv provider schema of "
+				 "DESIGN.md §3; another provider version?)",
 				 name, field_names[f]);
 			return -EPROTO;
 		}
@@ -248,7 +252,8 @@ static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct 
 
 		if (!is_integer_class(fc, &info->is_signed[f])) {
 			snprintf(ad->err, sizeof(ad->err),
-				 "field '%s' of event '%s' is not an integer (not the rdv provider schema of DESIGN.md §3)",
+				 "field '%s' of event '%s' is not an integer (not the rdv provider "
+				 "schema of DESIGN.md §3)",
 				 field_names[f], name);
 			return -EPROTO;
 		}
@@ -256,7 +261,8 @@ static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct 
 			if (!bt_field_class_type_is(bt_field_class_get_type(fc),
 						    BT_FIELD_CLASS_TYPE_ENUMERATION)) {
 				snprintf(ad->err, sizeof(ad->err),
-					 "field '%s' of event '%s' is not an enumeration (not the rdv provider schema of DESIGN.md §3)",
+					 "field '%s' of event '%s' is not an enumeration (not the "
+					 "rdv provider schema of DESIGN.md §3)",
 					 field_names[f], name);
 				return -EPROTO;
 			}
@@ -321,7 +327,8 @@ static uint32_t trace_id_of(struct bt2_adapter *ad, const bt_stream *stream, int
 	ti->trace = trace;
 	ti->env_vpid = -1;
 	{
-		const bt_value *v = bt_trace_borrow_environment_entry_value_by_name_const(trace, "vpid");
+		const bt_value *v =
+		    bt_trace_borrow_environment_entry_value_by_name_const(trace, "vpid");
 
 		if (v && bt_value_get_type(v) == BT_VALUE_TYPE_SIGNED_INTEGER) {
 			ti->env_vpid = bt_value_integer_signed_get(v);
@@ -396,13 +403,16 @@ static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
 		return 0;
 	}
 	if (!bt_stream_class_borrow_default_clock_class_const(
-		    bt_event_class_borrow_stream_class_const(ec))) {
-		snprintf(ad->err, sizeof(ad->err), "rdv events have no timestamps (no default clock)");
+		bt_event_class_borrow_stream_class_const(ec))) {
+		snprintf(ad->err, sizeof(ad->err),
+			 "rdv events have no timestamps (no default clock)");
 		return -EPROTO;
 	}
 	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
-	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) != BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK) {
-		snprintf(ad->err, sizeof(ad->err), "an event timestamp overflows 64-bit ns from origin");
+	if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) !=
+	    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK) {
+		snprintf(ad->err, sizeof(ad->err),
+			 "an event timestamp overflows 64-bit ns from origin");
 		return -ERANGE;
 	}
 	ad->last_ns = ns;
@@ -427,7 +437,7 @@ static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
 	}
 	if (ctx && info->ctx_procname != NO_INDEX) {
 		const bt_field *pf =
-			bt_field_structure_borrow_member_field_by_index_const(ctx, info->ctx_procname);
+		    bt_field_structure_borrow_member_field_by_index_const(ctx, info->ctx_procname);
 
 		if (bt_field_get_class_type(pf) == BT_FIELD_CLASS_TYPE_STRING) {
 			ev.procname = bt_field_string_get_value(pf);
@@ -441,26 +451,29 @@ static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
 						  info->is_signed[F_MAX_THREADS]);
 		break;
 	case AN_EV_THREAD_REGISTER:
-		ev.os_tid = (int32_t)read_u(payload, info->idx[F_OS_TID], info->is_signed[F_OS_TID]);
+		ev.os_tid =
+		    (int32_t)read_u(payload, info->idx[F_OS_TID], info->is_signed[F_OS_TID]);
 		/* fall through */
 	case AN_EV_THREAD_UNREGISTER:
-		ev.thread = (uint32_t)read_u(payload, info->idx[F_THREAD], info->is_signed[F_THREAD]);
+		ev.thread =
+		    (uint32_t)read_u(payload, info->idx[F_THREAD], info->is_signed[F_THREAD]);
 		break;
 	case AN_EV_MASK_CHANGE: {
 		uint64_t op, mask;
 
-		ev.thread = (uint32_t)read_u(payload, info->idx[F_THREAD], info->is_signed[F_THREAD]);
+		ev.thread =
+		    (uint32_t)read_u(payload, info->idx[F_THREAD], info->is_signed[F_THREAD]);
 		op = read_u(payload, info->idx[F_OP], info->is_signed[F_OP]);
 		mask = read_u(payload, info->idx[F_MASK], info->is_signed[F_MASK]);
 		ev.op = op < ENUM_TABLE && !info->is_signed[F_OP]
-				? (enum analysis_op)info->op_table[op]
-				: AN_OP_OTHER;
+			    ? (enum analysis_op)info->op_table[op]
+			    : AN_OP_OTHER;
 		if (ev.op == AN_OP_OTHER && info->op_slow) {
 			ev.op = (enum analysis_op)label_lookup(payload, info->idx[F_OP], 1);
 		}
 		ev.mask = mask < ENUM_TABLE && !info->is_signed[F_MASK]
-				  ? (enum analysis_mask)info->mask_table[mask]
-				  : AN_MASK_OTHER;
+			      ? (enum analysis_mask)info->mask_table[mask]
+			      : AN_MASK_OTHER;
 		if (ev.mask == AN_MASK_OTHER && info->mask_slow) {
 			ev.mask = (enum analysis_mask)label_lookup(payload, info->idx[F_MASK], 0);
 		}
@@ -505,16 +518,22 @@ static int feed_discarded(struct bt2_adapter *ad, const bt_message *msg, int pac
 		const bt_clock_snapshot *cb, *ce;
 
 		if (packets) {
-			cb = bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(msg);
-			ce = bt_message_discarded_packets_borrow_end_default_clock_snapshot_const(msg);
+			cb =
+			    bt_message_discarded_packets_borrow_beginning_default_clock_snapshot_const(
+				msg);
+			ce = bt_message_discarded_packets_borrow_end_default_clock_snapshot_const(
+			    msg);
 		} else {
-			cb = bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(msg);
-			ce = bt_message_discarded_events_borrow_end_default_clock_snapshot_const(msg);
+			cb =
+			    bt_message_discarded_events_borrow_beginning_default_clock_snapshot_const(
+				msg);
+			ce = bt_message_discarded_events_borrow_end_default_clock_snapshot_const(
+			    msg);
 		}
 		if (bt_clock_snapshot_get_ns_from_origin(cb, &b) ==
-			    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK &&
+			BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK &&
 		    bt_clock_snapshot_get_ns_from_origin(ce, &e) ==
-			    BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK) {
+			BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK) {
 			gap.has_times = true;
 			gap.begin_ns = b < 0 ? 0 : (uint64_t)b;
 			gap.end_ns = e < 0 ? 0 : (uint64_t)e;

@@ -27,7 +27,8 @@ static void fail(struct mj_parser *ps, const char *what)
 
 static void skip_ws(struct mj_parser *ps)
 {
-	while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')) {
+	while (ps->p < ps->end &&
+	       (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r')) {
 		ps->p++;
 	}
 }
@@ -258,7 +259,7 @@ static struct mj_value *parse_value(struct mj_parser *ps, int depth)
 
 struct mj_value *mj_parse(const char *text, size_t len, char *err, size_t errlen)
 {
-	struct mj_parser ps = { text, text, text + len, err, errlen, 0 };
+	struct mj_parser ps = {text, text, text + len, err, errlen, 0};
 	struct mj_value *v = parse_value(&ps, 0);
 
 	if (v) {

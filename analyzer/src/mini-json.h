@@ -14,8 +14,8 @@ enum mj_type { MJ_NULL, MJ_BOOL, MJ_NUMBER, MJ_STRING, MJ_ARRAY, MJ_OBJECT };
 struct mj_value {
 	enum mj_type type;
 	double number;
-	char *string;           /* owned: MJ_STRING */
-	char **keys;            /* owned: MJ_OBJECT, n of them */
+	char *string;		 /* owned: MJ_STRING */
+	char **keys;		 /* owned: MJ_OBJECT, n of them */
 	struct mj_value **items; /* owned: MJ_ARRAY and MJ_OBJECT */
 	size_t n;
 };

@@ -13,9 +13,9 @@
 #endif
 
 struct outputs {
-	const struct analysis *a; /* weak */
-	FILE *csv;                /* owned */
-	FILE *chrome;             /* owned */
+	const struct analysis *a;		      /* weak */
+	FILE *csv;				      /* owned */
+	FILE *chrome;				      /* owned */
 	char *csv_path, *chrome_path, *timeline_path; /* owned */
 #ifdef RDV_HAVE_TIMELINE
 	struct rdv_tl_writer *tl; /* owned */
@@ -23,7 +23,7 @@ struct outputs {
 	int chrome_first;
 	uint64_t flow_id;
 	uint64_t origin; /* chrome timestamps are relative to the first event */
-	int error;       /* first write error (negative errno) */
+	int error;	 /* first write error (negative errno) */
 };
 
 static char *dup_or_null(const char *s)
@@ -59,7 +59,8 @@ int outputs_open(struct outputs **out, const char *csv_path, const char *chrome_
 		o->chrome = fopen(chrome_path, "w");
 		if (!o->chrome) {
 			ret = -errno;
-			snprintf(err, errlen, "cannot write '%s': %s", chrome_path, strerror(errno));
+			snprintf(err, errlen, "cannot write '%s': %s", chrome_path,
+				 strerror(errno));
 			goto error;
 		}
 		fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", o->chrome);
@@ -68,7 +69,8 @@ int outputs_open(struct outputs **out, const char *csv_path, const char *chrome_
 #ifdef RDV_HAVE_TIMELINE
 		ret = rdv_tl_writer_open(timeline_path, &o->tl);
 		if (ret) {
-			snprintf(err, errlen, "cannot write '%s': %s", timeline_path, strerror(-ret));
+			snprintf(err, errlen, "cannot write '%s': %s", timeline_path,
+				 strerror(-ret));
 			goto error;
 		}
 #else
@@ -135,9 +137,9 @@ static int on_thread_added(void *arg, const struct analysis_thread *t)
 		json_str(o->chrome, t->procname[0] ? t->procname : "process");
 		fprintf(o->chrome, " (vpid %" PRIu32 ")\"}},\n", t->vpid);
 		fprintf(o->chrome,
-			"{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32
-			",\"args\":{\"name\":\"domain %" PRIu32 " thread %" PRIu32 " (tid %" PRId32
-			")\"}},\n",
+			"{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%" PRIu32
+			",\"tid\":%" PRIu32 ",\"args\":{\"name\":\"domain %" PRIu32
+			" thread %" PRIu32 " (tid %" PRId32 ")\"}},\n",
 			t->vpid, t->lane + 1, t->domain, t->thread, t->os_tid);
 		fprintf(o->chrome,
 			"{\"name\":\"thread_sort_index\",\"ph\":\"M\",\"pid\":%" PRIu32
@@ -209,13 +211,13 @@ static int on_isolation(void *arg, const struct analysis_isolation *iso)
 #ifdef RDV_HAVE_TIMELINE
 	if (o->tl) {
 		struct rdv_tl_isolation ti = {
-			.lane = iso->lane,
-			.full = iso->full,
-			.request_ns = iso->request_ns,
-			.grant_ns = iso->grant_ns,
-			.release_ns = iso->release_ns,
-			.straggler_lane = iso->straggler_lane,
-			.straggler_ns = iso->straggler_ns,
+		    .lane = iso->lane,
+		    .full = iso->full,
+		    .request_ns = iso->request_ns,
+		    .grant_ns = iso->grant_ns,
+		    .release_ns = iso->release_ns,
+		    .straggler_lane = iso->straggler_lane,
+		    .straggler_ns = iso->straggler_ns,
 		};
 
 		return rdv_tl_writer_add_isolation(o->tl, &ti);
@@ -241,15 +243,14 @@ static int on_straggler(void *arg, const struct analysis_thread *r, uint64_t req
 			",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%.3f},\n",
 			o->flow_id, r->vpid, r->lane + 1, us(o, request_ns));
 		fprintf(o->chrome,
-			"{\"name\":\"straggler\",\"cat\":\"isolation\",\"ph\":\"f\",\"bp\":\"e\",\"id\":%" PRIu64
-			",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%.3f}",
+			"{\"name\":\"straggler\",\"cat\":\"isolation\",\"ph\":\"f\",\"bp\":\"e\","
+			"\"id\":%" PRIu64 ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%.3f}",
 			o->flow_id, s->vpid, s->lane + 1, us(o, set_ns));
 	}
 	return 0;
 }
 
-static int on_harmless_count(void *arg, uint32_t vpid, uint32_t domain, uint64_t ts,
-			     uint32_t count)
+static int on_harmless_count(void *arg, uint32_t vpid, uint32_t domain, uint64_t ts, uint32_t count)
 {
 	struct outputs *o = arg;
 
@@ -257,7 +258,8 @@ static int on_harmless_count(void *arg, uint32_t vpid, uint32_t domain, uint64_t
 		set_origin(o);
 		chrome_sep(o);
 		fprintf(o->chrome,
-			"{\"name\":\"harmless threads (domain %" PRIu32 ")\",\"ph\":\"C\",\"pid\":%" PRIu32
+			"{\"name\":\"harmless threads (domain %" PRIu32
+			")\",\"ph\":\"C\",\"pid\":%" PRIu32
 			",\"ts\":%.3f,\"args\":{\"harmless\":%" PRIu32 "}}",
 			domain, vpid, us(o, ts), count);
 	}
@@ -338,7 +340,8 @@ int outputs_close(struct outputs *o, char *err, size_t errlen)
 		int r;
 
 		analysis_get_summary(o->a, &s);
-		r = rdv_tl_writer_set_info(o->tl, s.begin_ns, s.end_ns, s.events, s.discarded_events);
+		r = rdv_tl_writer_set_info(o->tl, s.begin_ns, s.end_ns, s.events,
+					   s.discarded_events);
 		if (r) {
 			rdv_tl_writer_abort(o->tl);
 		} else {
@@ -346,7 +349,8 @@ int outputs_close(struct outputs *o, char *err, size_t errlen)
 		}
 		o->tl = NULL;
 		if (r && !ret) {
-			snprintf(err, errlen, "cannot write '%s': %s", o->timeline_path, strerror(-r));
+			snprintf(err, errlen, "cannot write '%s': %s", o->timeline_path,
+				 strerror(-r));
 			ret = r;
 		}
 	}

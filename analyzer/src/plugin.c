@@ -17,11 +17,11 @@ BT_PLUGIN_AUTHOR("rdv");
 BT_PLUGIN_LICENSE("MIT");
 
 BT_PLUGIN_SINK_COMPONENT_CLASS(analyze, rdv__sink_consume);
-BT_PLUGIN_SINK_COMPONENT_CLASS_DESCRIPTION(analyze,
-	"Rebuild rdv thread states and report wait latencies (rdv-analyze).");
-BT_PLUGIN_SINK_COMPONENT_CLASS_HELP(analyze,
-	"Parameters (all optional): json-path, csv-path, chrome-path, timeline-path, "
-	"compare-path (strings), print-report (boolean, default true).");
+BT_PLUGIN_SINK_COMPONENT_CLASS_DESCRIPTION(
+    analyze, "Rebuild rdv thread states and report wait latencies (rdv-analyze).");
+BT_PLUGIN_SINK_COMPONENT_CLASS_HELP(
+    analyze, "Parameters (all optional): json-path, csv-path, chrome-path, timeline-path, "
+	     "compare-path (strings), print-report (boolean, default true).");
 BT_PLUGIN_SINK_COMPONENT_CLASS_INITIALIZE_METHOD(analyze, rdv__sink_initialize);
 BT_PLUGIN_SINK_COMPONENT_CLASS_FINALIZE_METHOD(analyze, rdv__sink_finalize);
 BT_PLUGIN_SINK_COMPONENT_CLASS_GRAPH_IS_CONFIGURED_METHOD(analyze, rdv__sink_graph_is_configured);

@@ -26,7 +26,8 @@ static void usage(FILE *f)
 		"                    traces: per-UID, per-PID, several processes); several\n"
 		"                    TRACEs are merged by time\n"
 		"  --json F          the report as JSON (format rdv-analyze/1; '-' for stdout)\n"
-		"  --csv F           one row per state interval: vpid,domain,thread,state,begin_ns,end_ns\n"
+		"  --csv F           one row per state interval: "
+		"vpid,domain,thread,state,begin_ns,end_ns\n"
 		"  --chrome F        Chrome/Perfetto Trace Event JSON (open in ui.perfetto.dev)\n"
 		"  --timeline F      the timeline file rdv-view loads\n"
 		"  --compare OLD     compare latency percentiles with a previous --json report\n"
@@ -34,7 +35,8 @@ static void usage(FILE *f)
 		"  -h, --help        this help\n"
 		"\n"
 		"The same analysis runs in babeltrace2 as a sink:\n"
-		"  babeltrace2 --plugin-path=DIR TRACE -c sink.rdv.analyze -p 'json-path=\"r.json\"'\n");
+		"  babeltrace2 --plugin-path=DIR TRACE -c sink.rdv.analyze -p "
+		"'json-path=\"r.json\"'\n");
 }
 
 static void progress(void *arg, uint64_t events, double fraction)
@@ -55,14 +57,10 @@ static void progress(void *arg, uint64_t events, double fraction)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "json", required_argument, NULL, 'j' },
-		{ "csv", required_argument, NULL, 'c' },
-		{ "chrome", required_argument, NULL, 'C' },
-		{ "timeline", required_argument, NULL, 't' },
-		{ "compare", required_argument, NULL, 'm' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"json", required_argument, NULL, 'j'},    {"csv", required_argument, NULL, 'c'},
+	    {"chrome", required_argument, NULL, 'C'},  {"timeline", required_argument, NULL, 't'},
+	    {"compare", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
 	};
 	struct rdv_analyze_options o;
 	char err[1024];

@@ -23,12 +23,12 @@ typedef void (*rdv_analyze_progress_fn)(void *arg, uint64_t events, double fract
 struct rdv_analyze_options {
 	const char *const *traces; /* trace paths (directories LTTng wrote) */
 	size_t ntraces;
-	const char *json_path;     /* NULL: not written */
+	const char *json_path; /* NULL: not written */
 	const char *csv_path;
 	const char *chrome_path;
 	const char *timeline_path;
-	const char *compare_path;  /* a previous --json report to compare with */
-	int print_report;          /* non-zero: human report on stdout */
+	const char *compare_path;	  /* a previous --json report to compare with */
+	int print_report;		  /* non-zero: human report on stdout */
 	rdv_analyze_progress_fn progress; /* may be NULL */
 	void *progress_arg;
 };

@@ -11,7 +11,7 @@
 
 /* The six states of DESIGN.md §4, then unknown. */
 static const enum analysis_state report_states[] = {
-	AN_RUNNING, AN_HARMLESS, AN_IDLE, AN_BLOCKED, AN_WAITING, AN_ISOLATED, AN_UNKNOWN,
+    AN_RUNNING, AN_HARMLESS, AN_IDLE, AN_BLOCKED, AN_WAITING, AN_ISOLATED, AN_UNKNOWN,
 };
 
 struct pct {
@@ -21,10 +21,10 @@ struct pct {
 };
 
 static const struct pct pcts[] = {
-	{ "p50_ns", "p50", 50, 100 },
-	{ "p90_ns", "p90", 90, 100 },
-	{ "p99_ns", "p99", 99, 100 },
-	{ "p999_ns", "p99.9", 999, 1000 },
+    {"p50_ns", "p50", 50, 100},
+    {"p90_ns", "p90", 90, 100},
+    {"p99_ns", "p99", 99, 100},
+    {"p999_ns", "p99.9", 999, 1000},
 };
 
 static int cmp_key(const struct analysis_thread *x, const struct analysis_thread *y)
@@ -142,9 +142,10 @@ int report_write_json(const struct analysis *a, FILE *f)
 		return -ENOMEM;
 	}
 	fprintf(f,
-		"{\n  \"format\": \"%s\",\n  \"events\": %" PRIu64 ",\n  \"discarded_events\": %" PRIu64
-		",\n  \"discarded_packets\": %" PRIu64 ",\n  \"gaps\": %" PRIu64
-		",\n  \"begin_ns\": %" PRIu64 ",\n  \"end_ns\": %" PRIu64 ",\n",
+		"{\n  \"format\": \"%s\",\n  \"events\": %" PRIu64
+		",\n  \"discarded_events\": %" PRIu64 ",\n  \"discarded_packets\": %" PRIu64
+		",\n  \"gaps\": %" PRIu64 ",\n  \"begin_ns\": %" PRIu64 ",\n  \"end_ns\": %" PRIu64
+		",\n",
 		REPORT_FORMAT, s.events, s.discarded_events, s.discarded_packets, s.gaps,
 		s.begin_ns, s.end_ns);
 	fprintf(f, "  \"inconsistent_events\": %" PRIu64 ",\n", s.inconsistent_events);
@@ -153,8 +154,8 @@ int report_write_json(const struct analysis *a, FILE *f)
 		const struct analysis_thread *t = v[i];
 
 		fprintf(f,
-			"%s\n    { \"vpid\": %" PRIu32 ", \"domain\": %" PRIu32 ", \"thread\": %" PRIu32
-			", \"os_tid\": %" PRId32 ", \"procname\": ",
+			"%s\n    { \"vpid\": %" PRIu32 ", \"domain\": %" PRIu32
+			", \"thread\": %" PRIu32 ", \"os_tid\": %" PRId32 ", \"procname\": ",
 			i ? "," : "", t->vpid, t->domain, t->thread, t->os_tid);
 		json_string(f, t->procname);
 		fprintf(f, ",\n      \"state_ns\": {");
@@ -184,8 +185,9 @@ int report_write_json(const struct analysis *a, FILE *f)
 		const struct analysis_thread *t = v[i];
 
 		fprintf(f,
-			"%s\n    { \"vpid\": %" PRIu32 ", \"domain\": %" PRIu32 ", \"thread\": %" PRIu32
-			", \"count\": %" PRIu64 ", \"delay_ns\": %" PRIu64 " }",
+			"%s\n    { \"vpid\": %" PRIu32 ", \"domain\": %" PRIu32
+			", \"thread\": %" PRIu32 ", \"count\": %" PRIu64 ", \"delay_ns\": %" PRIu64
+			" }",
 			i ? "," : "", t->vpid, t->domain, t->thread, t->straggler_count,
 			t->straggler_delay_ns);
 	}
@@ -220,15 +222,17 @@ int report_print_text(const struct analysis *a, FILE *f)
 	fprintf(f, "\n");
 	if (s.discarded_events || s.gaps) {
 		fprintf(f,
-			"WARNING: %" PRIu64 " events discarded (%" PRIu64
-			" packets) in %" PRIu64
-			" gaps: affected threads show `unknown` time, latencies across a gap are skipped\n",
+			"WARNING: %" PRIu64 " events discarded (%" PRIu64 " packets) in %" PRIu64
+			" gaps: affected threads show `unknown` time, latencies across a gap are "
+			"skipped\n",
 			s.discarded_events, s.discarded_packets, s.gaps);
 	} else {
 		fprintf(f, "No discarded events.\n");
 	}
 	if (s.inconsistent_events) {
-		fprintf(f, "WARNING: %" PRIu64 " mask_change events whose old/new differ by more than the thread's bit\n",
+		fprintf(f,
+			"WARNING: %" PRIu64
+			" mask_change events whose old/new differ by more than the thread's bit\n",
 			s.inconsistent_events);
 	}
 
@@ -251,21 +255,23 @@ int report_print_text(const struct analysis *a, FILE *f)
 			uint64_t ns = t->state_ns[report_states[k]];
 
 			fmt_ns(b, sizeof(b), ns);
-			fprintf(f, " %14s (%5.1f%%)", b, total ? 100.0 * (double)ns / (double)total : 0.0);
+			fprintf(f, " %14s (%5.1f%%)", b,
+				total ? 100.0 * (double)ns / (double)total : 0.0);
 		}
 		fprintf(f, " %10" PRIu64 "\n", t->isolations);
 	}
 	free(v);
 
-	fprintf(f, "\nLatencies (ns):\n%-15s %9s %11s %13s %11s %11s %11s %11s %11s %8s\n",
-		"", "count", "min", "mean", "p50", "p90", "p99", "p99.9", "max", "skipped");
+	fprintf(f, "\nLatencies (ns):\n%-15s %9s %11s %13s %11s %11s %11s %11s %11s %8s\n", "",
+		"count", "min", "mean", "p50", "p90", "p99", "p99.9", "max", "skipped");
 	for (int l = 0; l < AN_NLAT; l++) {
 		const struct latency_dist *d = analysis_latency(a, l);
 
 		fprintf(f, "%-15s %9" PRIu64 " %11" PRIu64 " %13.1f", analysis_latency_name(l),
 			d->count, d->count ? d->min : 0, latency_dist_mean(d));
 		for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
-			fprintf(f, " %11" PRIu64, latency_dist_percentile(d, pcts[i].num, pcts[i].den));
+			fprintf(f, " %11" PRIu64,
+				latency_dist_percentile(d, pcts[i].num, pcts[i].den));
 		}
 		fprintf(f, " %11" PRIu64 " %8" PRIu64 "\n", d->max, d->skipped_gap);
 	}
@@ -349,8 +355,8 @@ error:
 int report_compare(const struct analysis *a, const char *other_path, FILE *f, char *err,
 		   size_t errlen)
 {
-	static const char *const keys[] = { "count",  "min_ns",	 "mean_ns", "p50_ns",
-					    "p90_ns", "p99_ns", "p999_ns", "max_ns" };
+	static const char *const keys[] = {"count",  "min_ns", "mean_ns", "p50_ns",
+					   "p90_ns", "p99_ns", "p999_ns", "max_ns"};
 	char perr[128];
 	size_t len;
 	char *text = read_file(other_path, &len, err, errlen);
@@ -398,8 +404,8 @@ int report_compare(const struct analysis *a, const char *other_path, FILE *f, ch
 			double before, delta, rel;
 
 			if (!ov || ov->type != MJ_NUMBER) {
-				fprintf(f, "%-15s %-8s %14s %14.0f\n", analysis_latency_name(l), keys[k],
-					"-", now[k]);
+				fprintf(f, "%-15s %-8s %14s %14.0f\n", analysis_latency_name(l),
+					keys[k], "-", now[k]);
 				continue;
 			}
 			before = ov->number;
@@ -413,7 +419,8 @@ int report_compare(const struct analysis *a, const char *other_path, FILE *f, ch
 			}
 		}
 		if (!moved) {
-			fprintf(f, "%-15s %-8s unchanged (within 1%%)\n", analysis_latency_name(l), "all");
+			fprintf(f, "%-15s %-8s unchanged (within 1%%)\n", analysis_latency_name(l),
+				"all");
 		}
 	}
 end:

@@ -70,7 +70,7 @@ static int find_traces(const char *path, int depth, struct dirlist *out, size_t 
 	struct stat st;
 	DIR *d;
 	struct dirent *de;
-	struct dirlist subs = { 0 };
+	struct dirlist subs = {0};
 	int ret = 0;
 
 	snprintf(meta, sizeof(meta), "%s/metadata", path);
@@ -184,10 +184,13 @@ static void query_range(const bt_component_class_source *fs, const char *dir, in
 		for (uint64_t j = 0; ss && j < bt_value_array_get_length(ss); j++) {
 			const bt_value *si = bt_value_array_borrow_element_by_index_const(ss, j);
 			const bt_value *r = bt_value_map_borrow_entry_value_const(si, "range-ns");
-			const bt_value *b = r ? bt_value_map_borrow_entry_value_const(r, "begin") : NULL;
-			const bt_value *e = r ? bt_value_map_borrow_entry_value_const(r, "end") : NULL;
+			const bt_value *b =
+			    r ? bt_value_map_borrow_entry_value_const(r, "begin") : NULL;
+			const bt_value *e =
+			    r ? bt_value_map_borrow_entry_value_const(r, "end") : NULL;
 
-			if (b && e && bt_value_is_signed_integer(b) && bt_value_is_signed_integer(e)) {
+			if (b && e && bt_value_is_signed_integer(b) &&
+			    bt_value_is_signed_integer(e)) {
 				int64_t bv = bt_value_integer_signed_get(b);
 				int64_t ev = bt_value_integer_signed_get(e);
 
@@ -208,7 +211,7 @@ end:
 
 int rdv_analyze_run(const struct rdv_analyze_options *opts, char *errbuf, size_t errlen)
 {
-	struct dirlist traces = { 0 };
+	struct dirlist traces = {0};
 	const bt_plugin *ctf = NULL, *utils = NULL;
 	const bt_component_class_source *fs_cls = NULL;
 	const bt_component_class_filter *mux_cls = NULL;
@@ -280,8 +283,7 @@ int rdv_analyze_run(const struct rdv_analyze_options *opts, char *errbuf, size_t
 		goto end;
 	}
 	if (bt_graph_add_filter_component(graph, mux_cls, "muxer", NULL, BT_LOGGING_LEVEL_NONE,
-					  &mux) !=
-	    BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
+					  &mux) != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 		take_bt_error(why, sizeof(why));
 		fail(errbuf, errlen, NULL, "cannot create the muxer: %s", why);
 		goto end;
@@ -299,22 +301,25 @@ int rdv_analyze_run(const struct rdv_analyze_options *opts, char *errbuf, size_t
 			goto end;
 		}
 		snprintf(name, sizeof(name), "source-%zu", i);
-		st = bt_graph_add_source_component(graph, fs_cls, name, params, BT_LOGGING_LEVEL_NONE, &src);
+		st = bt_graph_add_source_component(graph, fs_cls, name, params,
+						   BT_LOGGING_LEVEL_NONE, &src);
 		bt_value_put_ref(params);
 		if (st != BT_GRAPH_ADD_COMPONENT_STATUS_OK) {
 			take_bt_error(why, sizeof(why));
 			/* source.ctf.fs gives no cause for a metadata parse error */
 			fail(errbuf, errlen, traces.v[i],
-			     strstr(why, "Cannot create trace") ? "invalid CTF trace (corrupt metadata?): %s"
-								 : "%s",
+			     strstr(why, "Cannot create trace")
+				 ? "invalid CTF trace (corrupt metadata?): %s"
+				 : "%s",
 			     why[0] ? why : "invalid CTF trace");
 			goto end;
 		}
 		for (uint64_t p = 0; p < bt_component_source_get_output_port_count(src); p++) {
-			const bt_port_output *out = bt_component_source_borrow_output_port_by_index_const(src, p);
+			const bt_port_output *out =
+			    bt_component_source_borrow_output_port_by_index_const(src, p);
 			uint64_t nin = bt_component_filter_get_input_port_count(mux);
 			const bt_port_input *in =
-				bt_component_filter_borrow_input_port_by_index_const(mux, nin - 1);
+			    bt_component_filter_borrow_input_port_by_index_const(mux, nin - 1);
 
 			if (bt_graph_connect_ports(graph, out, in, NULL) !=
 			    BT_GRAPH_CONNECT_PORTS_STATUS_OK) {
@@ -329,8 +334,8 @@ int rdv_analyze_run(const struct rdv_analyze_options *opts, char *errbuf, size_t
 	}
 	session_set_range(session, range_begin, range_end);
 	if (bt_graph_add_sink_component_with_initialize_method_data(
-		    graph, sink_cls, "rdv", NULL, session, BT_LOGGING_LEVEL_NONE, &sink) !=
-		    BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
+		graph, sink_cls, "rdv", NULL, session, BT_LOGGING_LEVEL_NONE, &sink) !=
+		BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
 	    bt_graph_connect_ports(graph,
 				   bt_component_filter_borrow_output_port_by_index_const(mux, 0),
 				   bt_component_sink_borrow_input_port_by_index_const(sink, 0),

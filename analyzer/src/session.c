@@ -15,9 +15,9 @@
 
 struct session {
 	struct rdv_analyze_options opts; /* strings owned */
-	struct analysis *a;              /* owned */
-	struct bt2_adapter *ad;          /* owned */
-	struct outputs *out;             /* owned until session_end() */
+	struct analysis *a;		 /* owned */
+	struct bt2_adapter *ad;		 /* owned */
+	struct outputs *out;		 /* owned until session_end() */
 	uint64_t nmsg;
 	int64_t range_begin, range_end;
 	int ended;
@@ -106,7 +106,8 @@ int session_ended(const struct session *s)
 int session_feed(struct session *s, const bt_message *msg)
 {
 	if (bt2_adapter_feed(s->ad, msg)) {
-		snprintf(s->err, sizeof(s->err), "cannot analyze trace: %s", bt2_adapter_error(s->ad));
+		snprintf(s->err, sizeof(s->err), "cannot analyze trace: %s",
+			 bt2_adapter_error(s->ad));
 		return -1;
 	}
 	if (s->opts.progress && ++s->nmsg % PROGRESS_EVERY == 0) {
@@ -182,7 +183,8 @@ int session_end(struct session *s)
 	}
 	if (s->opts.print_report) {
 		if (bt2_adapter_missing_vpid(s->ad)) {
-			printf("WARNING: rdv events carry no vpid context: processes are not told apart (record with: lttng add-context -u -t vpid -t vtid)\n");
+			printf("WARNING: rdv events carry no vpid context: processes are not told "
+			       "apart (record with: lttng add-context -u -t vpid -t vtid)\n");
 		}
 		report_print_text(s->a, stdout);
 	}

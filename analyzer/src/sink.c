@@ -14,13 +14,13 @@ struct rdv_sink {
 };
 
 static const char *const string_params[] = {
-	"json-path", "csv-path", "chrome-path", "timeline-path", "compare-path",
+    "json-path", "csv-path", "chrome-path", "timeline-path", "compare-path",
 };
 
 static int param_error(bt_self_component_sink *self, const char *fmt, const char *name)
 {
 	BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
-		bt_self_component_sink_as_self_component(self), fmt, name);
+	    bt_self_component_sink_as_self_component(self), fmt, name);
 	return -1;
 }
 
@@ -28,7 +28,7 @@ static int param_error(bt_self_component_sink *self, const char *fmt, const char
 static int options_from_params(bt_self_component_sink *self, const bt_value *params,
 			       struct rdv_analyze_options *o)
 {
-	const char *strings[5] = { NULL };
+	const char *strings[5] = {NULL};
 	uint64_t n;
 
 	memset(o, 0, sizeof(*o));
@@ -45,7 +45,8 @@ static int options_from_params(bt_self_component_sink *self, const bt_value *par
 			continue;
 		}
 		if (bt_value_get_type(v) != BT_VALUE_TYPE_STRING) {
-			return param_error(self, "parameter '%s' must be a string", string_params[i]);
+			return param_error(self, "parameter '%s' must be a string",
+					   string_params[i]);
 		}
 		strings[i] = bt_value_string_get(v);
 	}
@@ -68,8 +69,8 @@ static int options_from_params(bt_self_component_sink *self, const bt_value *par
 	return 0;
 }
 
-static bt_value_map_foreach_entry_const_func_status check_param(const char *key,
-								const bt_value *v, void *data)
+static bt_value_map_foreach_entry_const_func_status check_param(const char *key, const bt_value *v,
+								void *data)
 {
 	(void)v;
 	(void)data;
@@ -81,9 +82,11 @@ static bt_value_map_foreach_entry_const_func_status check_param(const char *key,
 	if (strcmp(key, "print-report") == 0) {
 		return BT_VALUE_MAP_FOREACH_ENTRY_CONST_FUNC_STATUS_OK;
 	}
-	BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_UNKNOWN("sink.rdv.analyze",
-							  "unknown parameter '%s' (expected json-path, csv-path, chrome-path, timeline-path, compare-path, print-report)",
-							  key);
+	BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_UNKNOWN(
+	    "sink.rdv.analyze",
+	    "unknown parameter '%s' (expected json-path, csv-path, chrome-path, timeline-path, "
+	    "compare-path, print-report)",
+	    key);
 	return BT_VALUE_MAP_FOREACH_ENTRY_CONST_FUNC_STATUS_ERROR;
 }
 
@@ -93,7 +96,7 @@ rdv__sink_initialize(bt_self_component_sink *self, bt_self_component_sink_config
 {
 	struct rdv_sink *sink = calloc(1, sizeof(*sink));
 	bt_component_class_initialize_method_status status =
-		BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
+	    BT_COMPONENT_CLASS_INITIALIZE_METHOD_STATUS_ERROR;
 	char err[512];
 
 	(void)config;
@@ -114,7 +117,7 @@ rdv__sink_initialize(bt_self_component_sink *self, bt_self_component_sink_config
 		}
 		if (session_create(&o, &sink->session, err, sizeof(err))) {
 			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
-				bt_self_component_sink_as_self_component(self), "%s", err);
+			    bt_self_component_sink_as_self_component(self), "%s", err);
 			goto error;
 		}
 		sink->own_session = 1;
@@ -136,7 +139,7 @@ error:
 void rdv__sink_finalize(bt_self_component_sink *self)
 {
 	struct rdv_sink *sink =
-		bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
+	    bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
 
 	if (!sink) {
 		return;
@@ -152,15 +155,15 @@ bt_component_class_sink_graph_is_configured_method_status
 rdv__sink_graph_is_configured(bt_self_component_sink *self)
 {
 	struct rdv_sink *sink =
-		bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
+	    bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
 	bt_self_component_port_input *port =
-		bt_self_component_sink_borrow_input_port_by_name(self, "in");
+	    bt_self_component_sink_borrow_input_port_by_name(self, "in");
 
 	if (bt_message_iterator_create_from_sink_component(self, port, &sink->iter) !=
 	    BT_MESSAGE_ITERATOR_CREATE_FROM_SINK_COMPONENT_STATUS_OK) {
 		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
-			bt_self_component_sink_as_self_component(self),
-			"cannot create the input message iterator");
+		    bt_self_component_sink_as_self_component(self),
+		    "cannot create the input message iterator");
 		return BT_COMPONENT_CLASS_SINK_GRAPH_IS_CONFIGURED_METHOD_STATUS_ERROR;
 	}
 	return BT_COMPONENT_CLASS_SINK_GRAPH_IS_CONFIGURED_METHOD_STATUS_OK;
@@ -169,7 +172,7 @@ rdv__sink_graph_is_configured(bt_self_component_sink *self)
 bt_component_class_sink_consume_method_status rdv__sink_consume(bt_self_component_sink *self)
 {
 	struct rdv_sink *sink =
-		bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
+	    bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
 	bt_message_array_const msgs;
 	uint64_t count = 0, i;
 	int failed = 0;
@@ -180,8 +183,8 @@ bt_component_class_sink_consume_method_status rdv__sink_consume(bt_self_componen
 	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
 		if (session_end(sink->session)) {
 			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
-				bt_self_component_sink_as_self_component(self), "%s",
-				session_error(sink->session));
+			    bt_self_component_sink_as_self_component(self), "%s",
+			    session_error(sink->session));
 			return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_ERROR;
 		}
 		return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_END;
@@ -200,8 +203,8 @@ bt_component_class_sink_consume_method_status rdv__sink_consume(bt_self_componen
 	}
 	if (failed) {
 		BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
-			bt_self_component_sink_as_self_component(self), "%s",
-			session_error(sink->session));
+		    bt_self_component_sink_as_self_component(self), "%s",
+		    session_error(sink->session));
 		return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_ERROR;
 	}
 	return BT_COMPONENT_CLASS_SINK_CONSUME_METHOD_STATUS_OK;

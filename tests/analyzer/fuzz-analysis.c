@@ -26,10 +26,10 @@ static int on_interval(void *arg, const struct analysis_thread *t, enum analysis
 
 static void fuzz_analysis(const uint8_t *p, size_t n)
 {
-	struct analysis_callbacks cb = { .interval = on_interval };
+	struct analysis_callbacks cb = {.interval = on_interval};
 	struct analysis *a;
 	struct analysis_summary s;
-	uint64_t ts = 1000, words[2][2][3][3] = { { { { 0 } } } };
+	uint64_t ts = 1000, words[2][2][3][3] = {{{{0}}}};
 
 	if (analysis_create(&cb, &a)) {
 		return;
@@ -40,27 +40,30 @@ static void fuzz_analysis(const uint8_t *p, size_t n)
 
 		ts += (uint64_t)p[2] | (uint64_t)(p[3] & 0x0f) << 8;
 		if ((p[3] & 0xf0) == 0xf0) {
-			struct analysis_gap g = { .trace_id = p[4] & 1, .has_times = p[4] & 2,
-						  .begin_ns = ts - p[5], .end_ns = ts + p[6],
-						  .has_count = p[4] & 4, .count = p[7],
-						  .packets = p[4] & 8 };
+			struct analysis_gap g = {.trace_id = p[4] & 1,
+						 .has_times = p[4] & 2,
+						 .begin_ns = ts - p[5],
+						 .end_ns = ts + p[6],
+						 .has_count = p[4] & 4,
+						 .count = p[7],
+						 .packets = p[4] & 8};
 
 			analysis_feed_gap(a, &g);
 			continue;
 		}
 		struct analysis_event ev = {
-			.ts = (p[3] & 0xf0) == 0xe0 ? ts - p[7] : ts, /* a few out of order */
-			.trace_id = (p[0] >> 2) & 1,
-			.vpid = vpid,
-			.vtid = p[1],
-			.procname = (p[0] & 8) ? "fuzz" : NULL,
-			.kind = (enum analysis_kind)(p[4] % 6),
-			.domain = dom,
-			.thread = thread,
-			.os_tid = p[5],
-			.op = (enum analysis_op)(p[6] % AN_NOPS),
-			.mask = (enum analysis_mask)(p[7] % 4),
-			.word = (p[0] & 16) ? p[5] : thread / 64,
+		    .ts = (p[3] & 0xf0) == 0xe0 ? ts - p[7] : ts, /* a few out of order */
+		    .trace_id = (p[0] >> 2) & 1,
+		    .vpid = vpid,
+		    .vtid = p[1],
+		    .procname = (p[0] & 8) ? "fuzz" : NULL,
+		    .kind = (enum analysis_kind)(p[4] % 6),
+		    .domain = dom,
+		    .thread = thread,
+		    .os_tid = p[5],
+		    .op = (enum analysis_op)(p[6] % AN_NOPS),
+		    .mask = (enum analysis_mask)(p[7] % 4),
+		    .word = (p[0] & 16) ? p[5] : thread / 64,
 		};
 		if (ev.kind == AN_EV_MASK_CHANGE && ev.mask < 3) {
 			uint64_t *word = &words[vpid][dom][ev.mask][w];

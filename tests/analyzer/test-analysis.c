@@ -18,8 +18,8 @@ static int failures;
 	do {                                                                                       \
 		uint64_t g_ = (uint64_t)(got), w_ = (uint64_t)(want);                              \
 		if (g_ != w_) {                                                                    \
-			fprintf(stderr, "%s:%d: %s: got %" PRIu64 ", want %" PRIu64 "\n", __func__, \
-				__LINE__, what, g_, w_);                                           \
+			fprintf(stderr, "%s:%d: %s: got %" PRIu64 ", want %" PRIu64 "\n",          \
+				__func__, __LINE__, what, g_, w_);                                 \
 			failures++;                                                                \
 		}                                                                                  \
 	} while (0)
@@ -40,14 +40,18 @@ static void feed(struct analysis_event ev)
 
 static void reg(uint64_t ts, uint32_t t, int32_t tid)
 {
-	feed((struct analysis_event){ .ts = ts, .kind = AN_EV_THREAD_REGISTER, .domain = DOM,
-				      .thread = t, .os_tid = tid, .vtid = (uint32_t)tid });
+	feed((struct analysis_event){.ts = ts,
+				     .kind = AN_EV_THREAD_REGISTER,
+				     .domain = DOM,
+				     .thread = t,
+				     .os_tid = tid,
+				     .vtid = (uint32_t)tid});
 }
 
 static void unreg(uint64_t ts, uint32_t t)
 {
-	feed((struct analysis_event){ .ts = ts, .kind = AN_EV_THREAD_UNREGISTER, .domain = DOM,
-				      .thread = t });
+	feed((struct analysis_event){
+	    .ts = ts, .kind = AN_EV_THREAD_UNREGISTER, .domain = DOM, .thread = t});
 }
 
 /* The masks' words as the core would have them: tracked here. */
@@ -58,15 +62,25 @@ static void mc(uint64_t ts, uint32_t t, enum analysis_op op, enum analysis_mask 
 	uint64_t bit = UINT64_C(1) << (t % 64), old = words[m];
 
 	words[m] = set ? old | bit : old & ~bit;
-	feed((struct analysis_event){ .ts = ts, .kind = AN_EV_MASK_CHANGE, .domain = DOM,
-				      .thread = t, .op = op, .mask = m, .word = t / 64,
-				      .old_word = old, .new_word = words[m] });
+	feed((struct analysis_event){.ts = ts,
+				     .kind = AN_EV_MASK_CHANGE,
+				     .domain = DOM,
+				     .thread = t,
+				     .op = op,
+				     .mask = m,
+				     .word = t / 64,
+				     .old_word = old,
+				     .new_word = words[m]});
 }
 
 static void gap(uint64_t b, uint64_t e, uint64_t n)
 {
-	struct analysis_gap g = { .trace_id = 0, .has_times = true, .begin_ns = b, .end_ns = e,
-				  .has_count = true, .count = n };
+	struct analysis_gap g = {.trace_id = 0,
+				 .has_times = true,
+				 .begin_ns = b,
+				 .end_ns = e,
+				 .has_count = true,
+				 .count = n};
 
 	if (analysis_feed_gap(an, &g)) {
 		failures++;
@@ -103,13 +117,13 @@ static void test_basic_states(void)
 {
 	start();
 	reg(100, 0, 7);
-	mc(105, 0, AN_OP_REGISTER, H, 1);   /* harmless 5 */
-	mc(110, 0, AN_OP_REGISTER, H, 0);   /* running from 110 */
+	mc(105, 0, AN_OP_REGISTER, H, 1); /* harmless 5 */
+	mc(110, 0, AN_OP_REGISTER, H, 0); /* running from 110 */
 	mc(200, 0, AN_OP_HARMLESS_NOW, H, 1);
 	mc(300, 0, AN_OP_HARMLESS_END, H, 0);
-	mc(400, 0, AN_OP_IDLE_NOW, I, 1);   /* running still (H=0) */
-	mc(401, 0, AN_OP_IDLE_NOW, H, 1);   /* idle */
-	mc(600, 0, AN_OP_IDLE_END, H, 0);   /* running, I still set */
+	mc(400, 0, AN_OP_IDLE_NOW, I, 1); /* running still (H=0) */
+	mc(401, 0, AN_OP_IDLE_NOW, H, 1); /* idle */
+	mc(600, 0, AN_OP_IDLE_END, H, 0); /* running, I still set */
 	mc(602, 0, AN_OP_IDLE_END, I, 0);
 	unreg(700, 0);
 	analysis_finish(an);
@@ -131,19 +145,19 @@ static void test_isolation_and_nesting(void)
 	reg(0, 0, 1);
 	mc(100, 0, AN_OP_ISOLATE_REQUEST, H, 1); /* harmless 100..110 */
 	mc(110, 0, AN_OP_ISOLATE_REQUEST, W, 1); /* waiting */
-	mc(150, 0, AN_OP_ISOLATE_GRANT, H, 0);   /* isolated */
-	mc(200, 0, AN_OP_HARMLESS_NOW, H, 1);    /* nested: isolated */
+	mc(150, 0, AN_OP_ISOLATE_GRANT, H, 0);	 /* isolated */
+	mc(200, 0, AN_OP_HARMLESS_NOW, H, 1);	 /* nested: isolated */
 	mc(210, 0, AN_OP_HARMLESS_END, H, 0);
 	mc(220, 0, AN_OP_IDLE_NOW, I, 1);
 	mc(221, 0, AN_OP_IDLE_NOW, H, 1);
 	mc(230, 0, AN_OP_IDLE_END, H, 0);
 	mc(231, 0, AN_OP_IDLE_END, I, 0);
-	mc(300, 0, AN_OP_RELEASE, W, 0);         /* running */
+	mc(300, 0, AN_OP_RELEASE, W, 0); /* running */
 	/* isolate called inside a harmless section: H already set */
 	mc(400, 0, AN_OP_HARMLESS_NOW, H, 1);
 	mc(410, 0, AN_OP_ISOLATE_FULL_REQUEST, W, 1); /* waiting */
 	mc(430, 0, AN_OP_ISOLATE_GRANT, H, 0);
-	mc(470, 0, AN_OP_HARMLESS_NOW, H, 1);    /* released while nested: harmless */
+	mc(470, 0, AN_OP_HARMLESS_NOW, H, 1); /* released while nested: harmless */
 	mc(480, 0, AN_OP_RELEASE, W, 0);
 	mc(490, 0, AN_OP_HARMLESS_END, H, 0);
 	unreg(500, 0);
@@ -174,15 +188,15 @@ static void test_blocked(void)
 	reg(0, 0, 1);
 	mc(10, 0, AN_OP_HARMLESS_NOW, H, 1);
 	mc(20, 0, AN_OP_HARMLESS_END, H, 0);
-	mc(21, 0, AN_OP_HARMLESS_WAIT, H, 1);  /* blocked */
-	mc(51, 0, AN_OP_HARMLESS_END, H, 0);   /* blocked 30 */
+	mc(21, 0, AN_OP_HARMLESS_WAIT, H, 1); /* blocked */
+	mc(51, 0, AN_OP_HARMLESS_END, H, 0);  /* blocked 30 */
 	mc(60, 0, AN_OP_IDLE_NOW, I, 1);
 	mc(61, 0, AN_OP_IDLE_NOW, H, 1);
 	mc(70, 0, AN_OP_IDLE_END, H, 0);
-	mc(71, 0, AN_OP_HARMLESS_WAIT, H, 1);  /* blocked (I=1 too) */
-	mc(81, 0, AN_OP_IDLE_END, H, 0);       /* blocked 10 */
-	mc(82, 0, AN_OP_HARMLESS_WAIT, H, 1);  /* blocked again at once */
-	mc(182, 0, AN_OP_IDLE_END, H, 0);      /* blocked 100 */
+	mc(71, 0, AN_OP_HARMLESS_WAIT, H, 1); /* blocked (I=1 too) */
+	mc(81, 0, AN_OP_IDLE_END, H, 0);      /* blocked 10 */
+	mc(82, 0, AN_OP_HARMLESS_WAIT, H, 1); /* blocked again at once */
+	mc(182, 0, AN_OP_IDLE_END, H, 0);     /* blocked 100 */
 	mc(183, 0, AN_OP_IDLE_END, I, 0);
 	unreg(200, 0);
 	analysis_finish(an);
@@ -212,7 +226,7 @@ static void test_stragglers(void)
 	mc(5, 2, AN_OP_HARMLESS_NOW, H, 1);
 	mc(10, 0, AN_OP_ISOLATE_REQUEST, H, 1);
 	mc(11, 0, AN_OP_ISOLATE_REQUEST, W, 1);
-	mc(50, 1, AN_OP_HARMLESS_NOW, H, 1);   /* last: delay 50 - 11 = 39 */
+	mc(50, 1, AN_OP_HARMLESS_NOW, H, 1); /* last: delay 50 - 11 = 39 */
 	mc(60, 0, AN_OP_ISOLATE_GRANT, H, 0);
 	mc(70, 0, AN_OP_RELEASE, W, 0);
 	/* all ready: no straggler */
@@ -226,7 +240,7 @@ static void test_stragglers(void)
 	mc(100, 0, AN_OP_ISOLATE_FULL_REQUEST, H, 1);
 	mc(101, 0, AN_OP_ISOLATE_FULL_REQUEST, W, 1);
 	mc(110, 2, AN_OP_HARMLESS_WAIT, H, 1);
-	mc(130, 1, AN_OP_IDLE_NOW, I, 1);      /* last for a full request: 29 */
+	mc(130, 1, AN_OP_IDLE_NOW, I, 1); /* last for a full request: 29 */
 	mc(140, 0, AN_OP_ISOLATE_GRANT, H, 0);
 	mc(150, 0, AN_OP_RELEASE, W, 0);
 	/* non-full: an I set does not count, the earlier H set does */
@@ -235,9 +249,9 @@ static void test_stragglers(void)
 	mc(170, 0, AN_OP_ISOLATE_REQUEST, H, 1);
 	mc(171, 0, AN_OP_ISOLATE_REQUEST, W, 1);
 	mc(180, 1, AN_OP_IDLE_NOW, I, 1);
-	mc(181, 1, AN_OP_IDLE_NOW, H, 1);      /* last H set: 10 */
-	mc(190, 1, AN_OP_IDLE_NOW, I, 0);      /* (an I clear: nothing) */
-	mc(191, 1, AN_OP_IDLE_NOW, I, 1);      /* I set again: not for non-full */
+	mc(181, 1, AN_OP_IDLE_NOW, H, 1); /* last H set: 10 */
+	mc(190, 1, AN_OP_IDLE_NOW, I, 0); /* (an I clear: nothing) */
+	mc(191, 1, AN_OP_IDLE_NOW, I, 1); /* I set again: not for non-full */
 	mc(200, 0, AN_OP_ISOLATE_GRANT, H, 0);
 	analysis_finish(an);
 	CHECK_EQ("t1 straggler count", th(1)->straggler_count, 3);
@@ -256,11 +270,11 @@ static void test_queued_requests(void)
 	reg(0, 1, 2);
 	mc(10, 0, AN_OP_ISOLATE_REQUEST, H, 1);
 	mc(11, 0, AN_OP_ISOLATE_REQUEST, W, 1);
-	mc(20, 1, AN_OP_ISOLATE_REQUEST, H, 1);  /* t1 straggler of t0: 9 */
+	mc(20, 1, AN_OP_ISOLATE_REQUEST, H, 1); /* t1 straggler of t0: 9 */
 	mc(21, 1, AN_OP_ISOLATE_REQUEST, W, 1);
 	mc(30, 0, AN_OP_ISOLATE_GRANT, H, 0);
 	mc(40, 0, AN_OP_RELEASE, W, 0);
-	mc(41, 0, AN_OP_HARMLESS_WAIT, H, 1);    /* t0 straggler of t1: 20 */
+	mc(41, 0, AN_OP_HARMLESS_WAIT, H, 1); /* t0 straggler of t1: 20 */
 	mc(50, 1, AN_OP_ISOLATE_GRANT, H, 0);
 	mc(60, 1, AN_OP_RELEASE, W, 0);
 	mc(61, 0, AN_OP_RELEASE, H, 0);
@@ -283,18 +297,18 @@ static void test_gap(void)
 	reg(0, 0, 1);
 	reg(0, 1, 2);
 	mc(10, 0, AN_OP_ISOLATE_REQUEST, H, 1);
-	mc(11, 0, AN_OP_ISOLATE_REQUEST, W, 1);   /* t0 waiting */
+	mc(11, 0, AN_OP_ISOLATE_REQUEST, W, 1); /* t0 waiting */
 	mc(12, 1, AN_OP_HARMLESS_NOW, H, 1);
-	gap(20, 30, 5);                           /* both unknown from 20 */
-	mc(40, 0, AN_OP_ISOLATE_GRANT, H, 0);     /* t0: W=1 granted: isolated */
-	mc(45, 1, AN_OP_HARMLESS_END, H, 0);      /* t1: W unknown: unknown */
-	mc(50, 0, AN_OP_RELEASE, W, 0);           /* hold measured: 10; the W word
-						   * shows t1's W=0: t1 running */
-	mc(60, 1, AN_OP_HARMLESS_NOW, H, 1);      /* t1: I unknown: unknown */
+	gap(20, 30, 5);			      /* both unknown from 20 */
+	mc(40, 0, AN_OP_ISOLATE_GRANT, H, 0); /* t0: W=1 granted: isolated */
+	mc(45, 1, AN_OP_HARMLESS_END, H, 0);  /* t1: W unknown: unknown */
+	mc(50, 0, AN_OP_RELEASE, W, 0);	      /* hold measured: 10; the W word
+					       * shows t1's W=0: t1 running */
+	mc(60, 1, AN_OP_HARMLESS_NOW, H, 1);  /* t1: I unknown: unknown */
 	mc(70, 0, AN_OP_ISOLATE_REQUEST, H, 1);
 	mc(71, 0, AN_OP_ISOLATE_REQUEST, W, 1);
-	mc(80, 1, AN_OP_HARMLESS_END, H, 0);      /* t1 running (W=0, H=0) */
-	mc(81, 1, AN_OP_HARMLESS_WAIT, H, 1);     /* blocked */
+	mc(80, 1, AN_OP_HARMLESS_END, H, 0);  /* t1 running (W=0, H=0) */
+	mc(81, 1, AN_OP_HARMLESS_WAIT, H, 1); /* blocked */
 	mc(90, 0, AN_OP_ISOLATE_GRANT, H, 0);
 	mc(95, 0, AN_OP_RELEASE, W, 0);
 	mc(96, 1, AN_OP_HARMLESS_END, H, 0);
@@ -325,8 +339,12 @@ static void test_gap(void)
  * threads of this one alone */
 static void test_gap_other_trace(void)
 {
-	struct analysis_gap g = { .trace_id = 9, .has_times = true, .begin_ns = 20, .end_ns = 30,
-				  .has_count = true, .count = 3 };
+	struct analysis_gap g = {.trace_id = 9,
+				 .has_times = true,
+				 .begin_ns = 20,
+				 .end_ns = 30,
+				 .has_count = true,
+				 .count = 3};
 
 	start();
 	reg(0, 0, 1);
@@ -347,13 +365,13 @@ static void test_slot_reuse_and_end(void)
 	mc(10, 0, AN_OP_HARMLESS_NOW, H, 1);
 	mc(20, 0, AN_OP_UNREGISTER, H, 0);
 	unreg(30, 0);
-	reg(0, 1, 12);                 /* ts clamped to 30 (not before the last event) */
+	reg(0, 1, 12); /* ts clamped to 30 (not before the last event) */
 	mc(50, 1, AN_OP_HARMLESS_NOW, H, 1);
-	reg(100, 0, 13);               /* slot 0 reused */
+	reg(100, 0, 13); /* slot 0 reused */
 	mc(150, 0, AN_OP_HARMLESS_NOW, H, 1);
 	unreg(200, 0);
 	mc(300, 1, AN_OP_HARMLESS_END, H, 0);
-	feed((struct analysis_event){ .ts = 900, .vpid = 77, .kind = AN_EV_DOMAIN_CREATE });
+	feed((struct analysis_event){.ts = 900, .vpid = 77, .kind = AN_EV_DOMAIN_CREATE});
 	analysis_finish(an);
 	const struct analysis_thread *t = th(0);
 	CHECK_EQ("threads", analysis_thread_count(an), 2);
@@ -371,7 +389,7 @@ static void test_slot_reuse_and_end(void)
 static void test_first_seen_midlife(void)
 {
 	start();
-	mc(10, 3, AN_OP_HARMLESS_NOW, H, 1);  /* unknown: W, I not known */
+	mc(10, 3, AN_OP_HARMLESS_NOW, H, 1); /* unknown: W, I not known */
 	mc(20, 3, AN_OP_HARMLESS_END, H, 0);
 	mc(30, 3, AN_OP_HARMLESS_WAIT, H, 1); /* blocked: established (W=0) */
 	mc(40, 3, AN_OP_HARMLESS_END, H, 0);  /* running */
@@ -416,7 +434,7 @@ static void test_percentiles(void)
 		v[i] = (x % 1000) * (x % 1000) * (1 + (x >> 60)) + 1;
 		latency_dist_add(&d, v[i]);
 	}
-	static const uint64_t ps[][2] = { { 50, 100 }, { 90, 100 }, { 99, 100 }, { 999, 1000 } };
+	static const uint64_t ps[][2] = {{50, 100}, {90, 100}, {99, 100}, {999, 1000}};
 	for (size_t k = 0; k < 4; k++) {
 		uint64_t rank = (ps[k][0] * n + ps[k][1] - 1) / ps[k][1];
 		uint64_t got = latency_dist_percentile(&d, ps[k][0], ps[k][1]);
@@ -438,7 +456,9 @@ static void test_percentiles(void)
 		}
 		truth = lo;
 		if ((double)(got > truth ? got - truth : truth - got) > 0.01 * (double)truth) {
-			fprintf(stderr, "percentile %" PRIu64 "/%" PRIu64 ": got %" PRIu64 ", truth %" PRIu64 "\n",
+			fprintf(stderr,
+				"percentile %" PRIu64 "/%" PRIu64 ": got %" PRIu64
+				", truth %" PRIu64 "\n",
 				ps[k][0], ps[k][1], got, truth);
 			failures++;
 		}

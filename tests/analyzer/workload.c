@@ -80,13 +80,13 @@ static void *run(void *arg)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "threads", required_argument, NULL, 't' },
-		{ "iterations", required_argument, NULL, 'i' },
-		{ "domains", required_argument, NULL, 'd' },
-		{ "sleep-us", required_argument, NULL, 's' },
-		{ "busy", no_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"threads", required_argument, NULL, 't'},
+	    {"iterations", required_argument, NULL, 'i'},
+	    {"domains", required_argument, NULL, 'd'},
+	    {"sleep-us", required_argument, NULL, 's'},
+	    {"busy", no_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct worker *ws;
 	int c;
@@ -109,7 +109,8 @@ int main(int argc, char **argv)
 			busy = 1;
 			break;
 		case 'h':
-			printf("Usage: rdv-analyzer-workload [--threads N] [--iterations N] [--domains N] [--sleep-us N] [--busy]\n");
+			printf("Usage: rdv-analyzer-workload [--threads N] [--iterations N] "
+			       "[--domains N] [--sleep-us N] [--busy]\n");
 			return 0;
 		default:
 			fprintf(stderr, "rdv-analyzer-workload: bad option (see --help)\n");
@@ -117,7 +118,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (n_threads == 0 || n_threads > 256 || n_domains == 0 || n_domains > 8) {
-		fprintf(stderr, "rdv-analyzer-workload: cannot run: 1..256 threads, 1..8 domains\n");
+		fprintf(stderr,
+			"rdv-analyzer-workload: cannot run: 1..256 threads, 1..8 domains\n");
 		return 2;
 	}
 	for (unsigned i = 0; i < n_domains; i++) {
