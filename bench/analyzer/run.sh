@@ -33,11 +33,11 @@ lttng list > /dev/null 2>&1 || { echo "run.sh: cannot reach an LTTng session dae
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rdv-analyzer-bench.XXXXXX")
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$tmp"' EXIT
 
-# ~6.8 events per workload iteration and thread, 4 threads; blocking
+# ~6.6 events per workload iteration and thread, 4 threads; blocking
 # channels so that no event is lost.
 record() { # OUT EVENTS
 	s=analyzer-bench-$$-$2
-	iters=$(($2 / 27 + 1))
+	iters=$(($2 / 26 + 1))
 	lttng create "$s" --output="$1" > /dev/null
 	lttng enable-channel -u ch --subbuf-size=8M --num-subbuf=4 --blocking-timeout=inf -s "$s" > /dev/null
 	lttng enable-event -u 'rdv:*' -c ch -s "$s" --filter '$ctx.procname == "rdv-analyzer-w*"' > /dev/null
