@@ -3,9 +3,13 @@
  * libFuzzer target for the timeline reader: any input must be refused with a
  * reason or accepted with every pointer it hands out inside the buffer (the
  * reads below touch every byte a viewer would, so ASan sees any escape).
+ * An accepted file then goes through rdv-view's model: grouping, level-of-
+ * detail queries, lookups and view commands at several zooms.
  * Built with clang -fsanitize=fuzzer,address by tests/viewer/fuzz.sh.
  */
+#include "model.h"
 #include "rdv-timeline.h"
+#include "view.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -57,5 +61,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	(void)sink;
 	rdv_tl_reader_close(r);
+
+	{
+		static struct tl_bucket buckets[64];
+		struct tl_model m;
+		struct tl_view v;
+		struct tl_layout lo;
+
+		if (timeline_model_open_mem(&m, data, size, err, sizeof(err)) != 0) {
+			return 0;
+		}
+		view_layout(&lo, 1280, 800);
+		view_init(&v, &m);
+		for (int z = 0; z < 40; z++) {
+			for (uint32_t i = 0; i < m.info.nlanes && i < 8; i++) {
+				unsigned n = timeline_lod_query(&m, i, v.t0, v.t1, 64, buckets);
+
+				if (n > 64) {
+					abort();
+				}
+				sink += timeline_state_at(&m, i, v.t0 + (v.t1 - v.t0) / 2);
+				sink += (uint64_t)timeline_isolation_at(&m, i, v.t0, v.t1 - v.t0);
+			}
+			view_zoom(&v, &m, z < 30 ? 0.5 : 3.0, v.t0 + (v.t1 - v.t0) / 3);
+			view_pan(&v, &m, z % 2 ? 0.7 : -0.3);
+			if (v.t1 <= v.t0) {
+				abort();
+			}
+		}
+		view_select_next(&v, &m, 1);
+		view_select_next(&v, &m, 1);
+		view_home(&v, &m);
+		view_end(&v, &m);
+		view_scroll_rows(&v, &m, &lo, 5);
+		v.playing = true;
+		v.speed = 1e12;
+		view_replay_tick(&v, &m, 0.5);
+		timeline_model_close(&m);
+	}
 	return 0;
 }

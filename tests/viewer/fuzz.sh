@@ -1,5 +1,6 @@
 #!/bin/sh
-# Fuzzes the timeline reader with libFuzzer + ASan for a bounded time.
+# Fuzzes the timeline reader (and rdv-view's model on what it accepts) with
+# libFuzzer + ASan + UBSan for a bounded time.
 # Usage: tests/viewer/fuzz.sh [SECONDS] [CLANG]   (default 30 s, clang)
 # Exit 0 when no crash was found; the crashing input is kept otherwise.
 set -eu
@@ -10,8 +11,9 @@ tl=$here/../../analyzer/timeline
 work=$(mktemp -d "${TMPDIR:-/tmp}/rdv-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 command -v "$cc" >/dev/null 2>&1 || { echo "fuzz.sh: cannot fuzz: $cc not found" >&2; exit 1; }
-"$cc" -g -O1 -fsanitize=fuzzer,address,undefined -I"$tl" "$tl/timeline.c" \
-	"$here/fuzz-timeline.c" -o "$work/fuzz-timeline"
+vs=$here/../../viewer/src
+"$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$tl" -I"$vs" "$tl/timeline.c" \
+	"$vs/model.c" "$vs/view.c" "$here/fuzz-timeline.c" -lm -o "$work/fuzz-timeline"
 "$cc" -g -O1 -I"$tl" "$tl/timeline.c" "$here/fuzz-seed.c" -o "$work/fuzz-seed"
 mkdir "$work/corpus"
 "$work/fuzz-seed" "$work/corpus/seed3.timeline" 3

@@ -125,8 +125,8 @@ static int build(struct tl_model *m)
 			g->procname = l->procname;
 		}
 		g->nlanes++;
-		if (l->thread + 1 > g->max_thread) {
-			g->max_thread = l->thread + 1;
+		if (l->thread >= g->max_thread) {
+			g->max_thread = l->thread == UINT32_MAX ? UINT32_MAX : l->thread + 1;
 		}
 		m->lane_row[order[k]] = m->nrows;
 		m->rows[m->nrows].kind = TL_ROW_LANE;
@@ -178,6 +178,29 @@ static int model_init(struct tl_model *m, char *errbuf, size_t errlen)
 		fail_msg(errbuf, errlen, "too many isolations");
 		timeline_model_close(m);
 		return -E2BIG;
+	}
+	/* Times up to 2^62 ns (146 years: monotonic and epoch clocks alike), so
+	 * that view arithmetic (a span either side of the trace) cannot wrap. */
+	{
+		const uint64_t limit = (uint64_t)1 << 62;
+		bool ok = m->info.end_ns < limit;
+
+		for (uint32_t i = 0; ok && i < m->info.nlanes; i++) {
+			struct rdv_tl_lane l;
+
+			rdv_tl_reader_lane(m->reader, i, &l);
+			ok = l.nintervals == 0 || l.end_ns[l.nintervals - 1] < limit;
+		}
+		for (uint64_t j = 0; ok && j < m->nisolations; j++) {
+			ok = m->isolations[j].release_ns < limit &&
+			     m->isolations[j].grant_ns < limit &&
+			     m->isolations[j].straggler_ns < limit;
+		}
+		if (!ok) {
+			fail_msg(errbuf, errlen, "times beyond 2^62 ns are not supported");
+			timeline_model_close(m);
+			return -EINVAL;
+		}
 	}
 	ret = build(m);
 	if (ret) {

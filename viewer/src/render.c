@@ -443,7 +443,10 @@ static void draw_masks(struct tl_render *rd, const struct tl_model *m, const str
 	for (uint32_t gi = 0; gi < m->ngroups; gi++) {
 		const struct tl_group *g = &m->groups[gi];
 		int avail = lo->mask_w - x0 - 40;
-		int cell = g->max_thread ? avail / (int)g->max_thread : 14;
+		/* Thread indexes that fit at 4 px a cell; the rest are left out. */
+		uint32_t shown =
+		    g->max_thread < (uint32_t)avail / 4 ? g->max_thread : (uint32_t)avail / 4;
+		int cell = shown ? avail / (int)shown : 14;
 		int need;
 
 		if (cell > 16) {
@@ -458,8 +461,9 @@ static void draw_masks(struct tl_render *rd, const struct tl_model *m, const str
 			text_draw(&rd->small, rd->r, x0, y, buf, fg_dim);
 			break;
 		}
-		snprintf(buf, sizeof(buf), "pid %u %s · domain %u", g->vpid, g->procname,
-			 g->domain);
+		snprintf(buf, sizeof(buf), "pid %u %s · domain %u%s", g->vpid, g->procname,
+			 g->domain,
+			 shown < g->max_thread ? " (the highest threads do not fit)" : "");
 		text_draw_clip(&rd->small, rd->r, x0, y, buf, fg_dim, lo->mask_w - 20);
 		y += rd->small.height;
 		for (int b = 0; b < 3; b++) {
@@ -471,9 +475,15 @@ static void draw_masks(struct tl_render *rd, const struct tl_model *m, const str
 		for (uint32_t k = 0; k < g->nlanes; k++) {
 			uint32_t lane = m->rows[g->first_row + 1 + k].lane;
 			const struct rdv_tl_lane *l = &m->lanes[lane];
-			uint8_t s = timeline_state_at(m, lane, v->cursor_ns);
-			int cx = x0 + 24 + (int)l->thread * cell;
+			uint8_t s;
+			int cx;
 			bool bits[3];
+
+			if (l->thread >= shown) {
+				continue;
+			}
+			s = timeline_state_at(m, lane, v->cursor_ns);
+			cx = x0 + 24 + (int)l->thread * cell;
 
 			if (s == TL_NO_STATE || s == RDV_TL_UNKNOWN) {
 				for (int b = 0; b < 3; b++) {
@@ -497,7 +507,7 @@ static void draw_masks(struct tl_render *rd, const struct tl_model *m, const str
 			fill(rd->r, cx, y + 3 * (cell + 2), cell - 1, cell / 2 + 1,
 			     render_state_color(s));
 		}
-		for (uint32_t th = 0; th < g->max_thread; th += 8) {
+		for (uint32_t th = 0; th < shown; th += 8) {
 			snprintf(buf, sizeof(buf), "%u", th);
 			if (cell * 8 > text_width(&rd->small, buf) + 2) {
 				text_draw(&rd->small, rd->r, x0 + 24 + (int)th * cell,

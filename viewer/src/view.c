@@ -64,8 +64,8 @@ static void clamp_range(struct tl_view *v, const struct tl_model *m)
 	if (span < TL_MIN_SPAN_NS) {
 		span = TL_MIN_SPAN_NS;
 	}
-	if (span > total * 4 + TL_MIN_SPAN_NS) {
-		span = total * 4 + TL_MIN_SPAN_NS;
+	if (span > total * 2 + TL_MIN_SPAN_NS) {
+		span = total * 2 + TL_MIN_SPAN_NS;
 	}
 	lo = m->t_min > span / 2 ? m->t_min - span / 2 : 0;
 	hi = m->t_max + span / 2;
@@ -134,8 +134,8 @@ void view_zoom(struct tl_view *v, const struct tl_model *m, double factor, uint6
 	if (nspan < TL_MIN_SPAN_NS) {
 		nspan = TL_MIN_SPAN_NS;
 	}
-	if (nspan > (double)span_of(m) * 4 + TL_MIN_SPAN_NS) {
-		nspan = (double)span_of(m) * 4 + TL_MIN_SPAN_NS;
+	if (nspan > (double)span_of(m) * 2 + TL_MIN_SPAN_NS) {
+		nspan = (double)span_of(m) * 2 + TL_MIN_SPAN_NS;
 	}
 	{
 		double t0 = (double)around - rel * nspan;
