@@ -39,7 +39,8 @@ struct ec_info {
 	enum analysis_kind kind;
 	uint64_t idx[F_N];
 	uint8_t is_signed[F_N];
-	uint64_t ctx_vpid, ctx_vtid, ctx_procname;
+	uint64_t ctx_vpid, ctx_vtid, ctx_procname; /* NO_INDEX: absent or unusable */
+	uint8_t ctx_vpid_signed, ctx_vtid_signed;
 	uint8_t op_table[ENUM_TABLE];
 	uint8_t mask_table[ENUM_TABLE];
 	int op_slow, mask_slow; /* values beyond the table: look labels up */
@@ -57,6 +58,8 @@ struct bt2_adapter {
 	struct ec_info *last;	   /* weak: cache */
 	struct trace_info *traces; /* owned */
 	size_t ntraces;
+	const bt_stream *last_stream; /* weak: cache of trace_id_of() */
+	uint32_t last_trace_id;
 	int64_t last_ns;
 	int missing_vpid;
 	char err[512];
@@ -274,8 +277,21 @@ static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct 
 		}
 	}
 	info->ctx_vpid = member_index(ctx, "vpid");
+	if (info->ctx_vpid != NO_INDEX &&
+	    !is_integer_class(member_class(ctx, info->ctx_vpid), &info->ctx_vpid_signed)) {
+		info->ctx_vpid = NO_INDEX;
+	}
 	info->ctx_vtid = member_index(ctx, "vtid");
+	if (info->ctx_vtid != NO_INDEX &&
+	    !is_integer_class(member_class(ctx, info->ctx_vtid), &info->ctx_vtid_signed)) {
+		info->ctx_vtid = NO_INDEX;
+	}
 	info->ctx_procname = member_index(ctx, "procname");
+	if (info->ctx_procname != NO_INDEX &&
+	    bt_field_class_get_type(member_class(ctx, info->ctx_procname)) !=
+		BT_FIELD_CLASS_TYPE_STRING) {
+		info->ctx_procname = NO_INDEX;
+	}
 	return 0;
 }
 
@@ -308,18 +324,26 @@ static struct ec_info *ec_lookup(struct bt2_adapter *ad, const bt_event_class *e
 
 static uint32_t trace_id_of(struct bt2_adapter *ad, const bt_stream *stream, int64_t *env_vpid)
 {
-	const bt_trace *trace = bt_stream_borrow_trace_const(stream);
+	const bt_trace *trace;
 	struct trace_info *ti;
 
+	if (stream == ad->last_stream && ad->last_trace_id < ad->ntraces) {
+		*env_vpid = ad->traces[ad->last_trace_id].env_vpid;
+		return ad->last_trace_id;
+	}
+	ad->last_stream = stream;
+	trace = bt_stream_borrow_trace_const(stream);
 	for (size_t i = 0; i < ad->ntraces; i++) {
 		if (ad->traces[i].trace == trace) {
 			*env_vpid = ad->traces[i].env_vpid;
+			ad->last_trace_id = (uint32_t)i;
 			return (uint32_t)i;
 		}
 	}
 	ti = realloc(ad->traces, (ad->ntraces + 1) * sizeof(*ti));
 	if (!ti) {
 		*env_vpid = -1;
+		ad->last_stream = NULL;
 		return 0;
 	}
 	ad->traces = ti;
@@ -335,21 +359,8 @@ static uint32_t trace_id_of(struct bt2_adapter *ad, const bt_stream *stream, int
 		}
 	}
 	*env_vpid = ti->env_vpid;
+	ad->last_trace_id = (uint32_t)ad->ntraces;
 	return (uint32_t)ad->ntraces++;
-}
-
-static int64_t read_ctx_int(const bt_field *ctx, uint64_t idx)
-{
-	const bt_field *f = bt_field_structure_borrow_member_field_by_index_const(ctx, idx);
-	bt_field_class_type t = bt_field_get_class_type(f);
-
-	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)) {
-		return bt_field_integer_signed_get_value(f);
-	}
-	if (bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_UNSIGNED_INTEGER)) {
-		return (int64_t)bt_field_integer_unsigned_get_value(f);
-	}
-	return 0;
 }
 
 static uint64_t read_u(const bt_field *sf, uint64_t idx, uint8_t is_signed)
@@ -426,14 +437,14 @@ static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
 	ev.kind = info->kind;
 	ctx = bt_event_borrow_common_context_field_const(event);
 	if (ctx && info->ctx_vpid != NO_INDEX) {
-		ev.vpid = (uint32_t)read_ctx_int(ctx, info->ctx_vpid);
+		ev.vpid = (uint32_t)read_u(ctx, info->ctx_vpid, info->ctx_vpid_signed);
 	} else if (env_vpid >= 0) {
 		ev.vpid = (uint32_t)env_vpid;
 	} else {
 		ad->missing_vpid = 1;
 	}
 	if (ctx && info->ctx_vtid != NO_INDEX) {
-		ev.vtid = (uint32_t)read_ctx_int(ctx, info->ctx_vtid);
+		ev.vtid = (uint32_t)read_u(ctx, info->ctx_vtid, info->ctx_vtid_signed);
 	}
 	if (ctx && info->ctx_procname != NO_INDEX) {
 		const bt_field *pf =
@@ -555,6 +566,11 @@ int bt2_adapter_feed(struct bt2_adapter *ad, const bt_message *msg)
 		return feed_discarded(ad, msg, 0);
 	case BT_MESSAGE_TYPE_DISCARDED_PACKETS:
 		return feed_discarded(ad, msg, 1);
+	case BT_MESSAGE_TYPE_STREAM_BEGINNING:
+	case BT_MESSAGE_TYPE_STREAM_END:
+		/* a stream may be freed after its end and its address reused */
+		ad->last_stream = NULL;
+		return 0;
 	default:
 		return 0;
 	}
