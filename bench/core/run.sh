@@ -9,10 +9,13 @@
 #               relative path is taken from the current directory, then
 #               from the repository root. Configure it Release or
 #               RelWithDebInfo (-O2, NDEBUG).
+#   NOTRACE_BUILD (optional) a second build configured with
+#               -DRDV_WITH_LTTNG=OFF: the pair is also measured with the
+#               tracepoints compiled out.
 #
 # 1. harmless_pair   rdv_harmless_now()+end() vs rwlock and bare atomics,
 #                    1 and 2 threads, then again with RDV_TRACEPOINTS=0
-#                    (probes not loaded)
+#                    (probes not loaded) and, with NOTRACE_BUILD, compiled out
 # 2. isolate_latency isolate->grant with 16 and 64 workers asleep in
 #                    epoll_wait(), vs a wake-every-thread sync point
 # 3. traced_transition  one traced transition vs a bare LTTng-UST event,
@@ -73,19 +76,33 @@ echo "$loaded"
 run "$bin/rdv-bench-harmless" 2 5
 absent=$(RDV_TRACEPOINTS=0 "$bin/rdv-bench-harmless" 1 5) || failed=1
 echo "$absent"
+compiled_out=
+if [ -n "${NOTRACE_BUILD:-}" ]; then
+	if [ -x "$NOTRACE_BUILD/bin/rdv-bench-harmless" ]; then
+		compiled_out=$("$NOTRACE_BUILD/bin/rdv-bench-harmless" 1 5 | sed 's/ tp=absent / tp=compiled_out /') || failed=1
+		echo "$compiled_out"
+	else
+		echo "$prog: cannot find $NOTRACE_BUILD/bin/rdv-bench-harmless (NOTRACE_BUILD)" >&2
+		failed=1
+	fi
+fi
 # The disabled tracepoint's cost: the same pair with librdv's probes loaded
-# (no session) and absent. Two processes, so a figure, not a verdict; each
-# run's ratio_vs_atomic is the same-run comparison.
-printf '%s\n%s\n' "$loaded" "$absent" | awk '
+# (no session), absent, and (NOTRACE_BUILD) compiled out. Separate
+# processes, so a figure, not a verdict; each run's ratio_vs_atomic is the
+# same-run comparison.
+printf '%s\n%s\n%s\n' "$loaded" "$absent" "$compiled_out" | awk '
 	function field(line, key,   i, n, f) {
 		n = split(line, f, " ")
 		for (i = 1; i <= n; i++) if (index(f[i], key "=") == 1) return substr(f[i], length(key) + 2)
 	}
-	/^bench=harmless_pair impl=rdv threads=1 tp=loaded ns_per_op=.* median_ns=/ { l = field($0, "ns_per_op") }
-	/^bench=harmless_pair impl=rdv threads=1 tp=absent ns_per_op=.* median_ns=/ { a = field($0, "ns_per_op") }
-	/^bench=harmless_pair impl=rdv threads=1 tp=loaded .*ratio_vs_atomic=/ { lr = field($0, "ratio_vs_atomic") }
-	/^bench=harmless_pair impl=rdv threads=1 tp=absent .*ratio_vs_atomic=/ { ar = field($0, "ratio_vs_atomic") }
-	END { if (l && a) printf "bench=harmless_pair impl=rdv threads=1 tp_loaded_ns=%s tp_absent_ns=%s loaded_vs_absent=%.3f ratio_vs_atomic_loaded=%s ratio_vs_atomic_absent=%s\n", l, a, l / a, lr, ar }'
+	/^bench=harmless_pair impl=rdv threads=1 tp=[a-z_]* ns_per_op=.* median_ns=/ { ns[field($0, "tp")] = field($0, "ns_per_op") }
+	/^bench=harmless_pair impl=rdv threads=1 .*ratio_vs_atomic=/ { ra[field($0, "tp")] = field($0, "ratio_vs_atomic") }
+	END {
+		if (!ns["loaded"] || !ns["absent"]) exit
+		printf "bench=harmless_pair impl=rdv threads=1 tp_loaded_ns=%s tp_absent_ns=%s loaded_vs_absent=%.3f ratio_vs_atomic_loaded=%s ratio_vs_atomic_absent=%s", ns["loaded"], ns["absent"], ns["loaded"] / ns["absent"], ra["loaded"], ra["absent"]
+		if (ns["compiled_out"]) printf " compiled_out_ns=%s loaded_vs_compiled_out=%.3f ratio_vs_atomic_compiled_out=%s", ns["compiled_out"], ns["loaded"] / ns["compiled_out"], ra["compiled_out"]
+		printf "\n"
+	}'
 
 # 2. isolate -> grant latency.
 run "$bin/rdv-bench-isolate" 16 20
