@@ -25,7 +25,8 @@ static void usage(FILE *f)
 		"  TRACE             a trace directory as LTTng writes it (searched for CTF\n"
 		"                    traces: per-UID, per-PID, several processes); several\n"
 		"                    TRACEs are merged by time\n"
-		"  --json F          the report as JSON (format rdv-analyze/1; '-' for stdout)\n"
+		"  --json F          the report as JSON (format rdv-analyze/1; '-': on stdout,\n"
+		"                    instead of the human report)\n"
 		"  --csv F           one row per state interval: "
 		"vpid,domain,thread,state,begin_ns,end_ns\n"
 		"  --chrome F        Chrome/Perfetto Trace Event JSON (open in ui.perfetto.dev)\n"
@@ -101,6 +102,9 @@ int main(int argc, char **argv)
 	if (optind >= argc) {
 		fprintf(stderr, "rdv-analyze: no trace given (see --help)\n");
 		return 2;
+	}
+	if (o.json_path && strcmp(o.json_path, "-") == 0) {
+		o.print_report = 0; /* stdout is the JSON */
 	}
 	o.traces = (const char *const *)&argv[optind];
 	o.ntraces = (size_t)(argc - optind);

@@ -166,7 +166,7 @@ int report_write_json(const struct analysis *a, FILE *f)
 		}
 		fprintf(f,
 			" },\n      \"isolations\": %" PRIu64 ", \"registrations\": %" PRIu64
-			", \"blocked\": %" PRIu64 " }",
+			", \"blocked_count\": %" PRIu64 " }",
 			t->isolations, t->registrations, t->blocked_count);
 	}
 	fprintf(f, "%s],\n  \"latency\": {", n ? "\n  " : "");
