@@ -63,8 +63,10 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Adds every directory under path (included) that holds a `metadata` file.
- * *entries counts what was seen, to tell an empty directory apart. */
-static int find_traces(const char *path, int depth, struct dirlist *out, size_t *entries)
+ * *entries counts what was seen, to tell an empty directory apart, *found
+ * the traces (also those already listed). */
+static int find_traces(const char *path, int depth, struct dirlist *out, size_t *entries,
+		       size_t *found)
 {
 	char meta[4096];
 	struct stat st;
@@ -75,7 +77,22 @@ static int find_traces(const char *path, int depth, struct dirlist *out, size_t 
 
 	snprintf(meta, sizeof(meta), "%s/metadata", path);
 	if (stat(meta, &st) == 0 && S_ISREG(st.st_mode)) {
+		char *real = realpath(path, NULL);
+
 		(*entries)++;
+		(*found)++;
+		/* the same trace given twice (or through a link) is read once */
+		for (size_t i = 0; real && i < out->n; i++) {
+			char *other = realpath(out->v[i], NULL);
+			int same = other && strcmp(other, real) == 0;
+
+			free(other);
+			if (same) {
+				free(real);
+				return 0;
+			}
+		}
+		free(real);
 		return out->n < MAX_TRACES ? dirlist_add(out, path) : 0;
 	}
 	if (depth >= MAX_DEPTH) {
@@ -106,7 +123,7 @@ static int find_traces(const char *path, int depth, struct dirlist *out, size_t 
 	/* sorted: the same graph whatever the directory order */
 	qsort(subs.v, subs.n, sizeof(*subs.v), cmp_str);
 	for (size_t i = 0; i < subs.n && !ret; i++) {
-		ret = find_traces(subs.v[i], depth + 1, out, entries);
+		ret = find_traces(subs.v[i], depth + 1, out, entries, found);
 	}
 	dirlist_free(&subs);
 	return ret;
@@ -232,7 +249,7 @@ int rdv_analyze_run(const struct rdv_analyze_options *opts, char *errbuf, size_t
 	for (size_t i = 0; i < opts->ntraces; i++) {
 		const char *path = opts->traces[i];
 		struct stat st;
-		size_t entries = 0, before = traces.n;
+		size_t entries = 0, found = 0;
 		int r;
 
 		if (stat(path, &st) != 0) {
@@ -244,7 +261,7 @@ int rdv_analyze_run(const struct rdv_analyze_options *opts, char *errbuf, size_t
 			     "not a directory (a CTF trace is a directory with a 'metadata' file)");
 			goto end;
 		}
-		r = find_traces(path, 0, &traces, &entries);
+		r = find_traces(path, 0, &traces, &entries, &found);
 		if (r) {
 			fail(errbuf, errlen, path, "%s", strerror(-r));
 			goto end;
@@ -253,7 +270,7 @@ int rdv_analyze_run(const struct rdv_analyze_options *opts, char *errbuf, size_t
 			fail(errbuf, errlen, path, "%s", "empty directory");
 			goto end;
 		}
-		if (traces.n == before) {
+		if (found == 0) {
 			fail(errbuf, errlen, path, "%s", "no CTF trace found (no 'metadata' file)");
 			goto end;
 		}
