@@ -10,6 +10,7 @@
 #   run-test.sh timeline NAME             --timeline agrees with --json
 #   run-test.sh compare                   --compare says what moved
 #   run-test.sh multi                     several traces at once, merged
+#   run-test.sh progress                  a progress line only on a terminal
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 traces=$here/traces
@@ -171,6 +172,13 @@ for l in ("isolate_wait", "isolation_hold", "blocked"):
     assert m["latency"][l]["count"] == a["latency"][l]["count"] + b["latency"][l]["count"]
 assert m["begin_ns"] == min(a["begin_ns"], b["begin_ns"]) and m["end_ns"] == max(a["end_ns"], b["end_ns"])
 PY
+	;;
+progress)
+	command -v script > /dev/null || { echo "run-test.sh: no script(1): skipped"; exit 0; }
+	"$RDV_ANALYZE" "$traces/basic" -q 2> "$tmp/err"
+	[ ! -s "$tmp/err" ] || die "progress written when stderr is not a terminal"
+	script -qec "'$RDV_ANALYZE' '$traces/basic' -q" /dev/null > "$tmp/tty" < /dev/null
+	grep -aq "rdv-analyze: 792 events, 100.0%" "$tmp/tty" || { od -c "$tmp/tty" | head; die "no progress line on a terminal"; }
 	;;
 *)
 	die "unknown mode"
