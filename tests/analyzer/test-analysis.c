@@ -406,6 +406,43 @@ static void test_first_seen_midlife(void)
 	analysis_destroy(an);
 }
 
+/* threads beyond 64 live in other mask words: a straggler in word 1, and a
+ * gap whose knowledge comes back from the word of the right index only */
+static void test_many_words(void)
+{
+	start();
+	reg(0, 0, 1);
+	reg(0, 70, 2);
+	reg(0, 130, 3);
+	mc(10, 0, AN_OP_ISOLATE_REQUEST, H, 1);
+	mc(11, 0, AN_OP_ISOLATE_REQUEST, W, 1);
+	mc(20, 130, AN_OP_HARMLESS_NOW, H, 1);
+	mc(30, 70, AN_OP_HARMLESS_NOW, H, 1); /* last: 19 */
+	mc(40, 0, AN_OP_ISOLATE_GRANT, H, 0);
+	mc(50, 0, AN_OP_RELEASE, W, 0);
+	gap(60, 61, 1);
+	mc(70, 0, AN_OP_ISOLATE_REQUEST, H, 1);
+	mc(71, 0, AN_OP_ISOLATE_REQUEST, W, 1); /* word 0 only: 70, 130 keep W unknown */
+	mc(80, 70, AN_OP_HARMLESS_END, H, 0);	/* W unknown: unknown */
+	mc(81, 70, AN_OP_HARMLESS_WAIT, H, 1);	/* blocked: known */
+	mc(90, 0, AN_OP_ISOLATE_GRANT, H, 0);
+	mc(95, 0, AN_OP_RELEASE, W, 0);
+	mc(96, 70, AN_OP_HARMLESS_END, H, 0);
+	unreg(100, 70);
+	analysis_finish(an);
+	/* the 2nd request comes after the gap: all of it is seen */
+	CHECK_EQ("t70 straggler", th(70)->straggler_count, 2);
+	CHECK_EQ("t70 delay", th(70)->straggler_delay_ns, 19 + 10);
+	CHECK_EQ("t130 straggler", th(130)->straggler_count, 0);
+	CHECK_EQ("t70 unknown", th(70)->state_ns[AN_UNKNOWN], 21);
+	CHECK_EQ("t70 blocked", th(70)->state_ns[AN_BLOCKED], 15);
+	CHECK_EQ("t70 running", th(70)->state_ns[AN_RUNNING], 30 + 4);
+	/* thread 130 never shows its W again: unknown from the gap to the end
+	 * of its process (its last event: 100) */
+	CHECK_EQ("t130 unknown", th(130)->state_ns[AN_UNKNOWN], 40);
+	analysis_destroy(an);
+}
+
 /* nearest rank: sorted[ceil(p * n) - 1], exact then within 1% */
 static void test_percentiles(void)
 {
@@ -477,6 +514,7 @@ int main(void)
 	test_gap_other_trace();
 	test_slot_reuse_and_end();
 	test_first_seen_midlife();
+	test_many_words();
 	test_percentiles();
 	if (failures) {
 		fprintf(stderr, "test-analysis: %d failures\n", failures);
