@@ -83,6 +83,8 @@ bad-input)
 		printf 'garbage' | dd of="$tmp/corrupt/metadata" bs=1 seek=200 conv=notrunc 2>/dev/null
 	cp -r "$basic" "$tmp/trunc" && truncate -s 5000 "$tmp/trunc/ch_0"
 	cp -r "$basic" "$tmp/trunc2" && rm -r "$tmp/trunc2/index" && truncate -s 6000 "$tmp/trunc2/ch_0"
+	cp -r "$basic" "$tmp/garbage" &&
+		dd if=/dev/zero of="$tmp/garbage/ch_0" bs=1 seek=100 count=200 conv=notrunc 2>/dev/null
 	cp -r "$basic" "$tmp/nordv" && sed -i 's/"rdv:/"xyz:/g' "$tmp/nordv/metadata"
 	cp -r "$basic" "$tmp/noop" && sed -i 's/ _op;/ _oq;/g' "$tmp/noop/metadata"
 	check() { # CASE EXPECTED-REGEX
@@ -102,6 +104,7 @@ bad-input)
 	check corrupt "cannot read trace '.*corrupt': invalid CTF trace"
 	check trunc "cannot read trace '.*trunc': .*ch_0"
 	check trunc2 "cannot read trace '.*trunc2'"
+	check garbage "cannot read trace '.*garbage'"
 	check nordv "no rdv events in the trace"
 	check noop "cannot analyze trace: event 'rdv:mask_change' lacks field 'op'"
 	rc=0; "$RDV_ANALYZE" > /dev/null 2>&1 || rc=$?; [ $rc -eq 2 ] || die "no argument: status $rc"
