@@ -57,5 +57,17 @@ expect_error "bad time" --from 3parsecs $shot "$d/good.timeline"
 expect_error "from after to" --from 5us --to 1us $shot "$d/good.timeline"
 expect_error "select out of range" --select 99 $shot "$d/good.timeline"
 expect_error "unwritable png" --screenshot "$d/no/such/dir/x.png" "$d/good.timeline"
+# No display and no --screenshot: an error, not an invisible window.
+mkdir "$d/xdg"
+timeout 20 env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER XDG_RUNTIME_DIR="$d/xdg" \
+	"$bin/rdv-view" "$d/good.timeline" >"$d/out" 2>"$d/err"
+rc=$?
+if [ $rc -eq 0 ] || [ $rc -ge 124 ] || ! grep -q '^rdv-view: cannot open a window' "$d/err"; then
+	echo "bad-input: no display: rc=$rc" >&2
+	cat "$d/err" >&2
+	fail=1
+else
+	echo "ok   no display: $(cat "$d/err")"
+fi
 "$bin/rdv-view" --help | grep -q '^Usage: rdv-view' || { echo "bad-input: --help" >&2; fail=1; }
 exit $fail

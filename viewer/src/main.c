@@ -430,6 +430,21 @@ static int run_window(const struct options *o)
 			SDL_GetError());
 		return 1;
 	}
+	{
+		/* Without a display SDL falls back to its offscreen driver: a
+		 * window nobody sees, waiting for input that never comes. */
+		const char *drv = SDL_GetCurrentVideoDriver();
+		const char *want = SDL_getenv("SDL_VIDEODRIVER");
+
+		if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) &&
+		    !(want && !strcmp(want, drv))) {
+			fprintf(stderr,
+				PROG ": cannot open a window: no display (set DISPLAY, or use "
+				     "--screenshot)\n");
+			SDL_Quit();
+			return 1;
+		}
+	}
 	snprintf(title, sizeof(title), "rdv-view — %s", o->input);
 	win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->width,
 			       o->height, SDL_WINDOW_RESIZABLE);
