@@ -36,9 +36,21 @@ static void brute(const struct tl_model *m, uint32_t lane, uint64_t t0, uint64_t
 		  uint64_t out[RDV_TL_NSTATES])
 {
 	const struct rdv_tl_lane *l = &m->lanes[lane];
+	uint64_t lo = 0, hi = l->nintervals;
 
+	/* Start at the first interval ending after t0 (ends are sorted too),
+	 * then sum interval by interval. */
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (l->end_ns[mid] <= t0) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
 	memset(out, 0, RDV_TL_NSTATES * sizeof(out[0]));
-	for (uint64_t j = 0; j < l->nintervals; j++) {
+	for (uint64_t j = lo; j < l->nintervals && l->begin_ns[j] < t1; j++) {
 		uint64_t b = l->begin_ns[j] > t0 ? l->begin_ns[j] : t0;
 		uint64_t e = l->end_ns[j] < t1 ? l->end_ns[j] : t1;
 
@@ -156,6 +168,22 @@ int main(int argc, char **argv)
 			}
 			CHECK(tot > 0 && buckets[k].dominant < RDV_TL_NSTATES);
 			CHECK(buckets[k].state_ns[buckets[k].dominant] == best);
+			/* Each bucket: inside the range, after the previous one, and
+			 * exact for its own [t0, t1). */
+			CHECK(buckets[k].t0 >= a && buckets[k].t1 <= b);
+			CHECK(k == 0 || buckets[k].t0 >= buckets[k - 1].t1);
+			{
+				uint64_t own[RDV_TL_NSTATES];
+
+				brute(&m, lane, buckets[k].t0, buckets[k].t1, own);
+				if (memcmp(own, buckets[k].state_ns, sizeof(own)) != 0) {
+					fprintf(stderr,
+						"query %d bucket %u [%llu, %llu): not exact\n", q,
+						k, (unsigned long long)buckets[k].t0,
+						(unsigned long long)buckets[k].t1);
+					failures++;
+				}
+			}
 		}
 		brute(&m, lane, a, b, want);
 		timeline_state_time(&m, lane, a, b, direct);

@@ -248,19 +248,20 @@ void timeline_model_close(struct tl_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* Number of intervals that begin before t. `floor` is a lower bound of the
- * answer (an answer for a smaller t) and `guess` a likely answer: the search
- * gallops from the guess, forward or back, then bisects, so successive
- * columns that advance by about the same count touch few cache lines. */
-static uint64_t begins_before(const struct rdv_tl_lane *l, uint64_t t, uint64_t floor,
-			      uint64_t guess)
+/* Number of items that begin before t, an item being every `stride`-th
+ * interval (1: every interval, K: the first of each checkpoint block). `floor` is a lower bound of
+ * the answer (an answer for a smaller t) and `guess` a likely answer: the search gallops from the
+ * guess, forward or back, then bisects, so successive columns that advance by about the same count
+ * touch few cache lines. */
+static uint64_t strided_before(const struct rdv_tl_lane *l, uint64_t t, uint64_t floor,
+			       uint64_t guess, uint64_t stride)
 {
-	uint64_t n = l->nintervals, lo, hi, step = 1;
+	uint64_t n = (l->nintervals + stride - 1) / stride, lo, hi, step = 1;
 
 	if (floor > n) {
 		floor = n;
 	}
-	if (floor > 0 && l->begin_ns[floor - 1] >= t) {
+	if (floor > 0 && l->begin_ns[(floor - 1) * stride] >= t) {
 		floor = 0; /* not a lower bound after all: start over */
 	}
 	if (guess < floor) {
@@ -269,14 +270,14 @@ static uint64_t begins_before(const struct rdv_tl_lane *l, uint64_t t, uint64_t 
 	if (guess > n) {
 		guess = n;
 	}
-	if (guess > floor && l->begin_ns[guess - 1] >= t) {
+	if (guess > floor && l->begin_ns[(guess - 1) * stride] >= t) {
 		/* The answer is below the guess, at least floor. */
 		hi = guess - 1;
 		lo = floor;
 		for (;;) {
 			uint64_t p = hi - floor > step ? hi - step : floor;
 
-			if (p == floor || l->begin_ns[p - 1] < t) {
+			if (p == floor || l->begin_ns[(p - 1) * stride] < t) {
 				lo = p;
 				break;
 			}
@@ -287,7 +288,7 @@ static uint64_t begins_before(const struct rdv_tl_lane *l, uint64_t t, uint64_t 
 		/* All of [0, guess) begin before t. */
 		lo = guess;
 		hi = lo;
-		while (hi < n && l->begin_ns[hi] < t) {
+		while (hi < n && l->begin_ns[hi * stride] < t) {
 			lo = hi + 1;
 			hi += step;
 			step *= 2;
@@ -300,13 +301,19 @@ static uint64_t begins_before(const struct rdv_tl_lane *l, uint64_t t, uint64_t 
 	while (lo < hi) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		if (l->begin_ns[mid] < t) {
+		if (l->begin_ns[mid * stride] < t) {
 			lo = mid + 1;
 		} else {
 			hi = mid;
 		}
 	}
 	return lo;
+}
+
+static uint64_t begins_before(const struct rdv_tl_lane *l, uint64_t t, uint64_t floor,
+			      uint64_t guess)
+{
+	return strided_before(l, t, floor, guess, 1);
 }
 
 /* F(t): time per state of the lane's intervals up to t. Returns the number
@@ -355,9 +362,10 @@ static uint64_t column_edge(uint64_t t0, uint64_t t1, unsigned c, unsigned colum
 unsigned timeline_lod_query(const struct tl_model *m, uint32_t lane, uint64_t t0, uint64_t t1,
 			    unsigned columns, struct tl_bucket *out)
 {
+	const uint64_t K = RDV_TL_CHECKPOINT_STRIDE;
 	const struct rdv_tl_lane *l;
 	uint64_t prev[RDV_TL_NSTATES], cur[RDV_TL_NSTATES];
-	uint64_t hint, advance = 0;
+	uint64_t hint, advance = 0, block = 0, block_adv = 0, edge_prev = t0;
 	unsigned nout = 0;
 
 	if (lane >= m->info.nlanes || t1 <= t0 || columns == 0) {
@@ -369,34 +377,52 @@ unsigned timeline_lod_query(const struct tl_model *m, uint32_t lane, uint64_t t0
 	}
 	hint = cumulative(l, t0, 0, 0, prev);
 	for (unsigned c = 0; c < columns; c++) {
-		uint64_t a = column_edge(t0, t1, c, columns);
 		uint64_t b = column_edge(t0, t1, c + 1, columns);
-		uint64_t best = 0, total = 0;
+		uint64_t width = b - column_edge(t0, t1, c, columns);
+		uint64_t edge = b, best = 0, total = 0;
 		uint8_t dominant = TL_NO_STATE, nstates = 0;
 		struct tl_bucket *last = nout ? &out[nout - 1] : NULL;
+		bool snapped = false;
 
-		if (advance > 4) {
-			/* Zoomed out, columns far apart in memory: fetch what two
-			 * columns ahead will read while this one is computed. */
-			uint64_t g = hint + 3 * advance;
+		/* Zoomed out (many intervals per column), the column edge may move
+		 * back to the start of the checkpoint block holding it, when that
+		 * is within a quarter of a column: F there is one checkpoint row,
+		 * no interval is read. Each bucket stays exact for its own
+		 * [t0, t1), the edges stay increasing, and the last edge is t1. */
+		if (advance >= 4 * K && c + 1 < columns) {
+			uint64_t nb = strided_before(l, b, block, block + block_adv, K);
 
-			if (g < l->nintervals) {
-				uint64_t row = g / RDV_TL_CHECKPOINT_STRIDE;
+			if (nb > 0) {
+				uint64_t j = nb - 1, e = l->begin_ns[j * K];
 
-				__builtin_prefetch(&l->begin_ns[g]);
-				__builtin_prefetch(&l->begin_ns[row * RDV_TL_CHECKPOINT_STRIDE]);
-				__builtin_prefetch(&l->end_ns[row * RDV_TL_CHECKPOINT_STRIDE]);
-				__builtin_prefetch(&l->end_ns[g]);
-				__builtin_prefetch(&l->state[g]);
-				__builtin_prefetch(&l->checkpoints[row * RDV_TL_NSTATES]);
-				__builtin_prefetch(&l->checkpoints[row * RDV_TL_NSTATES + 6]);
+				if (b - e <= width / 4 && e > edge_prev) {
+					memcpy(cur, l->checkpoints + j * RDV_TL_NSTATES,
+					       sizeof(cur));
+					block_adv = nb - block;
+					block = nb;
+					advance = j * K - hint;
+					hint = j * K;
+					edge = e;
+					snapped = true;
+				}
 			}
 		}
-		{
-			uint64_t next = cumulative(l, b, hint, hint + advance, cur);
+		if (!snapped) {
+			uint64_t g = hint + 3 * advance;
+			uint64_t next;
 
+			if (advance > 4 && g < l->nintervals) {
+				/* Columns far apart in memory: fetch what a later
+				 * column will read while this one is computed. */
+				__builtin_prefetch(&l->begin_ns[g]);
+				__builtin_prefetch(&l->end_ns[g]);
+				__builtin_prefetch(&l->state[g]);
+				__builtin_prefetch(&l->checkpoints[g / K * RDV_TL_NSTATES]);
+			}
+			next = cumulative(l, b, hint, hint + advance, cur);
 			advance = next - hint;
 			hint = next;
+			block = hint / K;
 		}
 		for (int s = 0; s < RDV_TL_NSTATES; s++) {
 			uint64_t d = cur[s] - prev[s];
@@ -418,13 +444,13 @@ unsigned timeline_lod_query(const struct tl_model *m, uint32_t lane, uint64_t t0
 				for (int s = 0; s < RDV_TL_NSTATES; s++) {
 					last->state_ns[s] += cur[s] - prev[s];
 				}
-				last->t1 = b;
+				last->t1 = edge;
 				last->col1 = c + 1;
 			} else {
 				struct tl_bucket *o = &out[nout++];
 
-				o->t0 = a;
-				o->t1 = b;
+				o->t0 = edge_prev;
+				o->t1 = edge;
 				o->col0 = c;
 				o->col1 = c + 1;
 				o->dominant = dominant;
@@ -435,7 +461,8 @@ unsigned timeline_lod_query(const struct tl_model *m, uint32_t lane, uint64_t t0
 			}
 		}
 		memcpy(prev, cur, sizeof(prev));
-		if (b >= l->end_ns[l->nintervals - 1]) {
+		edge_prev = edge;
+		if (edge >= l->end_ns[l->nintervals - 1]) {
 			break; /* nothing further right */
 		}
 	}

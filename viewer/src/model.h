@@ -75,10 +75,15 @@ int timeline_model_open_mem(struct tl_model *m, const void *buf, size_t len, cha
 void timeline_model_close(struct tl_model *m);
 
 /* Fills at most `columns` buckets for [t0, t1) of a lane split into
- * `columns` equal pixel columns, and returns how many. The time per state
- * summed over the buckets is exactly the lane's time per state in [t0, t1).
- * Columns with no interval produce no bucket. Cost: O(columns * (log n +
- * RDV_TL_CHECKPOINT_STRIDE)), whatever the number of intervals. */
+ * `columns` equal pixel columns, and returns how many. Each bucket holds the
+ * exact time per state of its own [t0, t1); buckets follow each other in
+ * time; together they hold exactly the lane's time per state in [t0, t1).
+ * A bucket's edges are the column's, except when zoomed out (a column holds
+ * 64 intervals or more), where an edge may move back by at most a quarter of
+ * a column to the start of a checkpoint block (FORMAT.md), so that it costs
+ * one checkpoint row and no interval. Columns with no interval produce no
+ * bucket. Cost: O(columns * (log n + RDV_TL_CHECKPOINT_STRIDE)), whatever
+ * the number of intervals. */
 unsigned timeline_lod_query(const struct tl_model *m, uint32_t lane, uint64_t t0, uint64_t t1,
 			    unsigned columns, struct tl_bucket *out);
 
