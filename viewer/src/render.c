@@ -185,24 +185,30 @@ static void draw_axis(struct tl_render *rd, const struct tl_model *m, const stru
 	char buf[64];
 
 	fill(rd->r, 0, lo->axis_y, lo->width, lo->axis_h, bg_panel);
-	if (step < 1000) {
-		unit = 1, uname = "ns";
-	} else if (step < 1000000) {
-		unit = 1000, uname = "µs";
-	} else if (step < 1000000000) {
-		unit = 1000000, uname = "ms";
-	} else {
-		unit = 1000000000, uname = "s";
-	}
-	for (uint64_t u = unit; u > step; u /= 10) {
-		decimals++;
-	}
 	if (v->t0 > base && (v->t0 - base) / step > 2000) {
 		origin = v->t0 - (v->t0 - base) % step;
 		format_time(buf, sizeof(buf), m, origin);
 		text_draw(&rd->small, rd->r, 6, lo->axis_y + 4, buf, accent);
 	} else {
 		text_draw(&rd->small, rd->r, 6, lo->axis_y + 4, "time from trace start", fg_dim);
+	}
+	/* The unit suits the largest label, the decimals the step: 100.5 ms
+	 * rather than 100500 µs. */
+	{
+		uint64_t mag = v->t1 > origin ? v->t1 - origin : 0;
+
+		if (mag < 10000) {
+			unit = 1, uname = "ns";
+		} else if (mag < 10000000) {
+			unit = 1000, uname = "µs";
+		} else if (mag < 10000000000ull) {
+			unit = 1000000, uname = "ms";
+		} else {
+			unit = 1000000000, uname = "s";
+		}
+	}
+	for (uint64_t u = unit; u > step; u /= 10) {
+		decimals++;
 	}
 	{
 		uint64_t first = v->t0 <= origin
