@@ -15,6 +15,7 @@
 
 #include <SDL.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -164,6 +165,16 @@ int main(int argc, char **argv)
 		}
 		gen_s = now_s() - t;
 		file = tmp;
+		{
+			/* Flush it now, so that its writeback does not compete with
+			 * the frames measured below. */
+			int fd = open(tmp, O_RDONLY);
+
+			if (fd >= 0) {
+				fsync(fd);
+				close(fd);
+			}
+		}
 	}
 	if (stat(file, &st) < 0) {
 		fprintf(stderr, "bench-view: cannot open '%s': %s\n", file, strerror(errno));
