@@ -55,6 +55,7 @@ expect_error "unknown option" --frobnicate "$d/good.timeline"
 expect_error "bad size" --size 10x10 $shot "$d/good.timeline"
 expect_error "bad time" --from 3parsecs $shot "$d/good.timeline"
 expect_error "from after to" --from 5us --to 1us $shot "$d/good.timeline"
+expect_error "bad hover" --hover 12 $shot "$d/good.timeline"
 expect_error "select out of range" --select 99 $shot "$d/good.timeline"
 expect_error "unwritable png" --screenshot "$d/no/such/dir/x.png" "$d/good.timeline"
 # No display and no --screenshot: an error, not an invisible window.

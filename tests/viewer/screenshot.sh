@@ -22,6 +22,6 @@ for spec in "1280x800 0 70000" "1600x1000 0 70000" "800x600 5000 52000" "1280x80
 	"$bin/test-screenshot" "$d/s.png" "$d/b.timeline" "$w" "$h" "$from" "$to" 44000 || fail=1
 done
 # A selected isolation and the help overlay still render.
-"$bin/rdv-view" --screenshot "$d/sel.png" --select 0 --help-overlay "$d/b.timeline" || fail=1
+"$bin/rdv-view" --screenshot "$d/sel.png" --select 0 --help-overlay --hover 600,80 "$d/b.timeline" || fail=1
 [ -s "$d/sel.png" ] || fail=1
 exit $fail

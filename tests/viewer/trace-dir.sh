@@ -25,4 +25,36 @@ if command -v compare >/dev/null 2>&1; then
 		exit 1
 	fi
 fi
+# The window on the trace directory: analysis in a thread behind a progress
+# bar, then the timeline; then quit. Needs Xvfb and xdotool.
+if command -v Xvfb >/dev/null 2>&1 && command -v xdotool >/dev/null 2>&1; then
+	Xvfb -displayfd 5 -screen 0 1300x900x24 -nolisten tcp 5>"$d/dpy" 2>/dev/null &
+	xpid=$!
+	trap 'kill $xpid 2>/dev/null; rm -rf "$d"' EXIT INT TERM
+	i=0
+	while [ ! -s "$d/dpy" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	DISPLAY=":$(cat "$d/dpy")" SDL_VIDEODRIVER=x11 \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		"$bin/rdv-view" "$d/trace" 2>"$d/err" &
+	vpid=$!
+	i=0
+	wid=
+	while [ -z "$wid" ] && [ $i -lt 100 ]; do
+		wid=$(DISPLAY=":$(cat "$d/dpy")" xdotool search --onlyvisible --name rdv-view 2>/dev/null | head -1)
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sleep 1 # the analysis, then the first frame
+	DISPLAY=":$(cat "$d/dpy")" xdotool windowfocus --sync "$wid" key w key q 2>/dev/null
+	i=0
+	while kill -0 $vpid 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	kill $vpid 2>/dev/null
+	wait $vpid
+	rc=$?
+	if [ -z "$wid" ] || [ $rc -ne 0 ]; then
+		echo "trace-dir.sh: the window on a trace directory failed (rc=$rc)" >&2
+		cat "$d/err" >&2
+		exit 1
+	fi
+fi
 echo "trace-dir.sh: ok"

@@ -35,6 +35,7 @@ struct options {
 	const char *from, *to, *at;
 	long long select;
 	bool help_overlay;
+	int hover_x, hover_y; /* -1: none */
 };
 
 static void usage(FILE *f)
@@ -93,6 +94,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->width = 1280;
 	o->height = 800;
 	o->select = -1;
+	o->hover_x = o->hover_y = -1;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has_arg = i + 1 < argc;
@@ -119,6 +121,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->at = argv[++i];
 		} else if (!strcmp(a, "--select") && has_arg) {
 			o->select = atoll(argv[++i]);
+		} else if (!strcmp(a, "--hover") && has_arg) {
+			if (sscanf(argv[++i], "%d,%d", &o->hover_x, &o->hover_y) != 2 ||
+			    o->hover_x < 0 || o->hover_y < 0) {
+				fprintf(stderr, PROG ": bad --hover '%s': want X,Y in pixels\n",
+					argv[i]);
+				return -1;
+			}
 		} else if (!strcmp(a, "--help-overlay")) {
 			o->help_overlay = true;
 		} else if (a[0] == '-' && a[1]) {
@@ -356,6 +365,16 @@ static int screenshot(const struct options *o)
 	}
 	rd.title = o->input;
 	view_layout(&lo, o->width, o->height);
+	if (o->hover_x >= 0) {
+		int64_t row = view_y_to_row(&v, &m, &lo, o->hover_y);
+
+		v.hover =
+		    row >= 0 && o->hover_x >= lo.lanes_x && o->hover_x < lo.lanes_x + lo.lanes_w;
+		v.hover_row = row >= 0 ? (uint32_t)row : 0;
+		v.hover_x = o->hover_x;
+		v.hover_y = o->hover_y;
+		v.hover_ns = view_x_to_ns(&v, &lo, o->hover_x);
+	}
 	render_frame(&rd, &m, &v, &lo);
 	SDL_RenderPresent(r);
 	if (IMG_SavePNG(s, o->screenshot) < 0) {

@@ -697,8 +697,8 @@ static void draw_lines_box(struct tl_render *rd, const struct tl_layout *lo, int
 static void draw_tooltip(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
 			 const struct tl_layout *lo)
 {
-	char l0[160], l1[96], l2[96], l3[96], l4[200], a[48], b[48];
-	const char *lines[5];
+	char l0[160], l1[96], l2[96], l3[96], l4[200], l5[200], a[48], b[48];
+	const char *lines[6];
 	int n = 0;
 	const struct tl_row *row;
 	int64_t i;
@@ -756,6 +756,26 @@ static void draw_tooltip(struct tl_render *rd, const struct tl_model *m, const s
 				}
 			}
 			lines[n++] = l4;
+		}
+	}
+	{
+		/* An isolation of this thread under the pointer (within 4 px). */
+		uint64_t slack = (v->t1 - v->t0) * 4 / (uint64_t)lo->lanes_w;
+		int64_t k = timeline_isolation_at(m, row->lane, v->hover_ns, slack);
+
+		if (k >= 0) {
+			const struct rdv_tl_isolation *x = &m->isolations[k];
+
+			format_duration(a, sizeof(a), x->grant_ns - x->request_ns);
+			if (x->release_ns) {
+				format_duration(b, sizeof(b), x->release_ns - x->grant_ns);
+			} else {
+				snprintf(b, sizeof(b), "not released");
+			}
+			snprintf(l5, sizeof(l5),
+				 "isolation #%lld%s: wait %s, hold %s (click: select)",
+				 (long long)k, x->full ? " (full)" : "", a, b);
+			lines[n++] = l5;
 		}
 	}
 	draw_lines_box(rd, lo, v->hover_x + 14, v->hover_y + 16, lines, n);
