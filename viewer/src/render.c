@@ -164,7 +164,9 @@ static void draw_header(struct tl_render *rd, const struct tl_model *m, const st
 	text_draw_clip(&rd->small, rd->r, x, 6, buf, fg_dim, lo->width - x - 330);
 
 	format_duration(span, sizeof(span), v->t1 - v->t0);
-	format_duration(speed, sizeof(speed), (uint64_t)v->speed);
+	format_duration(
+	    speed, sizeof(speed),
+	    (uint64_t)(v->playing || v->speed_set ? v->speed : (double)(v->t1 - v->t0) / 10.0));
 	snprintf(buf, sizeof(buf), "view %s   %s %s/s   ? keys", span,
 		 v->playing ? "▶ playing" : "replay", speed);
 	text_draw(&rd->small, rd->r, lo->width - text_width(&rd->small, buf) - 8, 6, buf,

@@ -283,6 +283,12 @@ void view_show_isolation(struct tl_view *v, const struct tl_model *m, bool zoom)
 void view_toggle_play(struct tl_view *v, const struct tl_model *m)
 {
 	v->playing = !v->playing;
+	if (v->playing && !v->speed_set) {
+		v->speed = (double)(v->t1 - v->t0) / 10.0;
+		if (v->speed < 1) {
+			v->speed = 1;
+		}
+	}
 	if (v->playing && v->cursor_ns >= m->t_max) {
 		v->cursor_ns = m->t_min;
 	}
@@ -294,6 +300,7 @@ void view_toggle_play(struct tl_view *v, const struct tl_model *m)
 void view_speed(struct tl_view *v, double factor)
 {
 	v->speed *= factor;
+	v->speed_set = true;
 	if (v->speed < 1) {
 		v->speed = 1; /* 1 ns per second: one isolation step by step */
 	}

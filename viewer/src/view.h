@@ -32,8 +32,9 @@ struct tl_view {
 	uint64_t cursor_ns; /* the mask panel shows this instant */
 	int64_t selected;   /* selected isolation, -1 if none */
 	bool playing;
-	double speed; /* replay: trace ns per wall second */
-	bool help;    /* '?' overlay */
+	double speed;	/* replay: trace ns per wall second */
+	bool speed_set; /* by [ or ]; else Space sweeps the view in 10 s */
+	bool help;	/* '?' overlay */
 	/* Hover (from input), for the tooltip. */
 	bool hover;
 	uint32_t hover_row;
