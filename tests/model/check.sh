@@ -27,9 +27,9 @@ Runs SPIN on tests/model/rdv.pml: the faithful model (must pass) and each
 seeded bug variant and witness (must be caught).
 
   --trail      print the counterexample of each caught run (spin -t -p)
-  --only NAME  only the run NAME (correct, word_per_thread, scenario_i7,
-               seed_release_bug, no_dekker_recheck, haproxy_i7,
-               haproxy_i7_scenario, nested_deadlock, no_turn,
+  --only NAME  only the run NAME (correct, word_per_thread, futex,
+               scenario_i7, seed_release_bug, no_dekker_recheck, haproxy_i7,
+               haproxy_i7_scenario, nested_deadlock, early_wake, no_turn,
                full_as_plain, witness_i7, witness_register,
                witness_release, witness_nested)
   --help       this text
@@ -101,8 +101,9 @@ run()
 		return
 	fi
 	# SAFETY: assertions and invalid end states; COLLAPSE: compressed
-	# state vectors (exhaustive, about half the memory).
-	if ! (cd "$dir" && "$cc" $opt -DSAFETY -DCOLLAPSE -o pan pan.c >cc.log 2>&1); then
+	# state vectors (exhaustive, about half the memory); MEMLIM: stop
+	# (and fail below) rather than eat the machine's memory.
+	if ! (cd "$dir" && "$cc" $opt -DSAFETY -DCOLLAPSE -DMEMLIM=2048 -o pan pan.c >cc.log 2>&1); then
 		echo "FAIL $name: cannot compile pan.c: $(head -n 3 "$dir/cc.log")"
 		failures=$((failures + 1))
 		return
@@ -116,6 +117,11 @@ run()
 	first=$(grep -m 1 '^pan:1:' "$log")
 	if grep -q 'max search depth too small' "$log"; then
 		echo "FAIL $name: search depth too small (raise -m)"
+		failures=$((failures + 1))
+		return
+	fi
+	if grep -q -i -e 'MEMLIM' -e 'out of memory' "$log"; then
+		echo "FAIL $name: search incomplete, memory limit reached (2 GB)"
 		failures=$((failures + 1))
 		return
 	fi
@@ -182,6 +188,9 @@ run correct pass -O2
 # The grant's loads with each thread's bits in a mask word of its own (> 64
 # threads); unregistering from inside sections is left to `correct`.
 run word_per_thread pass -O2 -DWORD_PER_THREAD -DNO_CHURN_ANY
+# With the futex layer (seq, sleepers, futex_wait/wake), one operation per
+# thread: no lost wake-up (it would be an invalid end state).
+run futex pass -O2 -DMODEL_FUTEX -DOPS=1
 # The I7 scenario alone: a harmless section ends during isolate_full.
 run scenario_i7 pass -O2 -DSCENARIO_I7
 # Seeded bugs: each must be caught.
@@ -190,6 +199,8 @@ run no_dekker_recheck assert -O0 -DNO_DEKKER_RECHECK
 run haproxy_i7 deadlock -O0 -DHAPROXY_I7
 run haproxy_i7_scenario deadlock -O0 -DHAPROXY_I7 -DSCENARIO_I7
 run nested_deadlock deadlock -O0 -DNESTED_DEADLOCK
+# A lost wake-up: release wakes the waiters before serving++.
+run early_wake deadlock -O0 -DMODEL_FUTEX -DOPS=1 -DEARLY_WAKE
 # Broken on purpose: the I2 and I1-full checks can fail.
 run no_turn assert -O0 -DNO_TURN
 run full_as_plain assert -O0 -DFULL_AS_PLAIN

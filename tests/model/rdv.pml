@@ -57,6 +57,17 @@ byte serving; /* tickets, high half: ticket now served */
 
 #define PENDING (next_t != serving)
 
+#ifdef MODEL_FUTEX
+/* The waiting layer of rdv.c: the futex word, the sleeper count, and who is
+ * asleep in futex_wait() (woken by a FUTEX_WAKE of all). */
+byte seq_changed; /* bit t: seq changed since thread t read it (and when
+                   * the thread is not between that read and futex_wait(),
+                   * kept set); stands for the value of seq, whose only use
+                   * is futex_wait()'s comparison with the value read */
+byte sleepers;
+bool asleep[N];
+#endif
+
 /* ---- ghost state ---- */
 #define RUN 0
 #define HSEC 1
@@ -133,6 +144,87 @@ inline ret_to(np)
 	setphase(np)
 }
 
+#ifdef MODEL_FUTEX
+#define W_MY_TURN 0
+#define W_NO_REQUEST 1
+#define W_OTHERS 2
+
+#define ALL_THREADS ((1 << N) - 1)
+
+/* rdv__wake(): seq++, then if anyone sleeps, FUTEX_WAKE them all. */
+inline wake()
+{
+	seq_changed = ALL_THREADS;
+	if
+	:: sleepers != 0 ->
+		atomic {
+			w = 0;
+			do
+			:: w < N -> asleep[w] = false; w++
+			:: else -> break
+			od;
+			w = 0
+		}
+	:: else -> skip
+	fi
+}
+
+/* One evaluation of a wait condition, into ok. */
+inline eval_cond(which)
+{
+	if
+	:: which == W_MY_TURN -> ok = (serving == tk)
+	:: which == W_NO_REQUEST -> ok = (next_t == serving)
+	:: which == W_OTHERS -> eval_others_ready()
+	fi
+}
+
+/*
+ * rdv__wait_until(): the spin and yield phases are checks (one is enough:
+ * checks have no side effect), then sleepers++, read seq, check, and
+ * futex_wait(seq, seen), which sleeps only if seq still equals seen (the
+ * kernel compares and sleeps atomically) until a FUTEX_WAKE.
+ */
+inline wait_until(which)
+{
+	eval_cond(which);
+	do
+	:: ok -> break
+	:: else ->
+		sleepers++;
+		seq_changed = seq_changed & ~me; /* seen = seq */
+		eval_cond(which);
+		if
+		:: ok -> atomic { sleepers--; seq_changed = seq_changed | me }
+		:: else ->
+			atomic {
+				if
+				:: (seq_changed & me) == 0 -> asleep[t] = true
+				:: else -> skip
+				fi
+			};
+			(!asleep[t]);
+			atomic { sleepers--; seq_changed = seq_changed | me }
+		fi
+	od;
+	ok = false
+}
+
+#define WAIT_MY_TURN wait_until(W_MY_TURN)
+#define WAIT_NO_REQUEST wait_until(W_NO_REQUEST)
+#define WAKE wake();
+#define WAKE_IF_PENDING                                                       \
+	if                                                                    \
+	:: PENDING -> wake()                                                  \
+	:: else -> skip                                                       \
+	fi
+#else
+#define WAIT_MY_TURN (serving == tk)
+#define WAIT_NO_REQUEST (next_t == serving)
+#define WAKE /* nothing: a wake-up only ends a futex_wait() */
+#define WAKE_IF_PENDING skip
+#endif
+
 /*
  * rdv__block(): H is clear, a request was seen pending, the thread is not
  * isolated. Park (counts as idle for isolate_full, I7), harmless again until
@@ -148,7 +240,8 @@ inline block(np, kind)
 #endif
 	do
 	:: H = H | me;             /* harmless_wait */
-	   (next_t == serving);    /* wait_until(no_request) */
+	   WAKE                    /* our H (and parked) may complete a grant */
+	   WAIT_NO_REQUEST;
 	   H = H & ~me;
 #ifdef NO_DEKKER_RECHECK
 	   break                   /* checked before the clear: no re-check */
@@ -219,12 +312,19 @@ inline rdv_thread_unregister()
 	I = I & ~me;
 	W = W & ~me;
 	atomic { P = P & ~me; setphase(OUT) }
+#ifdef MODEL_FUTEX
+	;
+	WAKE_IF_PENDING
+#endif
 }
 
 inline rdv_harmless_now()
 {
-	/* the tickets load that follows only decides a futex wake */
 	atomic { H = H | me; setphase(HSEC) }
+#ifdef MODEL_FUTEX
+	;
+	WAKE_IF_PENDING /* (without MODEL_FUTEX this load decides nothing) */
+#endif
 }
 
 inline rdv_harmless_end(kind)
@@ -236,6 +336,10 @@ inline rdv_idle_now()
 {
 	atomic { setphase(INRDV); I = I | me };
 	atomic { H = H | me; setphase(IDLE) }
+#ifdef MODEL_FUTEX
+	;
+	WAKE_IF_PENDING
+#endif
 }
 
 inline rdv_idle_end()
@@ -250,7 +354,35 @@ inline rdv_idle_end()
  * When it fails, re-evaluating it gives the same answer until one of the
  * words it loaded changes: that is the wait's guard.
  */
-#ifdef WORD_PER_THREAD
+#if defined(MODEL_FUTEX) && defined(WORD_PER_THREAD)
+#error "MODEL_FUTEX models one mask word"
+#elif defined(MODEL_FUTEX)
+/* One evaluation of rdv__others_ready(), into ok; the futex waits. */
+inline eval_others_ready()
+{
+	lm = M;
+	if
+	:: (lm & ~me) == 0 -> ok = true
+	:: else ->
+		lh = H;
+		if
+		:: fullreq ->
+			if
+			:: li = I; lp = P
+			:: lp = P; li = I
+			fi;
+			ok = (((lm & ~me) & ~(lh & (li | lp))) == 0)
+		:: else -> ok = (((lm & ~me) & ~lh) == 0)
+		fi
+	fi;
+	atomic { lm = 0; lh = 0; li = 0; lp = 0 }
+}
+
+inline others_ready()
+{
+	wait_until(W_OTHERS)
+}
+#elif defined(WORD_PER_THREAD)
 /*
  * The same with every thread in its own mask word (a domain of more than 64
  * threads, at its most spread out): words are read in order, each with its
@@ -344,8 +476,9 @@ inline isolate(is_full)
 	H = H | me;
 	W = W | me;
 	atomic { tk = next_t; next_t++ };
+	WAKE
 #ifndef NO_TURN
-	(serving == tk); /* wait_until(my_turn) */
+	WAIT_MY_TURN;
 #endif
 	others_ready();
 	P = P & ~me;
@@ -365,7 +498,13 @@ inline isolate(is_full)
 inline rdv_release()
 {
 	atomic { setphase(INRDV); W = W & ~me; isolated = false };
+#ifdef EARLY_WAKE
+	WAKE /* woken before the change they wait for: a lost wake-up */
+#endif
 	atomic { serving++; niso--; isoer = NONE; isofull = false; fullreq = false; fullg = false };
+#ifndef EARLY_WAKE
+	WAKE
+#endif
 #ifdef SEED_RELEASE_BUG
 	/* the seed's thread_release(): back to running code, still harmless */
 	atomic { H = H | me; ret_to(RUN) }
@@ -407,6 +546,10 @@ proctype thread(byte t; bool registered)
 	byte lm, lh, li, lp; /* words loaded by others_ready() */
 #ifdef WORD_PER_THREAD
 	byte j, rd, rdh, rdf;
+#endif
+#ifdef MODEL_FUTEX
+	bool ok; /* a wait condition held */
+	byte w;
 #endif
 
 #ifdef SCENARIO_I7
@@ -467,6 +610,9 @@ init
 {
 	byte i;
 
+#ifdef MODEL_FUTEX
+	seq_changed = ALL_THREADS;
+#endif
 	/* Thread 0 starts unregistered and registers on its first operation;
 	 * the others start registered and running. */
 	atomic {
