@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <SDL.h>
@@ -23,6 +24,7 @@
 #include "view.h"
 
 #ifdef RDV_VIEW_HAVE_ANALYSIS
+#include "live.h"
 #include "rdv-analyze.h"
 #endif
 
@@ -36,11 +38,18 @@ struct options {
 	long long select;
 	bool help_overlay;
 	int hover_x, hover_y; /* -1: none */
+	/* --live */
+	const char *live_url;
+	double window_s;
+	long live_pid;
+	double live_dump_s; /* 0: no dump lines */
+	double exit_after_s; /* 0: until closed */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: " PROG " [OPTIONS] TRACE_DIR|FILE.timeline\n"
+		   "       " PROG " --live net://HOST[:PORT]/host/HOSTNAME/SESSION [OPTIONS]\n"
 		   "Shows the rdv thread states (running, harmless, idle, blocked, waiting,\n"
 		   "isolated) of a trace on a zoomable timeline, with the H/W/I masks at the\n"
 		   "cursor and the latency histograms. A TRACE_DIR (what rdv-trace records) is\n"
@@ -54,6 +63,16 @@ static void usage(FILE *f)
 		   "  --select N          select isolation number N (in request order) and,\n"
 		   "                      without --from/--to, zoom on it\n"
 		   "  --help-overlay      show the key help (screenshots)\n"
+		   "Live mode (an LTTng live session through lttng-relayd, e.g. what\n"
+		   "'rdv-trace live' prints; 'rdv-trace live --view' opens this for you):\n"
+		   "  --live URL          follow the session: the last --window seconds, updated\n"
+		   "                      4 times a second; Space pauses the view (reception\n"
+		   "                      goes on), - / + lengthen / shorten the window\n"
+		   "  --window S          rolling window, seconds (default 10, 0.1 to 600)\n"
+		   "  --pid PID           the traced process: say when it exits\n"
+		   "  --live-dump S       every S seconds print one line on stdout: the state\n"
+		   "                      and what the shown model holds (tests, benchmarks)\n"
+		   "  --exit-after S      close the window after S seconds\n"
 		   "  -h, --help          this help\n"
 		   "Times T: a number with a unit, ns us ms s (default ns), e.g. 1.5ms.\n"
 		   "Keys: press ? in the window.\n");
@@ -95,6 +114,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->height = 800;
 	o->select = -1;
 	o->hover_x = o->hover_y = -1;
+	o->window_s = 10;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has_arg = i + 1 < argc;
@@ -128,6 +148,35 @@ static int parse_args(int argc, char **argv, struct options *o)
 					argv[i]);
 				return -1;
 			}
+		} else if (!strcmp(a, "--live") && has_arg) {
+			o->live_url = argv[++i];
+		} else if ((!strcmp(a, "--window") || !strcmp(a, "--live-dump") ||
+			    !strcmp(a, "--exit-after")) &&
+			   has_arg) {
+			char *end;
+			double d = strtod(argv[++i], &end);
+			bool win = !strcmp(a, "--window");
+
+			if (*end || end == argv[i] || !(d > 0) || (win && (d < 0.1 || d > 600))) {
+				fprintf(stderr, PROG ": bad %s '%s': want seconds%s\n", a, argv[i],
+					win ? ", 0.1 to 600" : " > 0");
+				return -1;
+			}
+			if (win) {
+				o->window_s = d;
+			} else if (!strcmp(a, "--live-dump")) {
+				o->live_dump_s = d;
+			} else {
+				o->exit_after_s = d;
+			}
+		} else if (!strcmp(a, "--pid") && has_arg) {
+			char *end;
+
+			o->live_pid = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || o->live_pid <= 0) {
+				fprintf(stderr, PROG ": bad --pid '%s'\n", argv[i]);
+				return -1;
+			}
 		} else if (!strcmp(a, "--help-overlay")) {
 			o->help_overlay = true;
 		} else if (a[0] == '-' && a[1]) {
@@ -143,7 +192,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->input = a;
 		}
 	}
-	if (!o->input) {
+	if (o->live_url && o->input) {
+		fprintf(stderr, PROG ": --live takes no TRACE_DIR or FILE.timeline ('%s')\n",
+			o->input);
+		return -1;
+	}
+	if (o->live_url && o->screenshot) {
+		fprintf(stderr, PROG ": --screenshot is not for --live (use "
+				"SDL_VIDEODRIVER=offscreen and --live-dump)\n");
+		return -1;
+	}
+	if (!o->input && !o->live_url) {
 		fprintf(stderr, PROG ": no input given (see --help)\n");
 		return -1;
 	}
@@ -427,22 +486,15 @@ static void show_error(struct tl_render *rd, SDL_Renderer *r, struct tl_layout *
 	}
 }
 
-static int run_window(const struct options *o)
+/* Opens the window, its renderer and the drawing resources. Returns 0, or
+ * 1 after saying why (everything closed). */
+static int window_open(const struct options *o, const char *what, SDL_Window **winp,
+		       SDL_Renderer **rp, struct tl_render *rd, struct tl_layout *lo)
 {
-	struct loader ld;
-	struct tl_model m;
-	struct tl_view v;
-	struct tl_layout lo;
-	struct tl_render rd;
-	struct tl_input in = {0};
 	SDL_Window *win;
 	SDL_Renderer *r;
 	char err[512], title[512];
-	bool loaded = false, dirty = true;
-	Uint64 last;
-	int ret = 1;
 
-	memset(&m, 0, sizeof(m));
 	if (SDL_Init(SDL_INIT_VIDEO) < 0) {
 		fprintf(stderr,
 			PROG ": cannot open a window: %s (use --screenshot without a display)\n",
@@ -464,7 +516,7 @@ static int run_window(const struct options *o)
 			return 1;
 		}
 	}
-	snprintf(title, sizeof(title), "rdv-view — %s", o->input);
+	snprintf(title, sizeof(title), "rdv-view — %s", what);
 	win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->width,
 			       o->height, SDL_WINDOW_RESIZABLE);
 	if (!win) {
@@ -479,18 +531,56 @@ static int run_window(const struct options *o)
 	}
 	if (!r) {
 		fprintf(stderr, PROG ": cannot create a renderer: %s\n", SDL_GetError());
-		goto end_window;
+		goto error_window;
 	}
-	if (render_init(&rd, r, err, sizeof(err)) < 0) {
+	if (render_init(rd, r, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
-		goto end_renderer;
+		goto error_renderer;
 	}
-	rd.title = o->input;
+	rd->title = what;
 	{
 		int w, h;
 
 		SDL_GetRendererOutputSize(r, &w, &h);
-		view_layout(&lo, w, h);
+		view_layout(lo, w, h);
+	}
+	*winp = win;
+	*rp = r;
+	return 0;
+error_renderer:
+	SDL_DestroyRenderer(r);
+error_window:
+	SDL_DestroyWindow(win);
+	SDL_Quit();
+	return 1;
+}
+
+static void window_close(SDL_Window *win, SDL_Renderer *r, struct tl_render *rd)
+{
+	render_fini(rd);
+	SDL_DestroyRenderer(r);
+	SDL_DestroyWindow(win);
+	SDL_Quit();
+}
+
+static int run_window(const struct options *o)
+{
+	struct loader ld;
+	struct tl_model m;
+	struct tl_view v;
+	struct tl_layout lo;
+	struct tl_render rd;
+	struct tl_input in = {0};
+	SDL_Window *win;
+	SDL_Renderer *r;
+	char err[512];
+	bool loaded = false, dirty = true;
+	Uint64 last;
+	int ret = 1;
+
+	memset(&m, 0, sizeof(m));
+	if (window_open(o, o->input, &win, &r, &rd, &lo)) {
+		return 1;
 	}
 	if (loader_start(&ld, o->input, false) < 0) {
 		fprintf(stderr, PROG ": %s\n", ld.err);
@@ -576,14 +666,244 @@ end_render:
 	if (loaded) {
 		timeline_model_close(&m);
 	}
-	render_fini(&rd);
-end_renderer:
-	SDL_DestroyRenderer(r);
-end_window:
-	SDL_DestroyWindow(win);
-	SDL_Quit();
+	window_close(win, r, &rd);
 	return ret;
 }
+
+/* ---- Live mode ------------------------------------------------------------ */
+
+#ifdef RDV_VIEW_HAVE_ANALYSIS
+static Uint32 live_event_type;
+
+/* From the live thread: wake the UI (SDL_PushEvent is thread-safe). */
+static void live_wake(void *arg)
+{
+	SDL_Event e;
+
+	(void)arg;
+	memset(&e, 0, sizeof(e));
+	e.type = live_event_type;
+	SDL_PushEvent(&e);
+}
+
+static void live_status_line(char *buf, size_t len, const struct live_status *st, bool paused,
+			     double window_s)
+{
+	char w[32];
+
+	format_duration(w, sizeof(w), (uint64_t)(window_s * 1e9));
+	switch (st->state) {
+	case LIVE_CONNECTING:
+		snprintf(buf, len, "connecting…%s%.200s", st->reason[0] ? " " : "", st->reason);
+		break;
+	case LIVE_RECEIVING:
+		snprintf(buf, len, "%s · last %s · %llu events%s", paused ? "PAUSED (receiving)" : "LIVE",
+			 w, (unsigned long long)st->events,
+			 st->discarded_events ? " · events lost!" : "");
+		break;
+	case LIVE_SESSION_ENDED:
+		snprintf(buf, len, "session ended · %llu events", (unsigned long long)st->events);
+		break;
+	case LIVE_RELAY_GONE:
+		snprintf(buf, len, "relay gone (connection lost) · %llu events: %.80s",
+			 (unsigned long long)st->events, st->reason);
+		break;
+	case LIVE_PROGRAM_EXITED:
+		snprintf(buf, len, "traced program exited · %llu events",
+			 (unsigned long long)st->events);
+		break;
+	}
+}
+
+/* The test and benchmark hook: one parseable line about the shown model. */
+static void live_dump(const struct tl_model *m, const struct live_status *st, bool paused)
+{
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	printf("rdv-view: live state=%s paused=%d lanes=%u intervals=%llu model_end_ns=%llu "
+	       "events=%llu discarded=%llu snapshots=%llu kept=%llu dropped=%llu "
+	       "delay_count=%llu delay_p50_ns=%llu delay_p99_ns=%llu delay_max_ns=%llu "
+	       "realtime_ns=%llu\n",
+	       live_state_name(st->state), paused, m ? m->info.nlanes : 0,
+	       (unsigned long long)(m ? m->info.nintervals : 0),
+	       (unsigned long long)(m ? m->t_max : 0), (unsigned long long)st->events,
+	       (unsigned long long)st->discarded_events, (unsigned long long)st->snapshots,
+	       (unsigned long long)st->kept_intervals, (unsigned long long)st->dropped_intervals,
+	       (unsigned long long)st->delay_count, (unsigned long long)st->delay_p50_ns,
+	       (unsigned long long)st->delay_p99_ns, (unsigned long long)st->delay_max_ns,
+	       (unsigned long long)rt.tv_sec * 1000000000ull + (unsigned long long)rt.tv_nsec);
+	fflush(stdout);
+}
+
+/* Follows the newest data: the last `window` of the model, cursor at its
+ * end (the mask panel shows the latest state). */
+static void live_follow(struct tl_view *v, const struct tl_model *m, double window_s)
+{
+	uint64_t w = (uint64_t)(window_s * 1e9);
+
+	view_set_range(v, m, m->t_max > w ? m->t_max - w : 0, m->t_max);
+	view_set_cursor(v, m, m->t_max);
+}
+
+static int run_live(const struct options *o)
+{
+	struct live_options lo_opts;
+	struct live *live = NULL;
+	struct live_status st;
+	struct tl_model *m = NULL;
+	struct tl_view v;
+	struct tl_layout lo;
+	struct tl_render rd;
+	struct tl_input in = {0};
+	SDL_Window *win;
+	SDL_Renderer *r;
+	char err[512], line[256];
+	bool dirty = true, paused = false;
+	double window_s = o->window_s;
+	Uint64 start, next_dump;
+	enum live_state last_state = LIVE_CONNECTING;
+
+	memset(&v, 0, sizeof(v));
+	if (window_open(o, o->live_url, &win, &r, &rd, &lo)) {
+		return 1;
+	}
+	live_event_type = SDL_RegisterEvents(1);
+	memset(&lo_opts, 0, sizeof(lo_opts));
+	lo_opts.url = o->live_url;
+	lo_opts.window_ns = (uint64_t)(window_s * 1e9);
+	lo_opts.pid = (pid_t)o->live_pid;
+	lo_opts.notify = live_event_type != (Uint32)-1 ? live_wake : NULL;
+	if (live_start(&lo_opts, &live, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		window_close(win, r, &rd);
+		return 1;
+	}
+	start = SDL_GetTicks64();
+	next_dump = start + (Uint64)(o->live_dump_s * 1000);
+	while (!in.quit) {
+		SDL_Event e;
+		Uint64 now;
+		struct tl_model *snap;
+
+		if (SDL_WaitEventTimeout(&e, 100)) {
+			do {
+				if (e.type == live_event_type) {
+					continue;
+				}
+				if (e.type == SDL_WINDOWEVENT) {
+					int w, h;
+
+					SDL_GetRendererOutputSize(r, &w, &h);
+					view_layout(&lo, w, h);
+					if (m) {
+						view_scroll_rows(&v, m, &lo, 0);
+					}
+					dirty = true;
+				}
+				if (e.type == SDL_QUIT ||
+				    (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_q)) {
+					in.quit = true;
+					continue;
+				}
+				if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_SPACE) {
+					paused = !paused;
+					dirty = true;
+					continue;
+				}
+				if (e.type == SDL_KEYDOWN &&
+				    (e.key.keysym.sym == SDLK_MINUS || e.key.keysym.sym == SDLK_KP_MINUS ||
+				     e.key.keysym.sym == SDLK_EQUALS || e.key.keysym.sym == SDLK_PLUS ||
+				     e.key.keysym.sym == SDLK_KP_PLUS)) {
+					bool longer = e.key.keysym.sym == SDLK_MINUS ||
+						      e.key.keysym.sym == SDLK_KP_MINUS;
+
+					window_s = longer ? window_s * 2 : window_s / 2;
+					window_s = window_s < 0.1 ? 0.1 : window_s > 600 ? 600 : window_s;
+					live_set_window(live, (uint64_t)(window_s * 1e9));
+					if (m && !paused) {
+						live_follow(&v, m, window_s);
+					}
+					dirty = true;
+					continue;
+				}
+				if (m) {
+					dirty |= input_handle(&in, &e, &v, m, &lo);
+				}
+			} while (SDL_PollEvent(&e));
+		}
+		/* Paused: the shown snapshot stays; newer ones replace each other
+		 * in the live thread until Space. */
+		if (!paused && (snap = live_take_snapshot(live))) {
+			bool first = !m;
+
+			if (m) {
+				timeline_model_close(m);
+				free(m);
+			}
+			m = snap;
+			if (first) {
+				view_init(&v, m);
+			}
+			v.selected = -1;
+			v.hover = false;
+			v.playing = false;
+			view_scroll_rows(&v, m, &lo, 0);
+			live_follow(&v, m, window_s);
+			dirty = true;
+		}
+		live_get_status(live, &st);
+		if (st.state != last_state) {
+			last_state = st.state;
+			dirty = true;
+			if (st.state != LIVE_RECEIVING && st.state != LIVE_CONNECTING) {
+				live_status_line(line, sizeof(line), &st, paused, window_s);
+				fprintf(stderr, PROG ": %s\n", line);
+			}
+		}
+		live_status_line(v.status, sizeof(v.status), &st, paused, window_s);
+		now = SDL_GetTicks64();
+		if (o->live_dump_s > 0 && now >= next_dump) {
+			live_dump(m, &st, paused);
+			next_dump = now + (Uint64)(o->live_dump_s * 1000);
+		}
+		if (o->exit_after_s > 0 && now - start >= (Uint64)(o->exit_after_s * 1000)) {
+			in.quit = true;
+		}
+		if (dirty) {
+			if (m) {
+				render_frame(&rd, m, &v, &lo);
+			} else {
+				render_message(&rd, &lo,
+					       st.state == LIVE_RECEIVING
+						   ? "Connected: waiting for rdv events…"
+						   : "Live session",
+					       v.status, -1);
+			}
+			SDL_RenderPresent(r);
+			dirty = false;
+		}
+	}
+	live_stop(live);
+	if (o->live_dump_s > 0) {
+		live_dump(m, &st, paused);
+	}
+	if (m) {
+		timeline_model_close(m);
+		free(m);
+	}
+	window_close(win, r, &rd);
+	return 0;
+}
+#else
+static int run_live(const struct options *o)
+{
+	(void)o;
+	fprintf(stderr, PROG ": cannot follow a live session: this rdv-view was built without "
+			"the analyzer (Babeltrace2)\n");
+	return 1;
+}
+#endif
 
 int main(int argc, char **argv)
 {
@@ -591,6 +911,9 @@ int main(int argc, char **argv)
 
 	if (parse_args(argc, argv, &o) < 0) {
 		return 2;
+	}
+	if (o.live_url) {
+		return run_live(&o);
 	}
 	if (o.screenshot) {
 		return screenshot(&o);
