@@ -52,10 +52,24 @@ byte W;       /* want_rdv */
 byte I;       /* idle */
 byte M;       /* members */
 byte P;       /* parked */
-byte next_t;  /* tickets, low half: next ticket */
-byte serving; /* tickets, high half: ticket now served */
+/*
+ * tickets: one word, low half the next ticket, high half the ticket now
+ * served, as in rdv.c, but with 4-bit halves (the C code has 32-bit ones):
+ * a request adds 1 to the whole word, a release adds 1 << TBITS, both
+ * modulo the word's size, so carries behave as in C. TICKETS_START sets the
+ * initial word, e.g. 238 (0xEE) to start two requests before the low half wraps
+ * (as a domain does after 2^32 - 2 isolations).
+ */
+#define TBITS 4
+#define TMASK 15
+#ifndef TICKETS_START
+#define TICKETS_START 0
+#endif
+byte tickets = TICKETS_START;
 
-#define PENDING (next_t != serving)
+#define NEXT (tickets & TMASK)
+#define SERVING (tickets >> TBITS)
+#define PENDING (NEXT != SERVING)
 
 #ifdef MODEL_FUTEX
 /* The waiting layer of rdv.c: the futex word, the sleeper count, and who is
@@ -173,8 +187,8 @@ inline wake()
 inline eval_cond(which)
 {
 	if
-	:: which == W_MY_TURN -> ok = (serving == tk)
-	:: which == W_NO_REQUEST -> ok = (next_t == serving)
+	:: which == W_MY_TURN -> ok = (SERVING == tk)
+	:: which == W_NO_REQUEST -> ok = !PENDING
 	:: which == W_OTHERS -> eval_others_ready()
 	fi
 }
@@ -219,8 +233,8 @@ inline wait_until(which)
 	:: else -> skip                                                       \
 	fi
 #else
-#define WAIT_MY_TURN (serving == tk)
-#define WAIT_NO_REQUEST (next_t == serving)
+#define WAIT_MY_TURN (SERVING == tk)
+#define WAIT_NO_REQUEST (!PENDING)
 #define WAKE /* nothing: a wake-up only ends a futex_wait() */
 #define WAKE_IF_PENDING skip
 #endif
@@ -475,7 +489,13 @@ inline isolate(is_full)
 	atomic { setphase(INRDV); P = P | me };
 	H = H | me;
 	W = W | me;
-	atomic { tk = next_t; next_t++ };
+#ifdef TICKET_CAS
+	/* a fix: the low half wraps without carrying into the high half (a
+	 * CAS loop in C: one atomic read-modify-write when it succeeds) */
+	atomic { tk = NEXT; tickets = (tickets & ~TMASK) | ((tickets + 1) & TMASK) };
+#else
+	atomic { tk = NEXT; tickets = tickets + 1 }; /* fetch_add(&tickets, 1) */
+#endif
 	WAKE
 #ifndef NO_TURN
 	WAIT_MY_TURN;
@@ -501,7 +521,7 @@ inline rdv_release()
 #ifdef EARLY_WAKE
 	WAKE /* woken before the change they wait for: a lost wake-up */
 #endif
-	atomic { serving++; niso--; isoer = NONE; isofull = false; fullreq = false; fullg = false };
+	atomic { tickets = tickets + (1 << TBITS); niso--; isoer = NONE; isofull = false; fullreq = false; fullg = false };
 #ifndef EARLY_WAKE
 	WAKE
 #endif
