@@ -16,6 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,8 +48,12 @@ struct options {
 	uint64_t subbuf_size, num_subbuf;
 	bool autostart;
 	unsigned live_port;
-	pid_t pid;   /* attach */
+	pid_t pid;   /* attach, live --attach */
 	char **argv; /* record, live: the program and its arguments */
+	bool view;   /* live: open rdv-view on the session */
+	const char *save; /* live: our own relay writes the trace there */
+	char **view_opts; /* live --view: extra rdv-view arguments */
+	size_t nview_opts;
 };
 
 static volatile sig_atomic_t got_signal;
@@ -58,18 +65,31 @@ static volatile pid_t child_pid;
 static struct trace_session *active_session; /* weak */
 static char *created_output;		     /* owned, or NULL */
 
+/* live --view: the lttng-relayd we started (0: none), its output directory
+ * (removed at the end unless --save), and the viewer. */
+static pid_t relay_pid;
+static char relay_out[PATH_MAX];
+static bool relay_out_temp;
+static pid_t viewer_pid;
+static char own_relay_url[64];
+
+static void stop_own_relay(void);
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: rdv-trace record [OPTION]... -- PROGRAM [ARG]...\n"
 		"       rdv-trace attach PID [OPTION]...\n"
 		"       rdv-trace live [OPTION]... -- PROGRAM [ARG]...\n"
+		"       rdv-trace live --attach PID [OPTION]...\n"
 		"Record the rdv:* LTTng events (librdv's rendez-vous states) of a program.\n\n"
 		"  record   run PROGRAM and trace it from its start; exits with its status\n"
 		"  attach   trace the running process PID until --duration ends, Ctrl-C or\n"
 		"           its exit (it must have loaded librdv with tracing, the default)\n"
 		"  live     like record, streamed live to lttng-relayd (--relay, default %s)\n"
-		"           for a live viewer, e.g. babeltrace2 --input-format=lttng-live\n\n"
+		"           for a live viewer, e.g. babeltrace2 --input-format=lttng-live;\n"
+		"           with --view, opens rdv-view on it (and starts an lttng-relayd\n"
+		"           on loopback when none answers)\n\n"
 		"Options:\n"
 		"  -o, --output DIR     trace directory (default ./rdv-trace-NAME-DATE); must\n"
 		"                       be new or empty\n"
@@ -82,6 +102,14 @@ static void usage(FILE *out)
 		"      --num-subbuf N   sub-buffers per CPU, power of two (default 8)\n"
 		"      --live-port P    live: the relay's live port, for the viewer URL\n"
 		"                       printed (default %d)\n"
+		"      --view           live: open rdv-view --live on the session; without\n"
+		"                       --relay, use the relay at %s (ports 5342-5344)\n"
+		"                       or, when none answers, start lttng-relayd on free\n"
+		"                       loopback ports (stopped at the end)\n"
+		"      --attach PID     live: trace the running process PID instead\n"
+		"      --save DIR       live: start our own lttng-relayd writing the trace in\n"
+		"                       DIR (kept for rdv-view DIR or rdv-analyze DIR)\n"
+		"      --view-opt ARG   live --view: pass ARG to rdv-view (repeatable)\n"
 		"      --no-autostart   do not start lttng-sessiond when none is reachable\n"
 		"                       (also: RDV_TRACE_AUTOSTART=0)\n"
 		"  -h, --help           this text\n\n"
@@ -89,7 +117,7 @@ static void usage(FILE *out)
 		"vtid and procname contexts, in per-UID buffers. After recording it prints\n"
 		"the trace path and one line: events, discarded events, threads.\n"
 		"Read the trace with babeltrace2 DIR (or rdv-analyze DIR).\n",
-		DEFAULT_LIVE_URL, DEFAULT_LIVE_PORT);
+		DEFAULT_LIVE_URL, DEFAULT_LIVE_PORT, DEFAULT_LIVE_URL);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
@@ -105,10 +133,15 @@ static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt,
 		kill(child_pid, SIGKILL);
 		waitpid(child_pid, NULL, 0);
 	}
+	if (viewer_pid > 0) {
+		kill(viewer_pid, SIGTERM);
+		waitpid(viewer_pid, NULL, 0);
+	}
 	if (active_session) {
 		trace_session_destroy(active_session);
 		trace_sessiond_release(active_session);
 	}
+	stop_own_relay();
 	if (created_output) {
 		char ust[PATH_MAX + 8];
 
@@ -149,6 +182,10 @@ static void parse_options(int argc, char **argv, struct options *o)
 	    {"num-subbuf", required_argument, NULL, 'N'},
 	    {"live-port", required_argument, NULL, 'L'},
 	    {"no-autostart", no_argument, NULL, 'A'},
+	    {"view", no_argument, NULL, 'V'},
+	    {"attach", required_argument, NULL, 'P'},
+	    {"save", required_argument, NULL, 'O'},
+	    {"view-opt", required_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -214,6 +251,33 @@ static void parse_options(int argc, char **argv, struct options *o)
 		case 'A':
 			o->autostart = false;
 			break;
+		case 'V':
+			o->view = true;
+			break;
+		case 'O':
+			o->save = optarg;
+			break;
+		case 'v': {
+			char **nv = realloc(o->view_opts, (o->nview_opts + 1) * sizeof(*nv));
+
+			if (!nv) {
+				die("out of memory");
+			}
+			o->view_opts = nv;
+			o->view_opts[o->nview_opts++] = optarg;
+			break;
+		}
+		case 'P': {
+			long pid;
+
+			errno = 0;
+			pid = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || pid <= 0 || pid > INT_MAX) {
+				die("live --attach: invalid PID '%s'", optarg);
+			}
+			o->pid = (pid_t)pid;
+			break;
+		}
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -239,6 +303,11 @@ static void parse_options(int argc, char **argv, struct options *o)
 		if (optind + 1 < argc) {
 			die("attach: unexpected argument '%s'", argv[optind + 1]);
 		}
+	} else if (o->cmd == CMD_LIVE && o->pid) {
+		if (optind < argc) {
+			die("live --attach: unexpected argument '%s' (no PROGRAM with --attach)",
+			    argv[optind]);
+		}
 	} else {
 		if (optind >= argc) {
 			die("%s: missing program to run (rdv-trace %s [OPTION]... -- PROGRAM "
@@ -251,7 +320,17 @@ static void parse_options(int argc, char **argv, struct options *o)
 			die("--duration is for attach only");
 		}
 	}
-	if (o->cmd == CMD_LIVE && !o->relay) {
+	if (o->cmd != CMD_LIVE && (o->view || o->save || o->nview_opts || (o->pid && o->cmd != CMD_ATTACH))) {
+		die("--view, --save, --view-opt and --attach are for live only");
+	}
+	if (o->save && o->relay) {
+		die("--save and --relay are exclusive: --save starts a relay of our own that "
+		    "writes the trace there");
+	}
+	if (o->nview_opts && !o->view) {
+		die("--view-opt needs --view");
+	}
+	if (o->cmd == CMD_LIVE && !o->relay && !o->view && !o->save) {
 		o->relay = DEFAULT_LIVE_URL;
 	}
 	if (o->relay && o->output) {
@@ -509,6 +588,219 @@ static void setup_session(struct trace_session *s, const struct options *o, cons
 	}
 }
 
+/* ---- live --view: our own relay, the viewer ------------------------------ */
+
+/* Does something accept TCP connections on 127.0.0.1:port? */
+static bool port_answers(unsigned port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok;
+
+	if (fd < 0) {
+		return false;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void stop_own_relay(void)
+{
+	if (relay_pid > 0) {
+		kill(relay_pid, SIGTERM);
+		waitpid(relay_pid, NULL, 0);
+		relay_pid = 0;
+	}
+	if (relay_out_temp && relay_out[0]) {
+		nftw(relay_out, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		relay_out[0] = '\0';
+	}
+}
+
+/* live --view or --save without --relay: the relay at the default ports if
+ * one answers (not with --save: its output directory is not ours), else
+ * an lttng-relayd of our own on free loopback ports, in its own process
+ * group (a Ctrl-C must not take it away before the session is destroyed). */
+static void prepare_relay(struct options *o)
+{
+	char ctrl[48], data[48], live[48];
+
+	if (!o->save && port_answers(5342) && port_answers(DEFAULT_LIVE_PORT)) {
+		o->relay = DEFAULT_LIVE_URL;
+		o->live_port = DEFAULT_LIVE_PORT;
+		return;
+	}
+	if (o->save) {
+		char *abs = prepare_output(o->save);
+
+		snprintf(relay_out, sizeof(relay_out), "%s", abs);
+		free(abs);
+	} else {
+		const char *tmp = getenv("TMPDIR");
+
+		snprintf(relay_out, sizeof(relay_out), "%s/rdv-trace-relay-XXXXXX",
+			 tmp && tmp[0] ? tmp : "/tmp");
+		if (!mkdtemp(relay_out)) {
+			relay_out[0] = '\0';
+			die("cannot create a directory for the relay: %s", strerror(errno));
+		}
+		relay_out_temp = true;
+	}
+	for (unsigned attempt = 0; attempt < 8; attempt++) {
+		unsigned base =
+		    20000 + (unsigned)((getpid() * 7919u + attempt * 3571u + (unsigned)time(NULL)) %
+				       30000u);
+		pid_t pid;
+
+		snprintf(ctrl, sizeof(ctrl), "tcp://127.0.0.1:%u", base);
+		snprintf(data, sizeof(data), "tcp://127.0.0.1:%u", base + 1);
+		snprintf(live, sizeof(live), "tcp://127.0.0.1:%u", base + 2);
+		if (port_answers(base) || port_answers(base + 1) || port_answers(base + 2)) {
+			continue;
+		}
+		pid = fork();
+		if (pid < 0) {
+			die("cannot fork: %s", strerror(errno));
+		}
+		if (pid == 0) {
+			int null = open("/dev/null", O_RDWR);
+
+			setpgid(0, 0);
+			if (null >= 0) {
+				dup2(null, 0);
+				dup2(null, 1);
+				dup2(null, 2);
+			}
+			signal(SIGPIPE, SIG_DFL);
+			execlp("lttng-relayd", "lttng-relayd", "-C", ctrl, "-D", data, "-L", live,
+			       "-o", relay_out, (char *)NULL);
+			_exit(127);
+		}
+		relay_pid = pid;
+		for (int i = 0; i < 100; i++) {
+			struct timespec tick = {0, 50000000};
+
+			if (waitpid(pid, NULL, WNOHANG) == pid) {
+				relay_pid = 0;
+				break;
+			}
+			if (port_answers(base) && port_answers(base + 2)) {
+				snprintf(own_relay_url, sizeof(own_relay_url),
+					 "net://127.0.0.1:%u:%u", base, base + 1);
+				o->relay = own_relay_url;
+				o->live_port = base + 2;
+				fprintf(stderr,
+					"rdv-trace: started lttng-relayd (PID %d) on 127.0.0.1 "
+					"ports %u-%u, writing to %s\n",
+					(int)pid, base, base + 2, relay_out);
+				return;
+			}
+			nanosleep(&tick, NULL);
+		}
+		if (relay_pid) {
+			kill(relay_pid, SIGTERM);
+			waitpid(relay_pid, NULL, 0);
+			relay_pid = 0;
+		}
+	}
+	die("cannot start lttng-relayd on loopback (is lttng-tools installed? is lttng-relayd "
+	    "in PATH?)");
+}
+
+/* The viewer URL of a live session. */
+static void live_url(const struct options *o, const struct trace_session *s, char *buf,
+		     size_t len)
+{
+	char host[256] = "HOST";
+	const char *h = strstr(o->relay, "://");
+
+	gethostname(host, sizeof(host));
+	h = h ? h + 3 : o->relay;
+	snprintf(buf, len, "net://%.*s:%u/host/%s/%s", (int)strcspn(h, ":/"), h, o->live_port,
+		 host, s->name);
+}
+
+/* rdv-view --live URL --pid PID: the one next to this program, else the
+ * one in PATH. */
+static void spawn_viewer(const struct options *o, const struct trace_session *s, pid_t traced)
+{
+	char url[700], exe[PATH_MAX], pidbuf[32];
+	const char *path = "rdv-view";
+	char **argv = calloc(o->nview_opts + 6, sizeof(*argv));
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
+	size_t k = 0;
+	pid_t pid;
+
+	if (!argv) {
+		die("out of memory");
+	}
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			strcpy(slash + 1, "rdv-view");
+			if (access(exe, X_OK) == 0) {
+				path = exe;
+			}
+		}
+	}
+	live_url(o, s, url, sizeof(url));
+	snprintf(pidbuf, sizeof(pidbuf), "%d", (int)traced);
+	argv[k++] = (char *)path;
+	argv[k++] = "--live";
+	argv[k++] = url;
+	argv[k++] = "--pid";
+	argv[k++] = pidbuf;
+	for (size_t i = 0; i < o->nview_opts; i++) {
+		argv[k++] = o->view_opts[i];
+	}
+	argv[k] = NULL;
+	pid = fork();
+	if (pid < 0) {
+		die("cannot fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		execvp(path, argv);
+		fprintf(stderr, "rdv-trace: cannot run rdv-view: %s\n", strerror(errno));
+		_exit(127);
+	}
+	free(argv);
+	viewer_pid = pid;
+}
+
+/* After the session: waits for the viewer to be closed, stops our relay. */
+static void end_live_view(const struct options *o)
+{
+	if (viewer_pid > 0) {
+		fprintf(stderr, "rdv-trace: session over; close the viewer to finish\n");
+		while (waitpid(viewer_pid, NULL, 0) < 0 && errno == EINTR) {
+		}
+		viewer_pid = 0;
+	}
+	stop_own_relay();
+	if (o->save) {
+		fprintf(stderr, "rdv-trace: trace saved in %s (open it with rdv-view %s)\n",
+			o->save, o->save);
+	}
+}
+
 /* record and live: fork the program held at a pipe, track its pid, start,
  * then let it exec, so its first event is recorded. */
 static int cmd_record(const struct options *o)
@@ -563,18 +855,16 @@ static int cmd_record(const struct options *o)
 		die("%s", s.error);
 	}
 	if (o->cmd == CMD_LIVE) {
-		char host[256] = "HOST";
-		const char *h = strstr(o->relay, "://");
-		char relay_host[256];
+		char url[700];
 
-		gethostname(host, sizeof(host));
-		h = h ? h + 3 : o->relay;
-		snprintf(relay_host, sizeof(relay_host), "%.*s", (int)strcspn(h, ":/"), h);
-		fprintf(
-		    stderr,
-		    "rdv-trace: live session %s: view with babeltrace2 --input-format=lttng-live "
-		    "net://%s:%u/host/%s/%s\n",
-		    s.name, relay_host, o->live_port, host, s.name);
+		live_url(o, &s, url, sizeof(url));
+		fprintf(stderr,
+			"rdv-trace: live session %s: view with babeltrace2 "
+			"--input-format=lttng-live %s\n",
+			s.name, url);
+		if (o->view) {
+			spawn_viewer(o, &s, pid);
+		}
 	}
 	if (write(go[1], "g", 1) != 1) {
 		err = errno;
@@ -592,10 +882,12 @@ static int cmd_record(const struct options *o)
 		die("%s", why);
 	}
 	if (finish(&s, o, out) < 0) {
+		end_live_view(o);
 		free(out);
 		free(prog);
 		return 1;
 	}
+	end_live_view(o);
 	free(out);
 	free(prog);
 	if (WIFSIGNALED(status)) {
@@ -651,8 +943,25 @@ static int cmd_attach(const struct options *o)
 	}
 	fprintf(stderr, "rdv-trace: attached to PID %d (session %s); Ctrl-C to stop\n", (int)o->pid,
 		s.name);
+	if (o->cmd == CMD_LIVE) {
+		char url[700];
+
+		live_url(o, &s, url, sizeof(url));
+		fprintf(stderr,
+			"rdv-trace: live session %s: view with babeltrace2 "
+			"--input-format=lttng-live %s\n",
+			s.name, url);
+		if (o->view) {
+			spawn_viewer(o, &s, o->pid);
+		}
+	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (!got_signal && process_alive(o->pid)) {
+		/* live --attach --view: closing the viewer detaches */
+		if (viewer_pid > 0 && waitpid(viewer_pid, NULL, WNOHANG) == viewer_pid) {
+			viewer_pid = 0;
+			break;
+		}
 		struct timespec tick = {0, 50000000};
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -664,6 +973,7 @@ static int cmd_attach(const struct options *o)
 		nanosleep(&tick, NULL);
 	}
 	ret = finish(&s, o, out) < 0 ? 1 : 0;
+	end_live_view(o);
 	free(out);
 	return ret;
 }
@@ -677,7 +987,10 @@ int main(int argc, char **argv)
 	 * (liblttng-ctl writes to its socket); the program gets SIG_DFL back
 	 * before exec. */
 	signal(SIGPIPE, SIG_IGN);
-	if (o.cmd == CMD_ATTACH) {
+	if (o.cmd == CMD_LIVE && !o.relay) {
+		prepare_relay(&o);
+	}
+	if (o.cmd == CMD_ATTACH || (o.cmd == CMD_LIVE && o.pid)) {
 		return cmd_attach(&o);
 	}
 	return cmd_record(&o);
