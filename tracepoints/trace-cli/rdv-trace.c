@@ -987,6 +987,9 @@ int main(int argc, char **argv)
 	 * (liblttng-ctl writes to its socket); the program gets SIG_DFL back
 	 * before exec. */
 	signal(SIGPIPE, SIG_IGN);
+	if (o.cmd == CMD_LIVE && o.pid && !process_alive(o.pid)) {
+		die("cannot attach to PID %d: no such process", (int)o.pid);
+	}
 	if (o.cmd == CMD_LIVE && !o.relay) {
 		prepare_relay(&o);
 	}

@@ -72,7 +72,9 @@ static void usage(FILE *f)
 		   "  --pid PID           the traced process: say when it exits\n"
 		   "  --live-dump S       every S seconds print one line on stdout: the state\n"
 		   "                      and what the shown model holds (tests, benchmarks)\n"
-		   "  --exit-after S      close the window after S seconds\n"
+		   "  --exit-after S      close the window after S seconds (with --screenshot\n"
+		   "                      F.png: save the last frame; SDL_VIDEODRIVER=offscreen\n"
+		   "                      needs no display)\n"
 		   "  -h, --help          this help\n"
 		   "Times T: a number with a unit, ns us ms s (default ns), e.g. 1.5ms.\n"
 		   "Keys: press ? in the window.\n");
@@ -197,9 +199,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			o->input);
 		return -1;
 	}
-	if (o->live_url && o->screenshot) {
-		fprintf(stderr, PROG ": --screenshot is not for --live (use "
-				"SDL_VIDEODRIVER=offscreen and --live-dump)\n");
+	if (o->live_url && o->screenshot && !(o->exit_after_s > 0)) {
+		fprintf(stderr, PROG ": --live --screenshot F needs --exit-after S (the frame shown "
+				"then is saved)\n");
 		return -1;
 	}
 	if (!o->input && !o->live_url) {
@@ -743,7 +745,8 @@ static void live_follow(struct tl_view *v, const struct tl_model *m, double wind
 	uint64_t w = (uint64_t)(window_s * 1e9);
 
 	view_set_range(v, m, m->t_max > w ? m->t_max - w : 0, m->t_max);
-	view_set_cursor(v, m, m->t_max);
+	/* intervals are [begin, end): the last instant with a state */
+	view_set_cursor(v, m, m->t_max > m->t_min ? m->t_max - 1 : m->t_max);
 }
 
 static int run_live(const struct options *o)
@@ -844,6 +847,7 @@ static int run_live(const struct options *o)
 			m = snap;
 			if (first) {
 				view_init(&v, m);
+				v.live = true;
 			}
 			v.selected = -1;
 			v.hover = false;
@@ -883,6 +887,25 @@ static int run_live(const struct options *o)
 			SDL_RenderPresent(r);
 			dirty = false;
 		}
+	}
+	if (o->screenshot) {
+		/* the last frame, as shown */
+		int w, h;
+		SDL_Surface *shot;
+
+		SDL_GetRendererOutputSize(r, &w, &h);
+		shot = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+		if (m) {
+			render_frame(&rd, m, &v, &lo);
+		}
+		if (!shot ||
+		    SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, shot->pixels,
+					 shot->pitch) < 0 ||
+		    IMG_SavePNG(shot, o->screenshot) < 0) {
+			fprintf(stderr, PROG ": cannot write '%s': %s\n", o->screenshot,
+				SDL_GetError());
+		}
+		SDL_FreeSurface(shot);
 	}
 	live_stop(live);
 	if (o->live_dump_s > 0) {

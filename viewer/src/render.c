@@ -821,8 +821,19 @@ static void draw_selection_info(struct tl_render *rd, const struct tl_model *m,
 	draw_lines_box(rd, lo, lo->width - 440, lo->legend_y - 4 * rd->small.height - 18, lines, 4);
 }
 
-static void draw_help(struct tl_render *rd, const struct tl_layout *lo)
+static void draw_help(struct tl_render *rd, const struct tl_layout *lo, bool live)
 {
+	static const char *const live_keys[][2] = {
+	    {"Space", "pause / follow the live session (reception goes on)"},
+	    {"- / +", "longer / shorter rolling window (x2, 0.1 to 600 s)"},
+	    {"W S A D, drag, click", "zoom, pan, cursor (paused; else the next update follows)"},
+	    {"↑ / ↓, PgUp / PgDn", "scroll the lanes (also Shift+wheel)"},
+	    {"N / P", "next / previous isolation"},
+	    {"hover", "thread, state, start, duration"},
+	    {"Esc", "close this help, clear the selection"},
+	    {"? / F1", "this help"},
+	    {"Q, Ctrl+Q", "quit"},
+	};
 	static const char *const keys[][2] = {
 	    {"W / S, mouse wheel", "zoom in / out around the pointer"},
 	    {"A / D, ← / →, drag", "pan (Shift: half a screen)"},
@@ -838,12 +849,14 @@ static void draw_help(struct tl_render *rd, const struct tl_layout *lo)
 	    {"? / F1", "this help"},
 	    {"Q, Ctrl+Q", "quit"},
 	};
-	int n = (int)(sizeof(keys) / sizeof(keys[0]));
+	const char *const(*k)[2] = live ? live_keys : keys;
+	int n = live ? (int)(sizeof(live_keys) / sizeof(live_keys[0]))
+		     : (int)(sizeof(keys) / sizeof(keys[0]));
 	int kw = 0, dw = 0, lh = rd->small.height + 2;
 	int w, h, x, y;
 
 	for (int i = 0; i < n; i++) {
-		int a = text_width(&rd->small, keys[i][0]), b = text_width(&rd->small, keys[i][1]);
+		int a = text_width(&rd->small, k[i][0]), b = text_width(&rd->small, k[i][1]);
 
 		kw = a > kw ? a : kw;
 		dw = b > dw ? b : dw;
@@ -857,8 +870,8 @@ static void draw_help(struct tl_render *rd, const struct tl_layout *lo)
 	for (int i = 0; i < n; i++) {
 		int ly = y + 8 + (i + 1) * lh;
 
-		text_draw(&rd->small, rd->r, x + 12, ly, keys[i][0], accent);
-		text_draw(&rd->small, rd->r, x + 28 + kw, ly, keys[i][1], fg);
+		text_draw(&rd->small, rd->r, x + 12, ly, k[i][0], accent);
+		text_draw(&rd->small, rd->r, x + 28 + kw, ly, k[i][1], fg);
 	}
 }
 
@@ -885,7 +898,7 @@ void render_frame(struct tl_render *rd, const struct tl_model *m, const struct t
 	}
 	draw_tooltip(rd, m, v, lo);
 	if (v->help) {
-		draw_help(rd, lo);
+		draw_help(rd, lo, v->live);
 	}
 }
 

@@ -35,6 +35,7 @@ struct tl_view {
 	double speed;	/* replay: trace ns per wall second */
 	bool speed_set; /* by [ or ]; else Space sweeps the view in 10 s */
 	bool help;	/* '?' overlay */
+	bool live;	/* following a live session: Space pauses, - / + the window */
 	/* Hover (from input), for the tooltip. */
 	bool hover;
 	uint32_t hover_row;
