@@ -34,6 +34,7 @@ seeded bug variant and witness (must be caught).
                nested_deadlock, early_wake, no_turn, full_as_plain,
                witness_i7, witness_register, witness_release, witness_nested)
   --skip NAME  every run but NAME
+  (NAME may be a shell pattern: --only 'witness_*')
   --help       this text
 EOF
 }
@@ -98,11 +99,18 @@ run()
 {
 	name=$1 expect=$2 opt=$3
 	shift 3
-	if [ -n "$only" ] && [ "$only" != "$name" ]; then
-		return
+	# NAME patterns are shell globs: --only 'ticket_wrap*'
+	# shellcheck disable=SC2254
+	if [ -n "$only" ]; then
+		case $name in
+		$only) ;;
+		*) return ;;
+		esac
 	fi
-	if [ "$skip" = "$name" ]; then
-		return
+	if [ -n "$skip" ]; then
+		case $name in
+		$skip) return ;;
+		esac
 	fi
 	ran=$((ran + 1))
 	dir=$tmp/$name
