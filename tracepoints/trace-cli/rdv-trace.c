@@ -7,8 +7,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,8 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -48,9 +48,9 @@ struct options {
 	uint64_t subbuf_size, num_subbuf;
 	bool autostart;
 	unsigned live_port;
-	pid_t pid;   /* attach, live --attach */
-	char **argv; /* record, live: the program and its arguments */
-	bool view;   /* live: open rdv-view on the session */
+	pid_t pid;	  /* attach, live --attach */
+	char **argv;	  /* record, live: the program and its arguments */
+	bool view;	  /* live: open rdv-view on the session */
 	const char *save; /* live: our own relay writes the trace there */
 	char **view_opts; /* live --view: extra rdv-view arguments */
 	size_t nview_opts;
@@ -320,7 +320,8 @@ static void parse_options(int argc, char **argv, struct options *o)
 			die("--duration is for attach only");
 		}
 	}
-	if (o->cmd != CMD_LIVE && (o->view || o->save || o->nview_opts || (o->pid && o->cmd != CMD_ATTACH))) {
+	if (o->cmd != CMD_LIVE &&
+	    (o->view || o->save || o->nview_opts || (o->pid && o->cmd != CMD_ATTACH))) {
 		die("--view, --save, --view-opt and --attach are for live only");
 	}
 	if (o->save && o->relay) {
@@ -722,16 +723,15 @@ static void prepare_relay(struct options *o)
 }
 
 /* The viewer URL of a live session. */
-static void live_url(const struct options *o, const struct trace_session *s, char *buf,
-		     size_t len)
+static void live_url(const struct options *o, const struct trace_session *s, char *buf, size_t len)
 {
 	char host[256] = "HOST";
 	const char *h = strstr(o->relay, "://");
 
 	gethostname(host, sizeof(host));
 	h = h ? h + 3 : o->relay;
-	snprintf(buf, len, "net://%.*s:%u/host/%s/%s", (int)strcspn(h, ":/"), h, o->live_port,
-		 host, s->name);
+	snprintf(buf, len, "net://%.*s:%u/host/%s/%s", (int)strcspn(h, ":/"), h, o->live_port, host,
+		 s->name);
 }
 
 /* rdv-view --live URL --pid PID: the one next to this program, else the

@@ -32,10 +32,10 @@
 #include "latency-dist.h"
 #include "rdv-timeline.h"
 
-#define LANE_CAP (1u << 20)		 /* intervals kept per lane, at most */
-#define PUBLISH_MIN_NS 250000000ull	 /* a snapshot at most every 250 ms */
-#define RETRY_NS 1000000000ull		 /* connecting: retry every second */
-#define DELAY_SAMPLES 65536		 /* per snapshot (reservoir) */
+#define LANE_CAP (1u << 20)	    /* intervals kept per lane, at most */
+#define PUBLISH_MIN_NS 250000000ull /* a snapshot at most every 250 ms */
+#define RETRY_NS 1000000000ull	    /* connecting: retry every second */
+#define DELAY_SAMPLES 65536	    /* per snapshot (reservoir) */
 #define IDLE_SLEEP_US 5000
 
 struct lane_buf {
@@ -52,20 +52,20 @@ struct live {
 	char url[1024];
 	pthread_t thread;
 	atomic_bool stop;
-	bt_graph *graph; /* owned by the thread; the interrupter is set from stop */
+	bt_graph *graph;	     /* owned by the thread; the interrupter is set from stop */
 	bt_interrupter *interrupter; /* owned: shared by every graph we make */
 
 	/* Live thread only. */
-	struct analysis *a;	  /* owned */
-	struct bt2_adapter *ad;	  /* owned */
-	struct lane_buf *lanes;	  /* owned, nlanes */
+	struct analysis *a;	/* owned */
+	struct bt2_adapter *ad; /* owned */
+	struct lane_buf *lanes; /* owned, nlanes */
 	size_t nlanes, lanes_cap;
 	struct rdv_tl_isolation *isos; /* owned: released isolations, by release */
 	size_t iso_head, iso_n, iso_cap;
 	uint64_t dropped;
 	bool clock_monotonic; /* event clock is CLOCK_MONOTONIC in ns (LTTng's) */
 	bool clock_checked;
-	uint64_t *pending;	  /* owned: event times since the last snapshot */
+	uint64_t *pending; /* owned: event times since the last snapshot */
 	size_t npending;
 	uint64_t pending_seen;
 	uint64_t rng;
@@ -300,8 +300,8 @@ static int write_snapshot(struct live *l, const char *path, uint64_t cutoff, uin
 			if (lb->end[k] < cutoff) {
 				continue;
 			}
-			ret = rdv_tl_writer_add_interval(w, (uint32_t)i, lb->state[k], b,
-							 lb->end[k]);
+			ret =
+			    rdv_tl_writer_add_interval(w, (uint32_t)i, lb->state[k], b, lb->end[k]);
 			last_end = lb->end[k];
 			(*kept)++;
 		}
@@ -313,9 +313,8 @@ static int write_snapshot(struct live *l, const char *path, uint64_t cutoff, uin
 				b = last_end;
 			}
 			if (b < latest) {
-				ret = rdv_tl_writer_add_interval(w, (uint32_t)i,
-								 (enum rdv_tl_state)t->state, b,
-								 latest);
+				ret = rdv_tl_writer_add_interval(
+				    w, (uint32_t)i, (enum rdv_tl_state)t->state, b, latest);
 			}
 		}
 	}
@@ -332,8 +331,8 @@ static int write_snapshot(struct live *l, const char *path, uint64_t cutoff, uin
 	if (!ret) {
 		uint64_t begin = sum.begin_ns > cutoff ? sum.begin_ns : cutoff;
 
-		ret = rdv_tl_writer_set_info(w, begin > latest ? latest : begin, latest,
-					     sum.events, sum.discarded_events);
+		ret = rdv_tl_writer_set_info(w, begin > latest ? latest : begin, latest, sum.events,
+					     sum.discarded_events);
 	}
 	if (ret) {
 		rdv_tl_writer_abort(w);
@@ -402,6 +401,7 @@ static uint64_t publish(struct live *l)
 	l->status.kept_intervals = kept;
 	l->status.dropped_intervals = l->dropped;
 	l->status.last_event_ns = sum.end_ns;
+	l->status.snapshot_ns = now_ns(CLOCK_MONOTONIC) - t_start;
 	l->status.delay_count = l->delay->count;
 	l->status.delay_p50_ns = latency_dist_percentile(l->delay, 50, 100);
 	l->status.delay_p99_ns = latency_dist_percentile(l->delay, 99, 100);
@@ -418,7 +418,8 @@ static uint64_t publish(struct live *l)
 
 static void note_event_time(struct live *l, const bt_message *msg)
 {
-	const bt_clock_class *cc = bt_message_event_borrow_stream_class_default_clock_class_const(msg);
+	const bt_clock_class *cc =
+	    bt_message_event_borrow_stream_class_default_clock_class_const(msg);
 	const bt_clock_snapshot *cs;
 	uint64_t t;
 	int64_t ns;
@@ -438,7 +439,8 @@ static void note_event_time(struct live *l, const bt_message *msg)
 	cs = bt_message_event_borrow_default_clock_snapshot_const(msg);
 	if (l->clock_monotonic) {
 		t = bt_clock_snapshot_get_value(cs);
-	} else if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) == BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK &&
+	} else if (bt_clock_snapshot_get_ns_from_origin(cs, &ns) ==
+		       BT_CLOCK_SNAPSHOT_GET_NS_FROM_ORIGIN_STATUS_OK &&
 		   ns > 0) {
 		t = (uint64_t)ns; /* epoch-based: compared with CLOCK_REALTIME */
 	} else {
@@ -486,7 +488,8 @@ sink_init(bt_self_component_sink *self, bt_self_component_sink_configuration *co
 
 static void sink_finalize(bt_self_component_sink *self)
 {
-	struct live_sink *s = bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
+	struct live_sink *s =
+	    bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
 
 	if (s) {
 		bt_message_iterator_put_ref(s->iter);
@@ -497,7 +500,8 @@ static void sink_finalize(bt_self_component_sink *self)
 static bt_component_class_sink_graph_is_configured_method_status
 sink_configured(bt_self_component_sink *self)
 {
-	struct live_sink *s = bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
+	struct live_sink *s =
+	    bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
 
 	if (bt_message_iterator_create_from_sink_component(
 		self, bt_self_component_sink_borrow_input_port_by_name(self, "in"), &s->iter) !=
@@ -509,7 +513,8 @@ sink_configured(bt_self_component_sink *self)
 
 static bt_component_class_sink_consume_method_status sink_consume(bt_self_component_sink *self)
 {
-	struct live_sink *s = bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
+	struct live_sink *s =
+	    bt_self_component_get_data(bt_self_component_sink_as_self_component(self));
 	bt_message_array_const msgs;
 	uint64_t count = 0;
 	int failed = 0;
@@ -604,9 +609,8 @@ static int build_graph(struct live *l, char *why, size_t whylen)
 		goto end;
 	}
 	bt_graph_add_interrupter(l->graph, l->interrupter);
-	if (bt_graph_add_source_component(l->graph, src_cls, "live", params,
-					  BT_LOGGING_LEVEL_NONE, &src) !=
-		BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
+	if (bt_graph_add_source_component(l->graph, src_cls, "live", params, BT_LOGGING_LEVEL_NONE,
+					  &src) != BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
 	    bt_graph_add_sink_component_with_initialize_method_data(
 		l->graph, sink_cls, "rdv", NULL, l, BT_LOGGING_LEVEL_NONE, &sink) !=
 		BT_GRAPH_ADD_COMPONENT_STATUS_OK ||
@@ -730,7 +734,8 @@ static void *live_thread(void *arg)
 			analysis_get_summary(l->a, &sum);
 			cost = sum.events != l->events_at_publish ? publish(l) : 0;
 			/* at most ~20% of a core on snapshots, at least 4 a second */
-			next_publish = now + (cost * 4 > PUBLISH_MIN_NS ? cost * 4 : PUBLISH_MIN_NS);
+			next_publish =
+			    now + (cost * 4 > PUBLISH_MIN_NS ? cost * 4 : PUBLISH_MIN_NS);
 			if (l->opts.pid && !exited && !process_alive(l->opts.pid)) {
 				exited = true;
 				set_state(l, LIVE_PROGRAM_EXITED, NULL);

@@ -22,17 +22,17 @@
 #include "model.h"
 
 enum live_state {
-	LIVE_CONNECTING,      /* no answer from the relay yet (retrying) */
-	LIVE_RECEIVING,	      /* connected to the session */
-	LIVE_SESSION_ENDED,   /* the relay says the session is over */
-	LIVE_RELAY_GONE,      /* the connection was lost mid-session */
-	LIVE_PROGRAM_EXITED,  /* the traced process (--pid) is gone */
+	LIVE_CONNECTING,     /* no answer from the relay yet (retrying) */
+	LIVE_RECEIVING,	     /* connected to the session */
+	LIVE_SESSION_ENDED,  /* the relay says the session is over */
+	LIVE_RELAY_GONE,     /* the connection was lost mid-session */
+	LIVE_PROGRAM_EXITED, /* the traced process (--pid) is gone */
 };
 
 struct live_options {
-	const char *url;   /* net://HOST[:PORT]/host/HOSTNAME/SESSION */
+	const char *url;    /* net://HOST[:PORT]/host/HOSTNAME/SESSION */
 	uint64_t window_ns; /* what the snapshots keep (the rolling window) */
-	pid_t pid;	   /* the traced process, 0: unknown */
+	pid_t pid;	    /* the traced process, 0: unknown */
 	/* Called from the live thread after each new snapshot (to wake the
 	 * UI); may be NULL. */
 	void (*notify)(void *arg);
@@ -45,9 +45,10 @@ struct live_status {
 	uint64_t events;  /* rdv events received */
 	uint64_t discarded_events;
 	uint64_t snapshots;
-	uint64_t kept_intervals; /* in memory now (the rolling window) */
+	uint64_t kept_intervals;    /* in memory now (the rolling window) */
 	uint64_t dropped_intervals; /* left the window (their time stays in totals) */
-	uint64_t last_event_ns;	 /* trace clock, ns from origin; 0: none yet */
+	uint64_t last_event_ns;	    /* trace clock, ns from origin; 0: none yet */
+	uint64_t snapshot_ns;	    /* what building the last snapshot took */
 	/* Delay from an event (its timestamp, CLOCK_MONOTONIC) to the snapshot
 	 * that holds it being published, over the whole session. */
 	uint64_t delay_count, delay_p50_ns, delay_p99_ns, delay_max_ns;

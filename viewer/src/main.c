@@ -42,7 +42,7 @@ struct options {
 	const char *live_url;
 	double window_s;
 	long live_pid;
-	double live_dump_s; /* 0: no dump lines */
+	double live_dump_s;  /* 0: no dump lines */
 	double exit_after_s; /* 0: until closed */
 };
 
@@ -200,8 +200,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 		return -1;
 	}
 	if (o->live_url && o->screenshot && !(o->exit_after_s > 0)) {
-		fprintf(stderr, PROG ": --live --screenshot F needs --exit-after S (the frame shown "
-				"then is saved)\n");
+		fprintf(stderr,
+			PROG ": --live --screenshot F needs --exit-after S (the frame shown "
+			     "then is saved)\n");
 		return -1;
 	}
 	if (!o->input && !o->live_url) {
@@ -699,8 +700,8 @@ static void live_status_line(char *buf, size_t len, const struct live_status *st
 		snprintf(buf, len, "connecting…%s%.200s", st->reason[0] ? " " : "", st->reason);
 		break;
 	case LIVE_RECEIVING:
-		snprintf(buf, len, "%s · last %s · %llu events%s", paused ? "PAUSED (receiving)" : "LIVE",
-			 w, (unsigned long long)st->events,
+		snprintf(buf, len, "%s · last %s · %llu events%s",
+			 paused ? "PAUSED (receiving)" : "LIVE", w, (unsigned long long)st->events,
 			 st->discarded_events ? " · events lost!" : "");
 		break;
 	case LIVE_SESSION_ENDED:
@@ -726,7 +727,7 @@ static void live_dump(const struct tl_model *m, const struct live_status *st, bo
 	printf("rdv-view: live state=%s paused=%d lanes=%u intervals=%llu model_end_ns=%llu "
 	       "events=%llu discarded=%llu snapshots=%llu kept=%llu dropped=%llu "
 	       "delay_count=%llu delay_p50_ns=%llu delay_p99_ns=%llu delay_max_ns=%llu "
-	       "realtime_ns=%llu\n",
+	       "snapshot_ns=%llu realtime_ns=%llu\n",
 	       live_state_name(st->state), paused, m ? m->info.nlanes : 0,
 	       (unsigned long long)(m ? m->info.nintervals : 0),
 	       (unsigned long long)(m ? m->t_max : 0), (unsigned long long)st->events,
@@ -734,6 +735,7 @@ static void live_dump(const struct tl_model *m, const struct live_status *st, bo
 	       (unsigned long long)st->kept_intervals, (unsigned long long)st->dropped_intervals,
 	       (unsigned long long)st->delay_count, (unsigned long long)st->delay_p50_ns,
 	       (unsigned long long)st->delay_p99_ns, (unsigned long long)st->delay_max_ns,
+	       (unsigned long long)st->snapshot_ns,
 	       (unsigned long long)rt.tv_sec * 1000000000ull + (unsigned long long)rt.tv_nsec);
 	fflush(stdout);
 }
@@ -814,15 +816,18 @@ static int run_live(const struct options *o)
 					dirty = true;
 					continue;
 				}
-				if (e.type == SDL_KEYDOWN &&
-				    (e.key.keysym.sym == SDLK_MINUS || e.key.keysym.sym == SDLK_KP_MINUS ||
-				     e.key.keysym.sym == SDLK_EQUALS || e.key.keysym.sym == SDLK_PLUS ||
-				     e.key.keysym.sym == SDLK_KP_PLUS)) {
+				if (e.type == SDL_KEYDOWN && (e.key.keysym.sym == SDLK_MINUS ||
+							      e.key.keysym.sym == SDLK_KP_MINUS ||
+							      e.key.keysym.sym == SDLK_EQUALS ||
+							      e.key.keysym.sym == SDLK_PLUS ||
+							      e.key.keysym.sym == SDLK_KP_PLUS)) {
 					bool longer = e.key.keysym.sym == SDLK_MINUS ||
 						      e.key.keysym.sym == SDLK_KP_MINUS;
 
 					window_s = longer ? window_s * 2 : window_s / 2;
-					window_s = window_s < 0.1 ? 0.1 : window_s > 600 ? 600 : window_s;
+					window_s = window_s < 0.1   ? 0.1
+						   : window_s > 600 ? 600
+								    : window_s;
 					live_set_window(live, (uint64_t)(window_s * 1e9));
 					if (m && !paused) {
 						live_follow(&v, m, window_s);
@@ -923,7 +928,7 @@ static int run_live(const struct options *o)
 {
 	(void)o;
 	fprintf(stderr, PROG ": cannot follow a live session: this rdv-view was built without "
-			"the analyzer (Babeltrace2)\n");
+			     "the analyzer (Babeltrace2)\n");
 	return 1;
 }
 #endif
