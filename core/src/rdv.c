@@ -11,9 +11,12 @@
  *              current isolation is released (blocked, or queued for their
  *              own turn): they count as idle for rdv_isolate_full() (I7)
  *   slots[]    indexes in use (claimed by CAS, freed last)
- *   tickets    low 32 bits: next ticket; high 32 bits: ticket now served.
+ *   tickets    high 32 bits: next ticket; low 32 bits: ticket now served.
  *              A request is pending while they differ. FIFO turns make I2
  *              (only the served ticket may be granted) and I3 (fairness).
+ *              Each half wraps on its own: a request adds 1 << 32 (the
+ *              carry falls off the word), a release increments the low half
+ *              with a CAS that never carries into the high one.
  *   seq        futex word, bumped on every change a waiter may wait for
  *
  * The one ordering argument everything rests on (a Dekker pair, every
@@ -119,6 +122,8 @@ static _Atomic uint32_t rdv__next_domain_id;
 		assert(!"rdv misuse: " what);                                                      \
 	} while (0)
 
+#define RDV_TICKET_NEXT_ONE (UINT64_C(1) << 32)
+
 static inline bool rdv__pending(uint64_t tickets)
 {
 	return (uint32_t)tickets != (uint32_t)(tickets >> 32);
@@ -126,7 +131,7 @@ static inline bool rdv__pending(uint64_t tickets)
 
 static inline uint32_t rdv__serving(uint64_t tickets)
 {
-	return (uint32_t)(tickets >> 32);
+	return (uint32_t)tickets;
 }
 
 static inline bool rdv__request_pending(struct rdv *d)
@@ -618,7 +623,7 @@ static void rdv__isolate(struct rdv_thread *t, bool full)
 		return;
 	}
 	atomic_fetch_or(&d->parked[t->word], t->bit);
-	turn.ticket = (uint32_t)atomic_fetch_add(&d->tickets, 1);
+	turn.ticket = (uint32_t)(atomic_fetch_add(&d->tickets, RDV_TICKET_NEXT_ONE) >> 32);
 	rdv__mask_set(t, RDV_MASK_HARMLESS, op);
 	rdv__mask_set(t, RDV_MASK_WANT_RDV, op);
 	rdv__wake(d);
@@ -678,7 +683,13 @@ void rdv_release(struct rdv_thread *t)
 	}
 	rdv__mask_clear(t, RDV_MASK_WANT_RDV, RDV_OP_RELEASE);
 	t->isolated = false;
-	atomic_fetch_add(&d->tickets, UINT64_C(1) << 32);
+	uint64_t cur = atomic_load(&d->tickets);
+
+	/* serving + 1, wrapping within the low half (a fetch_add would carry
+	 * into the next-ticket half once every 2^32 isolations). */
+	while (!atomic_compare_exchange_weak(&d->tickets, &cur,
+					     (cur & ~UINT64_C(0xffffffff)) | (uint32_t)(cur + 1))) {
+	}
 	rdv__wake(d);
 	rdv__leave_harmless(t, RDV_OP_RELEASE);
 }
