@@ -22,19 +22,19 @@ skip=
 usage()
 {
 	cat <<EOF
-Usage: check.sh [--trail] [--only NAME | --skip NAME] [--help]
+Usage: check.sh [--trail] [--only NAMES] [--skip NAMES] [--help]
 
 Runs SPIN on tests/model/rdv.pml: the faithful model (must pass) and each
 seeded bug variant and witness (must be caught).
 
   --trail      print the counterexample of each caught run (spin -t -p)
-  --only NAME  only the run NAME (correct, word_per_thread, futex,
+  --only NAMES only these runs (correct, word_per_thread, futex,
                scenario_i7, ticket_wrap, ticket_wrap_cas, seed_release_bug,
                no_dekker_recheck, haproxy_i7, haproxy_i7_scenario,
                nested_deadlock, early_wake, no_turn, full_as_plain,
                witness_i7, witness_register, witness_release, witness_nested)
-  --skip NAME  every run but NAME
-  (NAME may be a shell pattern: --only 'witness_*')
+  --skip NAMES every run but these
+  NAMES: comma-separated shell patterns, e.g. --only 'futex,witness_*'
   --help       this text
 EOF
 }
@@ -92,6 +92,27 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 failures=0
 ran=0
 
+# matches NAME LIST: NAME matches one of the comma-separated shell patterns.
+matches()
+{
+	set -f
+	old_ifs=$IFS
+	IFS=,
+	# shellcheck disable=SC2086
+	set -- "$1" $2
+	IFS=$old_ifs
+	set +f
+	m_name=$1
+	shift
+	for m_pat in "$@"; do
+		# shellcheck disable=SC2254
+		case $m_name in
+		$m_pat) return 0 ;;
+		esac
+	done
+	return 1
+}
+
 # run NAME EXPECT OPT CFLAGS DEFINES...
 #   EXPECT: pass | assert | deadlock | witness
 #   OPT: gcc optimisation (-O2 for the long runs, -O0 compiles faster)
@@ -99,18 +120,11 @@ run()
 {
 	name=$1 expect=$2 opt=$3
 	shift 3
-	# NAME patterns are shell globs: --only 'ticket_wrap*'
-	# shellcheck disable=SC2254
-	if [ -n "$only" ]; then
-		case $name in
-		$only) ;;
-		*) return ;;
-		esac
+	if [ -n "$only" ] && ! matches "$name" "$only"; then
+		return
 	fi
-	if [ -n "$skip" ]; then
-		case $name in
-		$skip) return ;;
-		esac
+	if [ -n "$skip" ] && matches "$name" "$skip"; then
+		return
 	fi
 	ran=$((ran + 1))
 	dir=$tmp/$name
@@ -239,7 +253,7 @@ run witness_release witness -O0 -DWITNESS_RELEASE
 run witness_nested witness -O0 -DWITNESS_NESTED
 
 if [ "$ran" -eq 0 ]; then
-	echo "$prog: cannot find run '$only' (see --help)" >&2
+	echo "$prog: no run selected by --only/--skip (see --help)" >&2
 	exit 2
 fi
 if [ "$failures" -ne 0 ]; then
