@@ -8,13 +8,14 @@
  * (t->isolated, the ticket value, branching on loaded values) rides along
  * with the neighbouring shared step. A wait (spin, yield, futex) is a guard:
  * the thread is stuck exactly while the condition it re-evaluates cannot
- * change, so a protocol deadlock is an invalid end state.
+ * change, so a protocol deadlock is an invalid end state. MODEL_FUTEX models
+ * the futex layer instead (seq, sleepers, futex_wait/FUTEX_WAKE).
  *
- * Abstracted (see README.md): futex sleeping/waking (seq, sleepers), the
- * statistics counters, slot claiming (a thread keeps its index), the split of
- * `tickets` into two 32-bit halves (two small counters updated as one word),
- * and mask arrays of several 64-bit words (N <= 8 threads fit one word; see
- * WORD_PER_THREAD for the many-word case).
+ * Abstracted (see README.md): the statistics counters, slot claiming (a
+ * thread keeps its index), the width of `tickets` (one word with 4-bit
+ * halves instead of 32-bit ones, carries included; TICKETS_START starts it
+ * near the wrap), and mask arrays of several 64-bit words (N <= 8 threads
+ * fit one word; see WORD_PER_THREAD for the many-word case).
  *
  * Ghost state (never read by the algorithm) states the invariants of
  * DESIGN.md §1 on behaviour, not on masks:
@@ -31,7 +32,9 @@
  * Variants (spin -DNAME): SEED_RELEASE_BUG, NO_DEKKER_RECHECK, HAPROXY_I7,
  * NESTED_DEADLOCK re-introduce known bugs that the check must catch, and
  * NO_TURN (grant without waiting for the ticket's turn) and FULL_AS_PLAIN
- * (isolate_full waits for harmless only) break I2 and I1-full on purpose;
+ * (isolate_full waits for harmless only) break I2 and I1-full on purpose,
+ * and EARLY_WAKE (with MODEL_FUTEX) loses a wake-up; TICKET_CAS takes the
+ * ticket without carrying into `serving` (the fix of the ticket wrap bug);
  * SCENARIO_I7 replaces the random programs by the I7 scenario; WITNESS_*
  * assert that an interesting state is never reached, to show it is (the
  * check is not vacuous). See check.sh.
