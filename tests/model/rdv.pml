@@ -33,8 +33,8 @@
  * NESTED_DEADLOCK re-introduce known bugs that the check must catch, and
  * NO_TURN (grant without waiting for the ticket's turn) and FULL_AS_PLAIN
  * (isolate_full waits for harmless only) break I2 and I1-full on purpose,
- * and EARLY_WAKE (with MODEL_FUTEX) loses a wake-up; TICKET_CAS takes the
- * ticket without carrying into `serving` (the fix of the ticket wrap bug);
+ * and EARLY_WAKE (with MODEL_FUTEX) loses a wake-up; TICKET_CARRY lets the
+ * release's increment carry into the next-ticket half (the ticket wrap bug);
  * SCENARIO_I7 replaces the random programs by the I7 scenario; WITNESS_*
  * assert that an interesting state is never reached, to show it is (the
  * check is not vacuous). See check.sh.
@@ -56,12 +56,16 @@ byte I;       /* idle */
 byte M;       /* members */
 byte P;       /* parked */
 /*
- * tickets: one word, low half the next ticket, high half the ticket now
+ * tickets: one word, high half the next ticket, low half the ticket now
  * served, as in rdv.c, but with 4-bit halves (the C code has 32-bit ones):
- * a request adds 1 to the whole word, a release adds 1 << TBITS, both
- * modulo the word's size, so carries behave as in C. TICKETS_START sets the
- * initial word, e.g. 238 (0xEE) to start two requests before the low half wraps
- * (as a domain does after 2^32 - 2 isolations).
+ * a request adds 1 << TBITS to the whole word (fetch_add: the carry falls
+ * off the byte as it falls off the 64-bit word), a release increments the
+ * low half alone (a CAS loop in C, one atomic read-modify-write when it
+ * succeeds). TICKETS_START sets the initial word, e.g. 238 (0xEE) to start
+ * two requests before the halves wrap (as a domain does after 2^32 - 2
+ * isolations). TICKET_CARRY: the release adds 1 to the whole word, carrying
+ * into the next-ticket half (the wrap bug the model found in an earlier
+ * rdv.c, whose request carried into `serving` the same way).
  */
 #define TBITS 4
 #define TMASK 15
@@ -70,8 +74,8 @@ byte P;       /* parked */
 #endif
 byte tickets = TICKETS_START;
 
-#define NEXT (tickets & TMASK)
-#define SERVING (tickets >> TBITS)
+#define NEXT (tickets >> TBITS)
+#define SERVING (tickets & TMASK)
 #define PENDING (NEXT != SERVING)
 
 #ifdef MODEL_FUTEX
@@ -492,13 +496,7 @@ inline isolate(is_full)
 	atomic { setphase(INRDV); P = P | me };
 	H = H | me;
 	W = W | me;
-#ifdef TICKET_CAS
-	/* a fix: the low half wraps without carrying into the high half (a
-	 * CAS loop in C: one atomic read-modify-write when it succeeds) */
-	atomic { tk = NEXT; tickets = (tickets & ~TMASK) | ((tickets + 1) & TMASK) };
-#else
-	atomic { tk = NEXT; tickets = tickets + 1 }; /* fetch_add(&tickets, 1) */
-#endif
+	atomic { tk = NEXT; tickets = tickets + (1 << TBITS) }; /* fetch_add(&tickets, 1 << 32) */
 	WAKE
 #ifndef NO_TURN
 	WAIT_MY_TURN;
@@ -524,7 +522,11 @@ inline rdv_release()
 #ifdef EARLY_WAKE
 	WAKE /* woken before the change they wait for: a lost wake-up */
 #endif
-	atomic { tickets = tickets + (1 << TBITS); niso--; isoer = NONE; isofull = false; fullreq = false; fullg = false };
+#ifdef TICKET_CARRY
+	atomic { tickets = tickets + 1; niso--; isoer = NONE; isofull = false; fullreq = false; fullg = false };
+#else
+	atomic { tickets = (tickets & ~TMASK) | ((tickets + 1) & TMASK); niso--; isoer = NONE; isofull = false; fullreq = false; fullg = false };
+#endif
 #ifndef EARLY_WAKE
 	WAKE
 #endif

@@ -131,8 +131,8 @@ int main(void)
 	check_hang();
 	check_exclusive();
 	if (failures) {
-		printf("ticket_wrap: %d check(s) failed: rdv__isolate()'s fetch_add(&tickets, 1) "
-		       "carries into the serving half (tests/model/README.md)\n",
+		printf("ticket_wrap: %d check(s) failed: a ticket half's increment carries "
+		       "into the other (tests/model/README.md)\n",
 		       failures);
 		fflush(stdout);
 		_exit(1); /* threads stuck in rdv calls stay stuck */
