@@ -468,6 +468,8 @@ uint32_t rdv_domain_id(const struct rdv *d)
 
 /* ---- membership ---- */
 
+static void rdv__end_isolation(struct rdv_thread *t);
+
 static int rdv__claim_slot(struct rdv *d)
 {
 	for (uint32_t w = 0; w < d->nwords; w++) {
@@ -532,7 +534,7 @@ void rdv_thread_unregister(struct rdv_thread *t)
 	}
 	d = t->dom;
 	if (t->isolated) {
-		rdv_release(t);
+		rdv__end_isolation(t); /* not rdv_release(): leaving, it never waits */
 	}
 	/* Not a member first: from here no isolation waits for this thread. */
 	atomic_fetch_and(&d->members[t->word], ~t->bit);
@@ -662,35 +664,40 @@ void rdv_isolate_full(struct rdv_thread *t)
 	rdv__isolate(t, true);
 }
 
-/*
- * Clear W, pass the turn on (serving + 1) and wake the next requester and the
- * blocked threads. The thread is running (H clear since the grant, unless it
- * sits in a nested harmless section); if requests are still pending it
- * blocks until they are served, so the next one need not wait for it (I5).
- */
-void rdv_release(struct rdv_thread *t)
+/* Ends the caller's isolation: clear W, pass the turn on (serving + 1) and
+ * wake the next requester and the blocked threads. */
+static void rdv__end_isolation(struct rdv_thread *t)
 {
-	struct rdv *d;
+	struct rdv *d = t->dom;
+	uint64_t cur;
 
-	if (unlikely(!rdv__valid(t))) {
-		rdv_misuse(t ? t->dom : NULL, "rdv_release() on an unregistered handle");
-		return;
-	}
-	d = t->dom;
-	if (!t->isolated) {
-		rdv_misuse(d, "rdv_release() while not isolated");
-		return;
-	}
 	rdv__mask_clear(t, RDV_MASK_WANT_RDV, RDV_OP_RELEASE);
 	t->isolated = false;
-	uint64_t cur = atomic_load(&d->tickets);
-
 	/* serving + 1, wrapping within the low half (a fetch_add would carry
 	 * into the next-ticket half once every 2^32 isolations). */
+	cur = atomic_load(&d->tickets);
 	while (!atomic_compare_exchange_weak(&d->tickets, &cur,
 					     (cur & ~UINT64_C(0xffffffff)) | (uint32_t)(cur + 1))) {
 	}
 	rdv__wake(d);
+}
+
+/*
+ * The thread is running (H clear since the grant, unless it sits in a nested
+ * harmless section); if requests are still pending it blocks until they are
+ * served, so the next one need not wait for it (I5).
+ */
+void rdv_release(struct rdv_thread *t)
+{
+	if (unlikely(!rdv__valid(t))) {
+		rdv_misuse(t ? t->dom : NULL, "rdv_release() on an unregistered handle");
+		return;
+	}
+	if (!t->isolated) {
+		rdv_misuse(t->dom, "rdv_release() while not isolated");
+		return;
+	}
+	rdv__end_isolation(t);
 	rdv__leave_harmless(t, RDV_OP_RELEASE);
 }
 

@@ -71,6 +71,7 @@ static void *r1_other(void *arg)
 	struct rdv_thread *t = rdv_thread_register(dom);
 
 	(void)arg;
+	rdv_harmless_now(t); /* never hold the first isolation back */
 	WAIT_FOR(atomic_load(&r1_phase) == 1);
 	rdv_isolate(t);
 	if (atomic_load(&r1_harmful)) {

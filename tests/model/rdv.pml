@@ -325,7 +325,7 @@ inline rdv_thread_register()
 inline rdv_thread_unregister()
 {
 	if
-	:: isolated -> rdv_release() /* "an isolated thread is released first" */
+	:: isolated -> end_isolation() /* ends it first, never waits */
 	:: else -> skip
 	fi;
 	atomic { setphase(INRDV); M = M & ~me };
@@ -516,7 +516,9 @@ inline isolate(is_full)
 	}
 }
 
-inline rdv_release()
+/* rdv__end_isolation(): clear W, serving + 1, wake (rdv_release() and
+ * rdv_thread_unregister() while isolated). */
+inline end_isolation()
 {
 	atomic { setphase(INRDV); W = W & ~me; isolated = false };
 #ifdef EARLY_WAKE
@@ -530,6 +532,11 @@ inline rdv_release()
 #ifndef EARLY_WAKE
 	WAKE
 #endif
+}
+
+inline rdv_release()
+{
+	end_isolation();
 #ifdef SEED_RELEASE_BUG
 	/* the seed's thread_release(): back to running code, still harmless */
 	atomic { H = H | me; ret_to(RUN) }

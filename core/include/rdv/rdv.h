@@ -104,7 +104,7 @@
  *  - any call on an unregistered handle (after rdv_thread_unregister()) or
  *    NULL: no effect, false or RDV_NO_THREAD. Counted when the handle is not
  *    NULL.
- *  - rdv_thread_unregister() while isolated releases first.
+ *  - rdv_thread_unregister() while isolated ends the isolation first.
  *  - rdv_destroy() while threads are registered frees nothing (the handles
  *    stay valid) and sets errno to EBUSY; rdv_destroy(NULL) does nothing.
  *  - rdv_harmless_end()/rdv_idle_end() without a matching *_now() are not
@@ -163,8 +163,10 @@ RDV_PUBLIC struct rdv_thread *rdv_thread_register(struct rdv *d);
 
 /*
  * Leaves the domain, from any state, without waiting: the thread's bits are
- * cleared and any waiting isolation stops counting it. An isolated thread is
- * released first. The index may be reused by a later registration.
+ * cleared and any waiting isolation stops counting it. An isolated thread's
+ * isolation ends first (the next request is served; unlike rdv_release(),
+ * nothing waits for pending requests). The index may be reused by a later
+ * registration.
  */
 RDV_PUBLIC void rdv_thread_unregister(struct rdv_thread *t);
 
