@@ -560,7 +560,9 @@ void rdv_harmless_now(struct rdv_thread *t)
 		return;
 	}
 	rdv__mask_set(t, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_NOW);
-	if (unlikely(rdv__request_pending(t->dom))) {
+	/* Nobody waits for the isolated thread's bits: its nested sections
+	 * wake no one. */
+	if (unlikely(rdv__request_pending(t->dom)) && !t->isolated) {
 		rdv__wake(t->dom);
 	}
 }
@@ -583,7 +585,7 @@ void rdv_idle_now(struct rdv_thread *t)
 	/* I before H: when the thread turns harmless it is already idle. */
 	rdv__mask_set(t, RDV_MASK_IDLE, RDV_OP_IDLE_NOW);
 	rdv__mask_set(t, RDV_MASK_HARMLESS, RDV_OP_IDLE_NOW);
-	if (unlikely(rdv__request_pending(t->dom))) {
+	if (unlikely(rdv__request_pending(t->dom)) && !t->isolated) {
 		rdv__wake(t->dom);
 	}
 }

@@ -139,6 +139,9 @@ static void test_nested_while_isolated(void)
 		rdv_idle_end(t);
 	}
 	CHECK(rdv_is_isolated(t));
+	/* The waiter sleeps: the nested sections must not wake it each time. */
+	rdv_get_stats(dom, &st);
+	CHECK(st.wakes < 100);
 	rdv_release(t); /* blocks until the waiter's isolation is done */
 	pthread_join(w, NULL);
 	rdv_get_stats(dom, &st);

@@ -239,11 +239,18 @@ inline wait_until(which)
 	:: PENDING -> wake()                                                  \
 	:: else -> skip                                                       \
 	fi
+/* harmless_now/idle_now: the isolated thread's own bits wake no one. */
+#define WAKE_IF_PENDING_NOT_ISOLATED                                          \
+	if                                                                    \
+	:: PENDING && !isolated -> wake()                                     \
+	:: else -> skip                                                       \
+	fi
 #else
 #define WAIT_MY_TURN (SERVING == tk)
 #define WAIT_NO_REQUEST (!PENDING)
 #define WAKE /* nothing: a wake-up only ends a futex_wait() */
 #define WAKE_IF_PENDING skip
+#define WAKE_IF_PENDING_NOT_ISOLATED skip
 #endif
 
 /*
@@ -344,7 +351,7 @@ inline rdv_harmless_now()
 	atomic { H = H | me; setphase(HSEC) }
 #ifdef MODEL_FUTEX
 	;
-	WAKE_IF_PENDING /* (without MODEL_FUTEX this load decides nothing) */
+	WAKE_IF_PENDING_NOT_ISOLATED /* (without MODEL_FUTEX this load decides nothing) */
 #endif
 }
 
@@ -359,7 +366,7 @@ inline rdv_idle_now()
 	atomic { H = H | me; setphase(IDLE) }
 #ifdef MODEL_FUTEX
 	;
-	WAKE_IF_PENDING
+	WAKE_IF_PENDING_NOT_ISOLATED
 #endif
 }
 
