@@ -109,6 +109,9 @@
  *    stay valid) and sets errno to EBUSY; rdv_destroy(NULL) does nothing.
  *  - rdv_harmless_end()/rdv_idle_end() without a matching *_now() are not
  *    misuse: they act as a safe point (block if a rendez-vous is pending).
+ *  - A thread registers once per domain: a second handle of the same thread
+ *    would be "running" while the first waits in rdv_isolate(), which then
+ *    waits for itself. Not detected.
  */
 #ifndef RDV_RDV_H
 #define RDV_RDV_H
