@@ -125,5 +125,7 @@ echo "intervals in memory: $(val "$line_short" kept) at ${SHORT_S}s, $(val "$lin
 echo "rdv-view RSS: $rss_short KiB at ${SHORT_S}s, $rss_long KiB at ${LONG_S}s: ratio $ratio (target 0.8..1.2) $verdict; peak $hwm KiB"
 awk -v a="$p50" -v b="$p99" -v c="$max" -v n="$(val "$line_long" delay_count)" 'BEGIN {
 	printf "event -> model delay: p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d events)\n", a / 1e6, b / 1e6, c / 1e6, n }'
+awk -v s="$(val "$line_long" snapshot_ns)" -v n="$(val "$line_long" snapshots)" -v t="$LONG_S" 'BEGIN {
+	printf "snapshots: %d in %d s, the last built in %.1f ms\n", n, t, s / 1e6 }'
 echo "live: short_s=$SHORT_S long_s=$LONG_S rss_short_kib=$rss_short rss_long_kib=$rss_long ratio=$ratio events=$events_long events_per_s=$rate delay_p50_ns=$p50 delay_p99_ns=$p99 delay_max_ns=$max result=$verdict"
 wait "$view"
