@@ -19,7 +19,10 @@ mkdir -p "$out"
 bin=$build/bin
 
 if [ -x "$bin/rdv-trace" ] && [ -x "$bin/poller" ]; then
-	"$bin/rdv-trace" record -o "$out/trace" -- "$bin/poller" --threads 4 --duration 2
+	# 4 workers under 20 000 requests/s, a control thread isolating 200
+	# times a second (a table walk, then a full isolation, in turn).
+	"$bin/rdv-trace" record -o "$out/trace" -- "$bin/poller" --threads 4 --duration 2 \
+		--rate 20000 --isolate-rate 200
 else
 	# Until rdv-trace and the samples exist: the same recording by hand.
 	session=rdv-demo-$$
@@ -36,7 +39,7 @@ echo "trace: $out/trace"
 
 if [ -x "$bin/rdv-analyze" ]; then
 	"$bin/rdv-analyze" "$out/trace" --json "$out/report.json" --timeline "$out/poller.timeline" \
-		--chrome "$out/chrome.json"
+		--chrome "$out/chrome.json" --csv "$out/intervals.csv"
 else
 	echo "(rdv-analyze not built: the first events, with babeltrace2)"
 	babeltrace2 "$out/trace" | head -20
@@ -50,5 +53,18 @@ if [ -x "$bin/rdv-view" ] && [ -f "$out/poller.timeline" ]; then
 		SDL_VIDEODRIVER=offscreen "$bin/rdv-view" "$out/poller.timeline" \
 			--screenshot "$out/timeline.png" --size 1280x800
 		echo "timeline picture: $out/timeline.png"
+		# A second picture, zoomed on the isolation that waited longest:
+		# its request -> grant, the straggler, the blocked threads.
+		range=$(awk -F, -v begin="$(sed -n 's/.*"begin_ns": *\([0-9]*\).*/\1/p' "$out/report.json")" '
+			$4 == "waiting" && $6 - $5 > best { best = $6 - $5; b = $5; e = $6 }
+			END { if (best) { pad = best / 2 + 2000; printf "%d %d %d", b - pad - begin, e + pad - begin, b - begin } }
+		' "$out/intervals.csv")
+		if [ -n "$range" ]; then
+			set -- $range
+			SDL_VIDEODRIVER=offscreen "$bin/rdv-view" "$out/poller.timeline" \
+				--screenshot "$out/isolation.png" --size 1280x800 \
+				--from "$1ns" --to "$2ns" --at "$3ns"
+			echo "longest isolate_wait, zoomed: $out/isolation.png"
+		fi
 	fi
 fi
