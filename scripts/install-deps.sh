@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package rdv needs to build, test, trace and view.
-# Run as root (or through sudo).
+# Run as root, or as a user who may sudo (it asks sudo itself).
 set -euo pipefail
 packages=(
 	build-essential cmake pkg-config clang
@@ -10,7 +10,11 @@ packages=(
 	xvfb xdotool xauth spin valgrind imagemagick util-linux procps time
 )
 if [ "$(id -u)" -ne 0 ]; then
-	echo "install-deps.sh: run as root (sudo $0)" >&2
+	# Not root: ask sudo (a fresh Debian as root needs none, and may lack it).
+	if command -v sudo >/dev/null 2>&1; then
+		exec sudo "$0" "$@"
+	fi
+	echo "install-deps.sh: run as root (no sudo here)" >&2
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
