@@ -20,6 +20,7 @@ enum rdv__op {
 	RDV_OP_ISOLATE_FULL_REQUEST = 8,
 	RDV_OP_ISOLATE_GRANT = 9,
 	RDV_OP_RELEASE = 10,
+	RDV_OP_ISOLATE_TIMEOUT = 11, /* a timed request gave up (provider version 2) */
 };
 
 enum rdv__mask {

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The LTTng-UST provider `rdv` (DESIGN.md §3, schema version 1).
+ * The LTTng-UST provider `rdv` (DESIGN.md §3, schema version 2).
+ *
+ * Version 2 (additive): rdv:mask_change gains `caller`, the return address
+ * of the public rdv call that made the change (0 for a change with no
+ * caller: a thread exit); op `isolate_timeout`; event rdv:stall. Readers
+ * tell the versions apart by the presence of the `caller` field.
  *
  * Every atomic change of a mask word emits rdv:mask_change with the word's
  * exact value before and after the change; lifecycle events frame it. The
@@ -38,6 +43,7 @@ LTTNG_UST_TRACEPOINT_ENUM(rdv, op,
 		lttng_ust_field_enum_value("isolate_full_request", RDV_OP_ISOLATE_FULL_REQUEST)
 		lttng_ust_field_enum_value("isolate_grant", RDV_OP_ISOLATE_GRANT)
 		lttng_ust_field_enum_value("release", RDV_OP_RELEASE)
+		lttng_ust_field_enum_value("isolate_timeout", RDV_OP_ISOLATE_TIMEOUT)
 	)
 )
 
@@ -83,7 +89,8 @@ LTTNG_UST_TRACEPOINT_EVENT(rdv, thread_unregister,
 
 LTTNG_UST_TRACEPOINT_EVENT(rdv, mask_change,
 	LTTNG_UST_TP_ARGS(uint32_t, domain, uint32_t, thread, int, op, int, mask,
-			  uint32_t, word, uint64_t, old_value, uint64_t, new_value),
+			  uint32_t, word, uint64_t, old_value, uint64_t, new_value,
+			  uint64_t, caller),
 	LTTNG_UST_TP_FIELDS(
 		lttng_ust_field_integer(uint32_t, domain, domain)
 		lttng_ust_field_integer(uint32_t, thread, thread)
@@ -92,6 +99,22 @@ LTTNG_UST_TRACEPOINT_EVENT(rdv, mask_change,
 		lttng_ust_field_integer(uint32_t, word, word)
 		lttng_ust_field_integer_hex(uint64_t, old, old_value)
 		lttng_ust_field_integer_hex(uint64_t, new, new_value)
+		lttng_ust_field_integer_hex(uint64_t, caller, caller)
+	)
+)
+
+/* A request that waited past its domain's stall threshold (rdv.h,
+ * rdv_set_stall_handler()): `thread` is the requester, `late` the indexes
+ * of the threads not ready yet (at most RDV_TP_STALL_MAX_LATE of them). */
+#define RDV_TP_STALL_MAX_LATE 1024
+LTTNG_UST_TRACEPOINT_EVENT(rdv, stall,
+	LTTNG_UST_TP_ARGS(uint32_t, domain, uint32_t, thread, uint64_t, waited_ns,
+			  const uint32_t *, late, uint32_t, n_late),
+	LTTNG_UST_TP_FIELDS(
+		lttng_ust_field_integer(uint32_t, domain, domain)
+		lttng_ust_field_integer(uint32_t, thread, thread)
+		lttng_ust_field_integer(uint64_t, waited_ns, waited_ns)
+		lttng_ust_field_sequence(uint32_t, late, late, uint32_t, n_late)
 	)
 )
 

@@ -155,23 +155,25 @@ static inline _Atomic uint64_t *rdv__mask_word(struct rdv *d, int mask, uint32_t
  * register spills for the tracepoint's arguments). */
 static __attribute__((noinline, cold)) void rdv__mask_set_traced(struct rdv_thread *t,
 								 _Atomic uint64_t *w, int mask,
-								 int op)
+								 int op, const void *caller)
 {
 	uint64_t old = atomic_fetch_or(w, t->bit);
 
 	if (!(old & t->bit)) {
-		rdv_trace(mask_change, t->dom->id, t->index, op, mask, t->word, old, old | t->bit);
+		rdv_trace(mask_change, t->dom->id, t->index, op, mask, t->word, old, old | t->bit,
+			  (uint64_t)(uintptr_t)caller);
 	}
 }
 
 static __attribute__((noinline, cold)) void rdv__mask_clear_traced(struct rdv_thread *t,
 								   _Atomic uint64_t *w, int mask,
-								   int op)
+								   int op, const void *caller)
 {
 	uint64_t old = atomic_fetch_and(w, ~t->bit);
 
 	if (old & t->bit) {
-		rdv_trace(mask_change, t->dom->id, t->index, op, mask, t->word, old, old & ~t->bit);
+		rdv_trace(mask_change, t->dom->id, t->index, op, mask, t->word, old, old & ~t->bit,
+			  (uint64_t)(uintptr_t)caller);
 	}
 }
 
@@ -181,23 +183,23 @@ static __attribute__((noinline, cold)) void rdv__mask_clear_traced(struct rdv_th
  * fetch_or/fetch_and result lets the compiler emit a plain `lock or/and`
  * instead of a cmpxchg loop (DESIGN.md §3).
  */
-static inline void rdv__mask_set(struct rdv_thread *t, int mask, int op)
+static inline void rdv__mask_set(struct rdv_thread *t, int mask, int op, const void *caller)
 {
 	_Atomic uint64_t *w = rdv__mask_word(t->dom, mask, t->word);
 
 	if (unlikely(rdv_trace_enabled(mask_change))) {
-		rdv__mask_set_traced(t, w, mask, op);
+		rdv__mask_set_traced(t, w, mask, op, caller);
 	} else {
 		atomic_fetch_or(w, t->bit);
 	}
 }
 
-static inline void rdv__mask_clear(struct rdv_thread *t, int mask, int op)
+static inline void rdv__mask_clear(struct rdv_thread *t, int mask, int op, const void *caller)
 {
 	_Atomic uint64_t *w = rdv__mask_word(t->dom, mask, t->word);
 
 	if (unlikely(rdv_trace_enabled(mask_change))) {
-		rdv__mask_clear_traced(t, w, mask, op);
+		rdv__mask_clear_traced(t, w, mask, op, caller);
 	} else {
 		atomic_fetch_and(w, ~t->bit);
 	}
@@ -332,27 +334,27 @@ static bool rdv__others_ready(struct rdv *d, const void *arg)
  * leaves harmless once more, checked the same way. `op` names the call for
  * the final H clear. Returns with H clear and no request pending (I5).
  */
-static __attribute__((noinline)) void rdv__block(struct rdv_thread *t, int op)
+static __attribute__((noinline)) void rdv__block(struct rdv_thread *t, int op, const void *caller)
 {
 	struct rdv *d = t->dom;
 
 	stat_inc(d, n_blocked);
 	atomic_fetch_or(&d->parked[t->word], t->bit);
 	do {
-		rdv__mask_set(t, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_WAIT);
+		rdv__mask_set(t, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_WAIT, caller);
 		rdv__wake(d); /* our H (and parked) may complete a grant */
 		rdv__wait_until(d, rdv__no_request, NULL);
-		rdv__mask_clear(t, RDV_MASK_HARMLESS, op);
+		rdv__mask_clear(t, RDV_MASK_HARMLESS, op, caller);
 	} while (rdv__request_pending(d));
 	atomic_fetch_and(&d->parked[t->word], ~t->bit);
 }
 
 /* Leaves harmless for `op`: the Dekker side of the thread (top comment). */
-static inline void rdv__leave_harmless(struct rdv_thread *t, int op)
+static inline void rdv__leave_harmless(struct rdv_thread *t, int op, const void *caller)
 {
-	rdv__mask_clear(t, RDV_MASK_HARMLESS, op);
+	rdv__mask_clear(t, RDV_MASK_HARMLESS, op, caller);
 	if (unlikely(rdv__request_pending(t->dom)) && !t->isolated) {
-		rdv__block(t, op);
+		rdv__block(t, op, caller);
 	}
 }
 
@@ -468,7 +470,7 @@ uint32_t rdv_domain_id(const struct rdv *d)
 
 /* ---- membership ---- */
 
-static void rdv__end_isolation(struct rdv_thread *t);
+static void rdv__end_isolation(struct rdv_thread *t, const void *caller);
 
 static int rdv__claim_slot(struct rdv *d)
 {
@@ -490,6 +492,7 @@ static int rdv__claim_slot(struct rdv *d)
 
 struct rdv_thread *rdv_thread_register(struct rdv *d)
 {
+	const void *caller = __builtin_return_address(0);
 	struct rdv_thread *t;
 	int index;
 
@@ -518,14 +521,15 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 	 * thread blocks until it is released (I6); one that starts afterwards
 	 * sees the member not harmless and waits for it.
 	 */
-	rdv__mask_set(t, RDV_MASK_HARMLESS, RDV_OP_REGISTER);
+	rdv__mask_set(t, RDV_MASK_HARMLESS, RDV_OP_REGISTER, caller);
 	atomic_fetch_or(&d->members[t->word], t->bit);
-	rdv__leave_harmless(t, RDV_OP_REGISTER);
+	rdv__leave_harmless(t, RDV_OP_REGISTER, caller);
 	return t;
 }
 
 void rdv_thread_unregister(struct rdv_thread *t)
 {
+	const void *caller = __builtin_return_address(0);
 	struct rdv *d;
 
 	if (!rdv__valid(t)) {
@@ -534,13 +538,13 @@ void rdv_thread_unregister(struct rdv_thread *t)
 	}
 	d = t->dom;
 	if (t->isolated) {
-		rdv__end_isolation(t); /* not rdv_release(): leaving, it never waits */
+		rdv__end_isolation(t, caller); /* not rdv_release(): leaving, it never waits */
 	}
 	/* Not a member first: from here no isolation waits for this thread. */
 	atomic_fetch_and(&d->members[t->word], ~t->bit);
-	rdv__mask_clear(t, RDV_MASK_HARMLESS, RDV_OP_UNREGISTER);
-	rdv__mask_clear(t, RDV_MASK_IDLE, RDV_OP_UNREGISTER);
-	rdv__mask_clear(t, RDV_MASK_WANT_RDV, RDV_OP_UNREGISTER);
+	rdv__mask_clear(t, RDV_MASK_HARMLESS, RDV_OP_UNREGISTER, caller);
+	rdv__mask_clear(t, RDV_MASK_IDLE, RDV_OP_UNREGISTER, caller);
+	rdv__mask_clear(t, RDV_MASK_WANT_RDV, RDV_OP_UNREGISTER, caller);
 	atomic_fetch_and(&d->parked[t->word], ~t->bit);
 	rdv_trace(thread_unregister, d->id, t->index);
 	atomic_store(&t->active, false);
@@ -555,11 +559,12 @@ void rdv_thread_unregister(struct rdv_thread *t)
 
 void rdv_harmless_now(struct rdv_thread *t)
 {
+	const void *caller = __builtin_return_address(0);
 	if (unlikely(!rdv__valid(t))) {
 		rdv_misuse(t ? t->dom : NULL, "rdv_harmless_now() on an unregistered handle");
 		return;
 	}
-	rdv__mask_set(t, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_NOW);
+	rdv__mask_set(t, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_NOW, caller);
 	/* Nobody waits for the isolated thread's bits: its nested sections
 	 * wake no one. */
 	if (unlikely(rdv__request_pending(t->dom)) && !t->isolated) {
@@ -569,22 +574,24 @@ void rdv_harmless_now(struct rdv_thread *t)
 
 void rdv_harmless_end(struct rdv_thread *t)
 {
+	const void *caller = __builtin_return_address(0);
 	if (unlikely(!rdv__valid(t))) {
 		rdv_misuse(t ? t->dom : NULL, "rdv_harmless_end() on an unregistered handle");
 		return;
 	}
-	rdv__leave_harmless(t, RDV_OP_HARMLESS_END);
+	rdv__leave_harmless(t, RDV_OP_HARMLESS_END, caller);
 }
 
 void rdv_idle_now(struct rdv_thread *t)
 {
+	const void *caller = __builtin_return_address(0);
 	if (unlikely(!rdv__valid(t))) {
 		rdv_misuse(t ? t->dom : NULL, "rdv_idle_now() on an unregistered handle");
 		return;
 	}
 	/* I before H: when the thread turns harmless it is already idle. */
-	rdv__mask_set(t, RDV_MASK_IDLE, RDV_OP_IDLE_NOW);
-	rdv__mask_set(t, RDV_MASK_HARMLESS, RDV_OP_IDLE_NOW);
+	rdv__mask_set(t, RDV_MASK_IDLE, RDV_OP_IDLE_NOW, caller);
+	rdv__mask_set(t, RDV_MASK_HARMLESS, RDV_OP_IDLE_NOW, caller);
 	if (unlikely(rdv__request_pending(t->dom)) && !t->isolated) {
 		rdv__wake(t->dom);
 	}
@@ -592,13 +599,14 @@ void rdv_idle_now(struct rdv_thread *t)
 
 void rdv_idle_end(struct rdv_thread *t)
 {
+	const void *caller = __builtin_return_address(0);
 	if (unlikely(!rdv__valid(t))) {
 		rdv_misuse(t ? t->dom : NULL, "rdv_idle_end() on an unregistered handle");
 		return;
 	}
 	/* Still idle while blocked: a pending full isolation may go on. */
-	rdv__leave_harmless(t, RDV_OP_IDLE_END);
-	rdv__mask_clear(t, RDV_MASK_IDLE, RDV_OP_IDLE_END);
+	rdv__leave_harmless(t, RDV_OP_IDLE_END, caller);
+	rdv__mask_clear(t, RDV_MASK_IDLE, RDV_OP_IDLE_END, caller);
 }
 
 /* ---- isolation ---- */
@@ -615,7 +623,7 @@ void rdv_idle_end(struct rdv_thread *t)
  * 5. Clear H: isolated. Only the served ticket may reach this step (I2);
  *    any thread leaving harmless from now on sees the ticket and blocks (I1).
  */
-static void rdv__isolate(struct rdv_thread *t, bool full)
+static void rdv__isolate(struct rdv_thread *t, bool full, const void *caller)
 {
 	struct rdv *d = t->dom;
 	int op = full ? RDV_OP_ISOLATE_FULL_REQUEST : RDV_OP_ISOLATE_REQUEST;
@@ -628,8 +636,8 @@ static void rdv__isolate(struct rdv_thread *t, bool full)
 	}
 	atomic_fetch_or(&d->parked[t->word], t->bit);
 	turn.ticket = (uint32_t)(atomic_fetch_add(&d->tickets, RDV_TICKET_NEXT_ONE) >> 32);
-	rdv__mask_set(t, RDV_MASK_HARMLESS, op);
-	rdv__mask_set(t, RDV_MASK_WANT_RDV, op);
+	rdv__mask_set(t, RDV_MASK_HARMLESS, op, caller);
+	rdv__mask_set(t, RDV_MASK_WANT_RDV, op, caller);
 	rdv__wake(d);
 
 	if (!rdv__my_turn(d, &turn)) {
@@ -641,7 +649,7 @@ static void rdv__isolate(struct rdv_thread *t, bool full)
 
 	atomic_fetch_and(&d->parked[t->word], ~t->bit);
 	t->isolated = true;
-	rdv__mask_clear(t, RDV_MASK_HARMLESS, RDV_OP_ISOLATE_GRANT);
+	rdv__mask_clear(t, RDV_MASK_HARMLESS, RDV_OP_ISOLATE_GRANT, caller);
 	stat_inc(d, n_isolations);
 	if (full) {
 		stat_inc(d, n_full);
@@ -650,30 +658,32 @@ static void rdv__isolate(struct rdv_thread *t, bool full)
 
 void rdv_isolate(struct rdv_thread *t)
 {
+	const void *caller = __builtin_return_address(0);
 	if (unlikely(!rdv__valid(t))) {
 		rdv_misuse(t ? t->dom : NULL, "rdv_isolate() on an unregistered handle");
 		return;
 	}
-	rdv__isolate(t, false);
+	rdv__isolate(t, false, caller);
 }
 
 void rdv_isolate_full(struct rdv_thread *t)
 {
+	const void *caller = __builtin_return_address(0);
 	if (unlikely(!rdv__valid(t))) {
 		rdv_misuse(t ? t->dom : NULL, "rdv_isolate_full() on an unregistered handle");
 		return;
 	}
-	rdv__isolate(t, true);
+	rdv__isolate(t, true, caller);
 }
 
 /* Ends the caller's isolation: clear W, pass the turn on (serving + 1) and
  * wake the next requester and the blocked threads. */
-static void rdv__end_isolation(struct rdv_thread *t)
+static void rdv__end_isolation(struct rdv_thread *t, const void *caller)
 {
 	struct rdv *d = t->dom;
 	uint64_t cur;
 
-	rdv__mask_clear(t, RDV_MASK_WANT_RDV, RDV_OP_RELEASE);
+	rdv__mask_clear(t, RDV_MASK_WANT_RDV, RDV_OP_RELEASE, caller);
 	t->isolated = false;
 	/* serving + 1, wrapping within the low half (a fetch_add would carry
 	 * into the next-ticket half once every 2^32 isolations). */
@@ -691,6 +701,7 @@ static void rdv__end_isolation(struct rdv_thread *t)
  */
 void rdv_release(struct rdv_thread *t)
 {
+	const void *caller = __builtin_return_address(0);
 	if (unlikely(!rdv__valid(t))) {
 		rdv_misuse(t ? t->dom : NULL, "rdv_release() on an unregistered handle");
 		return;
@@ -699,8 +710,8 @@ void rdv_release(struct rdv_thread *t)
 		rdv_misuse(t->dom, "rdv_release() while not isolated");
 		return;
 	}
-	rdv__end_isolation(t);
-	rdv__leave_harmless(t, RDV_OP_RELEASE);
+	rdv__end_isolation(t, caller);
+	rdv__leave_harmless(t, RDV_OP_RELEASE, caller);
 }
 
 /* ---- queries ---- */

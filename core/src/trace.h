@@ -45,10 +45,16 @@ static inline void rdv__tp_thread_unregister(uint32_t domain, uint32_t thread)
 	(void)domain, (void)thread;
 }
 static inline void rdv__tp_mask_change(uint32_t domain, uint32_t thread, int op, int mask,
-				       uint32_t word, uint64_t old_value, uint64_t new_value)
+				       uint32_t word, uint64_t old_value, uint64_t new_value,
+				       uint64_t caller)
 {
 	(void)domain, (void)thread, (void)op, (void)mask, (void)word, (void)old_value,
-		(void)new_value;
+		(void)new_value, (void)caller;
+}
+static inline void rdv__tp_stall(uint32_t domain, uint32_t thread, uint64_t waited_ns,
+				 const uint32_t *late, uint32_t n_late)
+{
+	(void)domain, (void)thread, (void)waited_ns, (void)late, (void)n_late;
 }
 
 #define rdv_trace(event, ...)                                                                      \

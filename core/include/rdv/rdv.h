@@ -130,7 +130,7 @@ extern "C" {
 #endif
 
 #define RDV_VERSION_MAJOR 1
-#define RDV_VERSION_MINOR 0
+#define RDV_VERSION_MINOR 1
 
 /* Largest max_threads rdv_create() accepts. */
 #define RDV_MAX_THREADS 65536u
