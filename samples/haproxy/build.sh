@@ -184,6 +184,8 @@ build() { # build DIR LOG MAKE_ARGS...
 }
 
 tree=$out/haproxy-$upstream-rdv
+# No binary while building: a failed build leaves none, rather than an old one.
+rm -f "$out/haproxy"
 unpack "$tree" 1
 build "$tree" "$out/make.log" DEFINE=-DUSE_RDV EXTRA_OBJS=src/thread-rdv.o \
 	ADDINC="$rdv_cflags" ADDLIB="$rdv_libs -Wl,-rpath,$rdv_libdir"

@@ -29,6 +29,7 @@ and summary.txt (one line of key=value, also printed).
   --threads N        HAProxy threads (default 4)
   --connections N    wrk connections (default 32)
   --no-cli           no CLI loop (load only)
+  --no-analyze       record, but do not analyze or picture the trace (bench.sh)
   -h, --help         this help
 EOF
 }
@@ -46,7 +47,7 @@ die() {
 
 haproxy=$top/build/samples/haproxy/haproxy
 rdv_bin=$top/build/bin
-traced=1 threads=4 connections=32 cli=1
+traced=1 threads=4 connections=32 cli=1 analyze=1
 args=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -61,6 +62,7 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] && [[ $2 =~ ^[1-9][0-9]*$ ]] || usage_error "$1 needs a positive number"
 		connections=$2; shift ;;
 	--no-cli) cli=0 ;;
+	--no-analyze) analyze=0 ;;
 	-*) usage_error "unknown option '$1'" ;;
 	*) args+=("$1") ;;
 	esac
@@ -74,7 +76,8 @@ seconds=${args[1]:-5}
 
 [ -x "$haproxy" ] || die "cannot run HAProxy '$haproxy': not built (samples/haproxy/build.sh)"
 tools=(tiny-httpd)
-[ "$traced" = 0 ] || tools+=(rdv-trace rdv-analyze rdv-view)
+[ "$traced" = 0 ] || tools+=(rdv-trace)
+[ "$traced" = 0 ] || [ "$analyze" = 0 ] || tools+=(rdv-analyze rdv-view)
 for t in "${tools[@]}"; do
 	[ -x "$rdv_bin/$t" ] || die "cannot run '$rdv_bin/$t': not built (cmake --build build)"
 done
@@ -235,14 +238,14 @@ non2xx=$(sed -n 's/^ *Non-2xx or 3xx responses: *\([0-9]*\)/\1/p' "$out/wrk.txt"
 errors=$(sed -n 's/^ *Socket errors: connect \([0-9]*\), read \([0-9]*\), write \([0-9]*\), timeout \([0-9]*\)/\1 \2 \3 \4/p' "$out/wrk.txt" |
 	awk '{ print $1 + $2 + $3 + $4 }')
 [ -n "$requests" ] && [ -n "$rps" ] || die "cannot read wrk's output: $(head -3 "$out/wrk.txt")"
-summary="requests=$requests rps=$rps p99_us=$p99 non2xx=${non2xx:-0} socket_errors=${errors:-0} served=${served:-0}"
+summary="threads=$threads requests=$requests rps=$rps p99_us=$p99 non2xx=${non2xx:-0} socket_errors=${errors:-0} served=${served:-0}"
 if [ "$cli" = 1 ]; then
 	summary+=" $(sed -n 's/^rounds=/cli_rounds=/p' "$out/cli.txt" | sed 's/commands=/cli_commands=/; s/failed=/cli_failed=/')"
 fi
 summary+=" load_begin_ns=$load_begin_ns load_end_ns=$load_end_ns"
 
 # --- analysis and picture ----------------------------------------------
-if [ "$traced" = 1 ]; then
+if [ "$traced" = 1 ] && [ "$analyze" = 1 ]; then
 	"$rdv_bin/rdv-analyze" "$out/trace" --json "$out/report.json" \
 		--timeline "$out/haproxy.timeline" >"$out/report.txt" 2>"$out/analyze.err" ||
 		die "rdv-analyze failed: $(head -3 "$out/analyze.err")"
@@ -267,4 +270,4 @@ print("events=%d discarded=%d isolations=%d" % (r["events"], r["discarded_events
 fi
 echo "$summary" >"$out/summary.txt"
 echo "$prog: $summary"
-[ "$traced" = 0 ] || echo "$prog: trace $out/trace, report $out/report.txt, picture $out/timeline.png"
+[ "$traced" = 0 ] || [ "$analyze" = 0 ] || echo "$prog: trace $out/trace, report $out/report.txt, picture $out/timeline.png"
