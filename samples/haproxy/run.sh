@@ -19,7 +19,8 @@ the CLI socket), records it with 'rdv-trace record', drives it for SECONDS
 (default 5) with wrk while a loop on the CLI socket runs the commands that
 isolate (show sess, show fd, show tasks, add/enable/disable/del server),
 stops it (soft stop), then writes under OUT_DIR: trace/, report.txt,
-report.json, top.txt (rdv-analyze --top 5), haproxy.timeline, timeline.png,
+report.json, top.txt (rdv-analyze --top 5), haproxy.timeline, intervals.csv,
+timeline.png (the whole run), isolation.png (zoomed on the longest wait)
 and summary.txt (one line of key=value, also printed).
 
   --haproxy BIN      the HAProxy to run (default: build/samples/haproxy/haproxy)
@@ -247,7 +248,7 @@ summary+=" load_begin_ns=$load_begin_ns load_end_ns=$load_end_ns"
 # --- analysis and picture ----------------------------------------------
 if [ "$traced" = 1 ] && [ "$analyze" = 1 ]; then
 	"$rdv_bin/rdv-analyze" "$out/trace" --json "$out/report.json" \
-		--timeline "$out/haproxy.timeline" >"$out/report.txt" 2>"$out/analyze.err" ||
+		--timeline "$out/haproxy.timeline" --csv "$out/intervals.csv" >"$out/report.txt" 2>"$out/analyze.err" ||
 		die "rdv-analyze failed: $(head -3 "$out/analyze.err")"
 	if "$rdv_bin/rdv-analyze" --help | grep -q -- '--top'; then
 		"$rdv_bin/rdv-analyze" "$out/trace" --top 5 >"$out/top.txt" 2>>"$out/analyze.err" ||
@@ -260,6 +261,20 @@ if [ "$traced" = 1 ] && [ "$analyze" = 1 ]; then
 	env "${view_env[@]}" "$rdv_bin/rdv-view" "$out/haproxy.timeline" --size 1280x800 \
 		--screenshot "$out/timeline.png" >"$out/view.log" 2>&1 ||
 		die "rdv-view --screenshot failed: $(head -3 "$out/view.log")"
+	# A second picture, zoomed on the request that waited longest (the
+	# analysis' longest `waiting` interval), its grant and release.
+	range=$(awk -F, -v begin="$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["begin_ns"])' "$out/report.json")" '
+		$4 == "waiting" && $6 - $5 > best { best = $6 - $5; b = $5; e = $6 }
+		END { if (best) { pad = best + 20000; from = b - pad - begin; if (from < 0) from = 0
+			printf "%.0f %.0f %.0f", from, e + 2 * pad - begin, b + best / 2 - begin } }
+	' "$out/intervals.csv")
+	if [ -n "$range" ]; then
+		read -r from to at <<<"$range"
+		env "${view_env[@]}" "$rdv_bin/rdv-view" "$out/haproxy.timeline" --size 1280x800 \
+			--from "${from}ns" --to "${to}ns" --at "${at}ns" \
+			--screenshot "$out/isolation.png" >>"$out/view.log" 2>&1 ||
+			die "rdv-view --screenshot (zoomed) failed: $(tail -3 "$out/view.log")"
+	fi
 	# The analysis' own numbers, as its JSON report carries them.
 	summary+=" $("$python" -c '
 import json, sys
