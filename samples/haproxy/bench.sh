@@ -48,7 +48,7 @@ die() {
 	exit 1
 }
 
-rounds=5 seconds=10 connections=32 keep= cli_opt=()
+rounds=5 seconds=10 connections=32 keep='' cli_opt=()
 build=$top/build/samples/haproxy
 rdv_bin=$top/build/bin
 while [ $# -gt 0 ]; do

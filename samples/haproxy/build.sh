@@ -47,7 +47,7 @@ die() {
 }
 
 out=$top/build/samples/haproxy
-rdv_build= rdv_prefix= baseline=0 jobs=2
+rdv_build='' rdv_prefix='' baseline=0 jobs=2
 while [ $# -gt 0 ]; do
 	case $1 in
 	-h | --help) usage; exit 0 ;;
@@ -79,12 +79,15 @@ if [ -n "$rdv_build" ]; then
 else
 	if [ -n "$rdv_prefix" ]; then
 		rdv_prefix=$(cd "$rdv_prefix" 2>/dev/null && pwd) || die "cannot use rdv prefix '$rdv_prefix': no such directory"
-		export PKG_CONFIG_PATH=$rdv_prefix/lib/pkgconfig:$rdv_prefix/lib64/pkgconfig:$rdv_prefix/lib/$(gcc -print-multiarch 2>/dev/null)/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+		multiarch=$(gcc -print-multiarch 2>/dev/null || true)
+		PKG_CONFIG_PATH=$rdv_prefix/lib/pkgconfig:$rdv_prefix/lib64/pkgconfig:$rdv_prefix/lib/$multiarch/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+		export PKG_CONFIG_PATH
 	fi
 	pkg-config --exists rdv 2>/dev/null || die "cannot find librdv: pkg-config knows no 'rdv'${rdv_prefix:+ under '$rdv_prefix'}"
 	rdv_cflags=$(pkg-config --cflags rdv)
 	rdv_libs=$(pkg-config --libs rdv)
 	rdv_libdir=$(pkg-config --variable=libdir rdv)
+	rdv_libdir=$(cd "$rdv_libdir" 2>/dev/null && pwd) || die "cannot use librdv: its libdir '$rdv_libdir' does not exist"
 	rdv_from="pkg-config rdv $(pkg-config --modversion rdv) ($rdv_libdir)"
 fi
 
@@ -127,6 +130,7 @@ EOF
 fetch_source() {
 	local spec
 	(cd "$out/src-pkg" && ls haproxy_2.6*.dsc >/dev/null 2>&1) && return 0
+	rm -f "$out/fetch.log"
 	have_deb_src || add_deb_src || true
 	have_deb_src || return 1
 	# The candidate first (a security update), then bookworm's own version:
