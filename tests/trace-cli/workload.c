@@ -9,7 +9,10 @@
  *                      isolates once more; prints "parent=P child=C"
  *   workload sleep S   an isolation, prints "ready", then S seconds without
  *                      any rdv call
+ *   workload dlopen F  an isolation, dlopen(F), another isolation: F is
+ *                      loaded after the statedump
  */
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +91,25 @@ static int sleeper(unsigned seconds)
 	return 0;
 }
 
+static int load(const char *file)
+{
+	struct rdv *d = rdv_create(1);
+	struct rdv_thread *me = rdv_thread_register(d);
+	void *h;
+
+	isolations(me, 1);
+	h = dlopen(file, RTLD_NOW);
+	if (!h) {
+		fprintf(stderr, "workload: %s\n", dlerror());
+		return 1;
+	}
+	isolations(me, 1);
+	rdv_thread_unregister(me);
+	rdv_destroy(d);
+	dlclose(h);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "burst") == 0) {
@@ -99,6 +121,9 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "sleep") == 0) {
 		return sleeper((unsigned)atoi(argv[2]));
 	}
-	fprintf(stderr, "usage: workload burst N | fork | sleep S\n");
+	if (argc == 3 && strcmp(argv[1], "dlopen") == 0) {
+		return load(argv[2]);
+	}
+	fprintf(stderr, "usage: workload burst N | fork | sleep S | dlopen FILE\n");
 	return 2;
 }

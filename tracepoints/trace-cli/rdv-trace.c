@@ -81,12 +81,15 @@ bool trace_signals_drain(struct trace_ctx *ctx)
 		if (!ctx->stop_signal) {
 			ctx->stop_signal = (int)si.ssi_signo;
 		}
+		ctx->stop_signals++;
 		/* The terminal sends its Ctrl-C to the whole foreground group,
-		 * the program included (SI_KERNEL); forward only what was sent
-		 * to us alone (kill, a supervisor). */
-		if (si.ssi_code != SI_KERNEL && ctx->follow.main_pid > 0 &&
-		    !ctx->follow.main_exited) {
-			kill(ctx->follow.main_pid, (int)si.ssi_signo);
+		 * the followed processes included (SI_KERNEL); what was sent
+		 * to us alone (kill, a supervisor) goes to each of them, as a
+		 * service manager stops a whole process tree. */
+		if (si.ssi_code != SI_KERNEL) {
+			for (size_t i = 0; i < ctx->follow.count; i++) {
+				kill(ctx->follow.procs[i].pid, (int)si.ssi_signo);
+			}
 		}
 	}
 	return child;

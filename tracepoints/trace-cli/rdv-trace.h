@@ -37,6 +37,7 @@ struct trace_ctx {
 	int signal_fd;		      /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGCHLD; or -1 */
 	sigset_t saved_mask;	      /* the mask to give back to children before exec */
 	int stop_signal;	      /* the first stop signal received, or 0 */
+	unsigned stop_signals;	      /* how many were received */
 };
 
 /* Prints "rdv-trace: MESSAGE" on stderr; returns -1 (so `return
@@ -47,10 +48,10 @@ int trace_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * ctx->signal_fd to read them (no handler, no global state). */
 int trace_signals_open(struct trace_ctx *ctx);
 
-/* Reads every pending signal: a stop signal is remembered in
- * ctx->stop_signal and, when it was sent to rdv-trace alone (not by the
- * terminal to the whole group), forwarded to the program. Returns true when
- * SIGCHLD was among them. */
+/* Reads every pending signal: a stop signal is counted in ctx and, when it
+ * was sent to rdv-trace alone (not by the terminal to the whole group),
+ * forwarded to every followed process. Returns true when SIGCHLD was among
+ * them. */
 bool trace_signals_drain(struct trace_ctx *ctx);
 
 /* A child that execs something must not inherit our blocked mask. */

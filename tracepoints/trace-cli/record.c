@@ -473,21 +473,49 @@ static void close_program(struct program *p)
 	free(p->preload);
 }
 
-/* Until every followed process has exited, or the program has after a
- * stop signal (the others are let go when rdv-trace exits). */
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* After a stop signal, once the program is gone, how long the processes it
+ * started get to finish (their last events are the end of the trace); a
+ * second signal ends the wait. */
+#define STOP_GRACE_S 3.0
+
+/* Until every followed process has exited, or, after a stop signal, the
+ * program and then the others within STOP_GRACE_S (the ones left are let
+ * go when rdv-trace exits). */
 static void wait_followed(struct trace_ctx *ctx)
 {
 	struct trace_follow *f = &ctx->follow;
-	bool said = false;
+	struct timespec stop_at = {0, 0};
+	bool said = false, stopping = false;
 
 	for (;;) {
 		struct pollfd pfd = {.fd = ctx->signal_fd, .events = POLLIN};
 
 		trace_follow_reap(f, &ctx->session, on_other_exit, ctx);
-		if (trace_follow_done(f) || (f->main_exited && ctx->stop_signal)) {
+		if (trace_follow_done(f)) {
 			return;
 		}
-		if (f->main_exited && !said) {
+		if (f->main_exited && ctx->stop_signal) {
+			if (!stopping) {
+				clock_gettime(CLOCK_MONOTONIC, &stop_at);
+				stopping = true;
+				fprintf(stderr,
+					"rdv-trace: waiting up to %.0f s for the %zu process%s %s "
+					"started (Ctrl-C again: stop now)\n",
+					STOP_GRACE_S, f->count, f->count == 1 ? "" : "es",
+					base_name(ctx->opt.argv[0]));
+			}
+			if (ctx->stop_signals > 1 || seconds_since(&stop_at) >= STOP_GRACE_S) {
+				return;
+			}
+		} else if (f->main_exited && !said) {
 			fprintf(stderr,
 				"rdv-trace: %s exited; waiting for the %zu process%s it started "
 				"(Ctrl-C to stop)\n",
@@ -495,7 +523,7 @@ static void wait_followed(struct trace_ctx *ctx)
 			said = true;
 		}
 		/* SIGCHLD wakes us; the timeout only guards a lost wake-up. */
-		poll(&pfd, 1, 1000);
+		poll(&pfd, 1, stopping ? 100 : 1000);
 		trace_signals_drain(ctx);
 	}
 }
@@ -562,14 +590,6 @@ end:
 }
 
 /* ---- attach ------------------------------------------------------------- */
-
-static double seconds_since(const struct timespec *start)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
-}
 
 int trace_cmd_attach(struct trace_ctx *ctx)
 {

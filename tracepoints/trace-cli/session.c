@@ -442,8 +442,9 @@ int trace_session_stop(struct trace_session *s, uint64_t *discarded)
 			lttng_channel_get_discarded_event_count(&chans[i], discarded);
 		}
 	}
-	/* LTTng 2.13 sets the top bit of this counter for per-UID buffers
-	 * (it printed 2^63 + N); the count is in the low bits. */
+	/* A cross-check only (the count reported is the trace's). This
+	 * counter was seen as 2^63 + N on a poller trace (LTTng 2.13, per-UID
+	 * buffers; not reproduced since): the count is in the low bits. */
 	*discarded &= ~(UINT64_C(1) << 63);
 	free(chans);
 	lttng_destroy_handle(handle);
