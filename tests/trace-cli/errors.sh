@@ -96,12 +96,23 @@ expect_error "no rdv events from PID $untraced: it loaded librdv without its tra
 quiet=$!
 CLEANUP_PIDS="$CLEANUP_PIDS $quiet"
 for _ in $(seq 50); do
-	grep -q ready "$TMP/sleep.out" && break
+	grep -qs ready "$TMP/sleep.out" && break
 	sleep 0.1
 done
 expect_error_last "no rdv events from PID $quiet: it made no rdv call while attached" \
 	"$RDV_TRACE" attach "$quiet" -o "$TMP/quiet" --duration 0.5
 [ -e "$TMP/quiet" ] && fail "an attach that recorded no rdv event left its output directory"
+
+# live --view without an rdv-view next to rdv-trace or in PATH: said
+# before anything starts.
+mkdir -p "$TMP/alone"
+cp "$RDV_TRACE" "$TMP/alone/rdv-trace"
+expect_error "cannot run rdv-view: not next to rdv-trace nor in PATH" \
+	env PATH=/usr/bin:/bin "$TMP/alone/rdv-trace" live --view --save "$TMP/lv" -- "$RDV_BIN/hello"
+[ -e "$TMP/lv" ] && fail "live --view without rdv-view left its --save directory"
+expect_error "no rdv events from PID $sleeper: it does not use librdv" \
+	"$RDV_TRACE" live --attach "$sleeper" --save "$TMP/lv2"
+[ -e "$TMP/lv2" ] && fail "live --attach to a process without librdv left its --save directory"
 
 # A relay that does not answer: a loopback port nobody listens on.
 port=$((20000 + (RANDOM * 3 + $$) % 30000))
