@@ -8,6 +8,7 @@ packages=(
 	libbabeltrace2-dev babeltrace2 python3-bt2
 	libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev fonts-dejavu-core
 	xvfb xdotool xauth spin valgrind imagemagick util-linux procps time bc
+	man-db groff-base binutils
 )
 if [ "$(id -u)" -ne 0 ]; then
 	# Not root: ask sudo (a fresh Debian as root needs none, and may lack it).
