@@ -561,8 +561,8 @@ static void *storm_worker(void *arg)
 	while (atomic_load(&storm_arrived) != me) { /* one at a time */
 		sleep_ms(1);
 	}
-	rdv_harmless_now(t);
 	atomic_fetch_add(&storm_arrived, 1);
+	rdv_harmless_now(t);
 	rdv_harmless_end(t); /* blocks until the isolation is over */
 	rdv_thread_unregister(t);
 	return NULL;
