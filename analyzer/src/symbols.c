@@ -217,6 +217,10 @@ struct sym_table {
 	struct site_chunk *chunks;
 	struct sym_info **infos; /* owned, for destruction */
 	size_t ninfos, capinfos;
+	/* Provisional sites given an object, looked up at the next call that
+	 * is not the object's own build id or debug link (which follow it). */
+	struct site **completions;
+	size_t ncompl, capcompl;
 	struct sym_stats stats;
 };
 
@@ -739,7 +743,8 @@ static struct site *site_new(struct sym_table *t)
 	return &c->sites[c->used++];
 }
 
-/* Completes P's provisional sites that OBJ covers (symbols.h, sym_site). */
+/* Gives OBJ to P's provisional sites it covers (symbols.h, sym_site); their
+ * function and line wait for flush_completions(). */
 static void proc_complete(struct sym_table *t, struct proc *p, struct sym_object *obj)
 {
 	size_t k = 0;
@@ -747,14 +752,28 @@ static void proc_complete(struct sym_table *t, struct proc *p, struct sym_object
 	for (size_t i = 0; i < p->nprov; i++) {
 		struct site *s = p->provisional[i];
 
-		if (!s->obj && s->pub.address - 1 - obj->base < obj->memsz) {
-			if (site_fill(t, s, obj) == 0) {
-				continue;
-			}
+		if (s->pub.address - 1 - obj->base < obj->memsz &&
+		    grow_array((void **)&t->completions, &t->capcompl, t->ncompl + 1,
+			       sizeof(t->completions[0])) == 0) {
+			s->obj = obj;
+			s->pub.object = obj->path;
+			s->pub.offset = s->pub.address - obj->base;
+			t->completions[t->ncompl++] = s;
+			continue;
 		}
 		p->provisional[k++] = s;
 	}
 	p->nprov = k;
+}
+
+static void flush_completions(struct sym_table *t)
+{
+	for (size_t i = 0; i < t->ncompl; i++) {
+		struct site *s = t->completions[i];
+
+		site_fill(t, s, s->obj); /* on ENOMEM: names stay unknown */
+	}
+	t->ncompl = 0;
 }
 
 static struct sym_object *object_new(struct sym_table *t, uint64_t base, uint64_t memsz,
@@ -907,6 +926,7 @@ void sym_table_destroy(struct sym_table *t)
 		free(t->infos[i]);
 	}
 	free(t->infos);
+	free(t->completions);
 	free(t->procs.slots);
 	free(t->sites.slots);
 	free(t->lookups.slots);
@@ -925,6 +945,7 @@ int sym_statedump_begin(struct sym_table *t, int64_t vpid)
 	if (!t) {
 		return -EINVAL;
 	}
+	flush_completions(t);
 	p = proc_get(t, vpid);
 	if (!p) {
 		return -ENOMEM;
@@ -950,6 +971,7 @@ int sym_statedump_end(struct sym_table *t, int64_t vpid)
 	if (!t) {
 		return -EINVAL;
 	}
+	flush_completions(t);
 	p = proc_get(t, vpid);
 	if (!p) {
 		return -ENOMEM;
@@ -971,6 +993,7 @@ int sym_add_object(struct sym_table *t, int64_t vpid, uint64_t base, uint64_t me
 	if (!t || !path || !path[0] || base + memsz < base) {
 		return -EINVAL;
 	}
+	flush_completions(t);
 	if (memsz == 0) {
 		return 0; /* the vDSO: covers nothing */
 	}
@@ -1068,6 +1091,7 @@ int sym_remove_object(struct sym_table *t, int64_t vpid, uint64_t base)
 	if (!t) {
 		return -EINVAL;
 	}
+	flush_completions(t);
 	if (!live_at(t, vpid, base, &pos, &p)) {
 		return -ENOENT;
 	}
@@ -1086,6 +1110,7 @@ int sym_resolve(struct sym_table *t, int64_t vpid, uint64_t addr, const struct s
 	if (!t || !out) {
 		return -EINVAL;
 	}
+	flush_completions(t);
 	t->stats.resolves++;
 	s = hmap_get(&t->sites, (uint64_t)vpid, addr);
 	if (s && s->gen == s->proc->gen) {

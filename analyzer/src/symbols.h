@@ -83,9 +83,11 @@ struct sym_options {
  * object covered its address, before its vpid's next statedump ended (an
  * event emitted while the statedump was still being written, as when
  * tracing starts on a running program), is completed in place when an
- * object covering the address is added before that end (then `object`,
- * `offset`, `function`, `file` and `line` are set once and never change
- * again). Within a vpid, the same address gives the same site pointer while
+ * object covering the address is added before that end: `object` and
+ * `offset` at once, `function`, `file` and `line` at the next call that is
+ * not that object's sym_set_build_id() or sym_set_debug_link() (so that
+ * they are checked against its build id); after that it never changes
+ * again. Within a vpid, the same address gives the same site pointer while
  * the object that covers it stays the same.
  */
 struct sym_site {
