@@ -11,6 +11,8 @@
  * and mark only calls that change a mask (an unchanged mask emits nothing).
  *
  * usage: sym_workload [PLUGIN.so...]   (prints its pid first)
+ * SYM_REPEAT=N in the environment runs the calls N times (a big trace with
+ * few distinct callers, for the benchmark).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -46,6 +48,8 @@ int main(int argc, char **argv)
 {
 	struct rdv *dom = rdv_create(4);
 	struct rdv_thread *me;
+	const char *repeat = getenv("SYM_REPEAT");
+	long n = repeat ? strtol(repeat, NULL, 10) : 1;
 	int rc = 0;
 
 	printf("%d\n", (int)getpid());
@@ -59,9 +63,11 @@ int main(int argc, char **argv)
 		perror("rdv_thread_register");
 		return 1;
 	}
-	poll_once(me);
-	idle_inlined(me);
-	isolate_once(me);
+	for (long i = 0; i < n; i++) {
+		poll_once(me);
+		idle_inlined(me);
+		isolate_once(me);
+	}
 	for (int i = 1; i < argc; i++) {
 		void *h = dlopen(argv[i], RTLD_NOW | RTLD_LOCAL);
 		void (*run)(struct rdv_thread *);
