@@ -516,8 +516,10 @@ static void object_bind(struct sym_table *t, struct sym_object *obj)
 	char *dir = NULL, *slash;
 
 	obj->bound = true;
-	/* "[vdso]", "[linux-vdso.so.1]": no file */
-	if (obj->path[0] == '[') {
+	/* "[vdso]", "[linux-vdso.so.1]": no file; LTTng-UST names every
+	 * file by its absolute path, so a relative one (a bogus trace) must
+	 * not open files of our working directory */
+	if (obj->path[0] != '/') {
 		return;
 	}
 	/* 1. The object itself; libdwfl then finds its DWARF in it, by

@@ -39,7 +39,8 @@
  *
  * Where debug information is found, in this order (what gdb and
  * babeltrace2's flt.lttng-utils.debug-info do):
- *   1. the object itself at TARGET_PREFIX + path (built with -g);
+ *   1. the object itself at TARGET_PREFIX + path (built with -g); a path
+ *      that is not absolute ("[vdso]") names no file;
  *   2. DEBUG_DIR/.build-id/xx/yyyy.debug by the object's build id;
  *   3. its .gnu_debuglink file in the object's directory, its .debug/
  *      subdirectory, or DEBUG_DIR + the object's directory.
