@@ -345,8 +345,11 @@ int trace_session_create(struct trace_session *s)
 	/* rdv:* is the point; the statedump (objects mapped when the
 	 * process registers or the session starts) and lttng_ust_dl (objects
 	 * dlopen()ed later, when liblttng-ust-dl is preloaded) let a reader
-	 * turn a mask_change's `caller` into object, function and line. */
-	static const char *const providers[] = {"rdv:*", "lttng_ust_statedump:*", "lttng_ust_dl:*"};
+	 * turn a mask_change's `caller` into object, function and line;
+	 * lttng_ust_lib:unload is the only event that says an object went
+	 * away (lttng_ust_dl:dlclose fires on every dlclose() call). */
+	static const char *const providers[] = {"rdv:*", "lttng_ust_statedump:*", "lttng_ust_dl:*",
+						 "lttng_ust_lib:*"};
 	static const enum lttng_event_context_type contexts[] = {
 	    LTTNG_EVENT_CONTEXT_VPID,
 	    LTTNG_EVENT_CONTEXT_VTID,
