@@ -27,7 +27,8 @@ from its rdv:mask_change events, per (vpid, domain, thread). Checks:
   isolate_request / isolate_full_request on W), both full and plain, none
   with caller 0;
 - no discarded events.
-With REPORT_JSON in format rdv-analyze/2, also: its requesters name, as
+With REPORT_JSON: it agrees (no discarded or inconsistent events, as many
+isolations as grants here); in format rdv-analyze/2, its requesters name, as
 resolved sites, cli_parse_delete_server (full) and at least one other
 HAProxy function (earlier formats: said, not checked).
 --self-test feeds the checker small synthetic histories, each with a known
@@ -115,8 +116,8 @@ class Checker:
                 self.callers[(f["caller"], full_pending[key])] += 1
             if mask == "want_rdv" and not on:
                 isolated.discard(key)
-            if op != "isolate_grant":
-                continue
+            if op != "isolate_grant" or mask != "harmless":
+                continue  # the grant is the H clear (a full one clears I first)
             full = full_pending.pop(key, None)
             if full is None:
                 self.fail("grant to thread %d at t=%d without its request" % (f["thread"], ts))
@@ -274,6 +275,10 @@ def check_report(checker, path):
     for key in ("discarded_events", "inconsistent_events", "gaps"):
         if report.get(key, 0):
             checker.fail("rdv-analyze reports %s=%d" % (key, report[key]))
+    counted = report["latency"]["isolate_wait"]["count"]
+    if counted != checker.grants:
+        checker.fail("rdv-analyze counts %d isolations, the trace holds %d grants"
+                     % (counted, checker.grants))
     if report.get("format") != "rdv-analyze/2":
         return "not in %s (needs rdv-analyze/2)" % report.get("format")
     found = collections.defaultdict(set)
@@ -316,12 +321,18 @@ def self_test():
 
     poll = [(10, 1, "idle_now", I, True, 5), (10, 1, "idle_now", H, True, 5)]
     plain = [(20, 0, "isolate_request", H, True, 7), (20, 0, "isolate_request", W, True, 7)]
+    # librdv 1.1: a full requester is idle while it waits (I set with the
+    # request, cleared by the grant just before H).
     full = [(20, 0, "isolate_full_request", H, True, 8),
-            (20, 0, "isolate_full_request", W, True, 8)]
+            (20, 0, "isolate_full_request", W, True, 8),
+            (20, 0, "isolate_full_request", I, True, 8),
+            (30, 0, "isolate_grant", I, False, 8)]
     grant = [(30, 0, "isolate_grant", H, False, 7)]
     release = [(40, 0, "release", W, False, 6)]
     other_full = [(50, 0, "isolate_full_request", H, True, 8),
                   (50, 0, "isolate_full_request", W, True, 8),
+                  (50, 0, "isolate_full_request", I, True, 8),
+                  (60, 0, "isolate_grant", I, False, 8),
                   (60, 0, "isolate_grant", H, False, 8), (70, 0, "release", W, False, 6)]
     poll_late = [(45, 1, "idle_now", I, True, 5), (45, 1, "idle_now", H, True, 5)]
     plain_late = [(50, 0, "isolate_request", H, True, 7), (50, 0, "isolate_request", W, True, 7),
