@@ -5,10 +5,12 @@
  *
  *   rdv    rdv_harmless_now(h); rdv_harmless_end(h);  two transitions, each
  *          an atomic RMW whose old value is used + one rdv:mask_change
- *   bare   old = atomic_fetch_or(&w, bit);  rdvbench:mask_change(…, old, new)
- *          old = atomic_fetch_and(&w, ~bit); rdvbench:mask_change(…, old, new)
+ *   bare   old = atomic_fetch_or(&w, bit);  rdvbench:mask_change(…, old, new,
+ *                                                                caller)
+ *          old = atomic_fetch_and(&w, ~bit); rdvbench:mask_change(…)
  *          the same atomic operations on the same kind of word, and an event
- *          with the same fields (bench-tp.h), without rdv around them
+ *          with the same fields (bench-tp.h, `caller` included: a return
+ *          address, as rdv records), without rdv around them
  *
  * Both providers must be recorded by the same session, in channels with the
  * same configuration and contexts (run.sh sets it up). Rounds alternate,
@@ -64,6 +66,8 @@ static void run_pairs(struct worker *w, enum impl impl, long pairs)
 {
 	const uint32_t domain = rdv_domain_id(B.dom);
 	const uint64_t bit = UINT64_C(1) << w->index;
+	/* rdv records its public call's return address: so does bare. */
+	const uint64_t caller = (uint64_t)(uintptr_t)__builtin_return_address(0);
 
 	if (impl == IMPL_RDV) {
 		for (long i = 0; i < pairs; i++) {
@@ -76,10 +80,10 @@ static void run_pairs(struct worker *w, enum impl impl, long pairs)
 		uint64_t old = atomic_fetch_or(&shared_word, bit);
 
 		lttng_ust_tracepoint(rdvbench, mask_change, domain, w->index, 0, 0, 0, old,
-				     old | bit);
+				     old | bit, caller);
 		old = atomic_fetch_and(&shared_word, ~bit);
 		lttng_ust_tracepoint(rdvbench, mask_change, domain, w->index, 1, 0, 0, old,
-				     old & ~bit);
+				     old & ~bit, caller);
 	}
 }
 
