@@ -20,10 +20,13 @@
  *
  * Per isolation (from the request to the last thread out of librdv, quiet
  * again): futex sleeps (rdv_get_stats().sleeps), wake calls, blocked
- * leaves, the system and user CPU time of every thread but the conductor
- * (getrusage RUSAGE_SELF minus RUSAGE_THREAD of the conductor), their
- * voluntary context switches (which include one private wait per thread
- * per isolation, two in --mode now), and the wall time.
+ * leaves, the CPU time of every thread but the conductor (CPU clocks:
+ * exact) and the system part of it (getrusage RUSAGE_SELF minus the
+ * conductor's RUSAGE_THREAD: the kernel splits user/system by sampling at
+ * each tick, so this one is a mean over the isolations, good to a few ms),
+ * their voluntary context switches (which include one private wait per
+ * thread per isolation, two in --mode now), the requester's own (its
+ * sleeps in rdv_isolate(), from its RUSAGE_THREAD), and the wall time.
  *
  * Both librdv 1.1 (linked) and "before" (the librdv of
  * RDV_BENCH_BEFORE_COMMIT, a module built from `git show` output, see
@@ -74,6 +77,7 @@ static struct {
 	unsigned nworkers;
 	struct worker *workers;
 	struct worker requester;     /* go / arrived: requesting / done: released */
+	long requester_vcsw;	     /* its voluntary switches in the last isolation */
 	_Atomic uint32_t round_over; /* --mode now: harmless sections may end */
 	_Atomic unsigned registered;
 } S;
@@ -81,9 +85,9 @@ static struct {
 /* One isolation's figures. */
 struct sample {
 	double sleeps, wakes, blocked;
-	double cpu_ms;		/* precise: CPU clocks */
-	double sys_ms, user_ms; /* getrusage: tick-sampled split of cpu_ms */
-	double vcsw, wall_ms;
+	double cpu_ms; /* precise: CPU clocks */
+	double sys_ms; /* getrusage: tick-sampled part of cpu_ms */
+	double vcsw, requester_vcsw, wall_ms;
 	double gap_us; /* median wait for quiet after an arrival */
 	unsigned overlapped;
 };
@@ -153,9 +157,14 @@ static void *requester_main(void *arg)
 
 	register_or_die(&h);
 	while ((g = wait_change(&w->go, g)) != STOP) {
+		struct rusage a, b;
+
+		getrusage(RUSAGE_THREAD, &a);
 		atomic_store(&w->arrived, g);
 		S.lib->isolate(h);
 		S.lib->release(h);
+		getrusage(RUSAGE_THREAD, &b);
+		S.requester_vcsw = b.ru_nvcsw - a.ru_nvcsw; /* read after `done` */
 		atomic_store(&w->done, g);
 	}
 	S.lib->thread_unregister(h);
@@ -282,9 +291,8 @@ static void isolate_once(uint32_t g, uint64_t max_gap_ns, struct sample *out)
 	out->cpu_ms = (double)(b.cpu - a.cpu) / 1e6;
 	out->sys_ms =
 	    tv_ms(&a.self.ru_stime, &b.self.ru_stime) - tv_ms(&a.me.ru_stime, &b.me.ru_stime);
-	out->user_ms =
-	    tv_ms(&a.self.ru_utime, &b.self.ru_utime) - tv_ms(&a.me.ru_utime, &b.me.ru_utime);
 	out->vcsw = (double)((b.self.ru_nvcsw - a.self.ru_nvcsw) - (b.me.ru_nvcsw - a.me.ru_nvcsw));
+	out->requester_vcsw = (double)S.requester_vcsw;
 	out->wall_ms = (double)(b.wall - a.wall) / 1e6;
 	bench_min_median(gaps, S.nworkers, &unused, &out->gap_us);
 }
@@ -344,7 +352,7 @@ static int run_lib(const struct bench_rdv *lib, unsigned nworkers, enum mode mod
 }
 
 struct summary {
-	double sleeps, wakes, blocked, cpu_ms, sys_ms, user_ms, vcsw, wall_ms, gap_us;
+	double sleeps, wakes, blocked, cpu_ms, sys_ms, vcsw, requester_vcsw, wall_ms, gap_us;
 	unsigned overlapped, arrivals;
 };
 
@@ -368,12 +376,12 @@ static void summarize(const struct sample *s, int n, unsigned nworkers, struct s
 	/* The kernel splits user/system time by sampling at each tick (4 ms at
 	 * HZ=250, with tick-based accounting): only a mean over many
 	 * isolations is meaningful, a median of tiny samples is not. */
-	m->sys_ms = m->user_ms = 0;
+	m->sys_ms = 0;
 	for (int i = 0; i < n; i++) {
 		m->sys_ms += s[i].sys_ms / n;
-		m->user_ms += s[i].user_ms / n;
 	}
 	m->vcsw = median_of(s, n, offsetof(struct sample, vcsw));
+	m->requester_vcsw = median_of(s, n, offsetof(struct sample, requester_vcsw));
 	m->wall_ms = median_of(s, n, offsetof(struct sample, wall_ms));
 	m->gap_us = median_of(s, n, offsetof(struct sample, gap_us));
 	m->overlapped = 0;
@@ -388,12 +396,12 @@ static void print_summary(const char *impl, unsigned nworkers, const char *mode,
 {
 	printf("bench=storm impl=%s threads=%u mode=%s isolations=%d sleeps_per_isolation=%.0f "
 	       "sleeps_per_thread=%.3f wakes_per_isolation=%.0f blocked_per_isolation=%.0f "
-	       "cpu_ms_per_isolation=%.3f sys_ms_per_isolation=%.3f user_ms_per_isolation=%.3f "
-	       "vcsw_per_isolation=%.0f wall_ms_per_isolation=%.1f gap_us_p50=%.0f "
+	       "cpu_ms_per_isolation=%.3f sys_ms_per_isolation=%.3f vcsw_per_isolation=%.0f "
+	       "requester_vcsw_per_isolation=%.0f wall_ms_per_isolation=%.1f gap_us_p50=%.0f "
 	       "overlapped=%u/%u\n",
 	       impl, nworkers, mode, n, m->sleeps, m->sleeps / nworkers, m->wakes, m->blocked,
-	       m->cpu_ms, m->sys_ms, m->user_ms, m->vcsw, m->wall_ms, m->gap_us, m->overlapped,
-	       m->arrivals);
+	       m->cpu_ms, m->sys_ms, m->vcsw, m->requester_vcsw, m->wall_ms, m->gap_us,
+	       m->overlapped, m->arrivals);
 }
 
 static void usage(FILE *f)
