@@ -60,6 +60,7 @@
 #define QUIET_LOOKS 2	  /* that many looks in a row ... */
 #define QUIET_FRACTION 20 /* ... with others' CPU < 1/20 of wall time */
 #define TARGET_SLEEPS_PER_THREAD 4.0
+#define STUCK_S 120 /* one library's isolations take a few seconds at most */
 
 enum mode { MODE_END, MODE_NOW };
 
@@ -80,6 +81,7 @@ static struct {
 	long requester_vcsw;	     /* its voluntary switches in the last isolation */
 	_Atomic uint32_t round_over; /* --mode now: harmless sections may end */
 	_Atomic unsigned registered;
+	uint64_t deadline; /* poll_until() gives up then */
 } S;
 
 /* One isolation's figures. */
@@ -221,10 +223,16 @@ static bool wait_quiet(uint64_t max_ns)
 	return true;
 }
 
-/* Polls (cheaply: the wait is short) until *word == want. */
+/* Polls (cheaply: the wait is short) until *word == want. A library that
+ * never lets a thread through ends the run, rather than hanging it. */
 static void poll_until(_Atomic uint32_t *word, uint32_t want)
 {
 	while (atomic_load(word) != want) {
+		if (bench_now_ns() > S.deadline) {
+			fprintf(stderr, PROG ": cannot finish: %s stuck for %d s (a deadlock?)\n",
+				S.lib->name, STUCK_S);
+			exit(1);
+		}
 		nap(20000);
 	}
 }
@@ -308,6 +316,7 @@ static int run_lib(const struct bench_rdv *lib, unsigned nworkers, enum mode mod
 	S.lib = lib;
 	S.mode = mode;
 	S.nworkers = nworkers;
+	S.deadline = bench_now_ns() + STUCK_S * UINT64_C(1000000000);
 	S.workers = calloc(nworkers, sizeof(*S.workers));
 	S.dom = lib->create(nworkers + 1);
 	if (!S.workers || !S.dom) {
