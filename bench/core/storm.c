@@ -21,9 +21,9 @@
  * Per isolation (from the request to the last thread out of librdv, quiet
  * again): futex sleeps (rdv_get_stats().sleeps), wake calls, blocked
  * leaves, the CPU time of every thread but the conductor (CPU clocks:
- * exact) and the system part of it (getrusage RUSAGE_SELF minus the
- * conductor's RUSAGE_THREAD: the kernel splits user/system by sampling at
- * each tick, so this one is a mean over the isolations, good to a few ms),
+ * exact) and an estimate of its system part (getrusage RUSAGE_SELF minus
+ * the conductor's RUSAGE_THREAD, whose user/system split the kernel
+ * samples at each tick: see summarize()),
  * their voluntary context switches (which include one private wait per
  * thread per isolation, two in --mode now), the requester's own (its
  * sleeps in rdv_isolate(), from its RUSAGE_THREAD), and the wall time.
@@ -87,8 +87,8 @@ static struct {
 /* One isolation's figures. */
 struct sample {
 	double sleeps, wakes, blocked;
-	double cpu_ms; /* precise: CPU clocks */
-	double sys_ms; /* getrusage: tick-sampled part of cpu_ms */
+	double cpu_ms;	       /* precise: CPU clocks */
+	double sys_ms, all_ms; /* getrusage: system, user+system (see summarize()) */
 	double vcsw, requester_vcsw, wall_ms;
 	double gap_us; /* median wait for quiet after an arrival */
 	unsigned overlapped;
@@ -299,6 +299,8 @@ static void isolate_once(uint32_t g, uint64_t max_gap_ns, struct sample *out)
 	out->cpu_ms = (double)(b.cpu - a.cpu) / 1e6;
 	out->sys_ms =
 	    tv_ms(&a.self.ru_stime, &b.self.ru_stime) - tv_ms(&a.me.ru_stime, &b.me.ru_stime);
+	out->all_ms = out->sys_ms + tv_ms(&a.self.ru_utime, &b.self.ru_utime) -
+		      tv_ms(&a.me.ru_utime, &b.me.ru_utime);
 	out->vcsw = (double)((b.self.ru_nvcsw - a.self.ru_nvcsw) - (b.me.ru_nvcsw - a.me.ru_nvcsw));
 	out->requester_vcsw = (double)S.requester_vcsw;
 	out->wall_ms = (double)(b.wall - a.wall) / 1e6;
@@ -382,13 +384,22 @@ static void summarize(const struct sample *s, int n, unsigned nworkers, struct s
 	m->wakes = median_of(s, n, offsetof(struct sample, wakes));
 	m->blocked = median_of(s, n, offsetof(struct sample, blocked));
 	m->cpu_ms = median_of(s, n, offsetof(struct sample, cpu_ms));
-	/* The kernel splits user/system time by sampling at each tick (4 ms at
-	 * HZ=250, with tick-based accounting): only a mean over many
-	 * isolations is meaningful, a median of tiny samples is not. */
-	m->sys_ms = 0;
+	/*
+	 * With tick-based accounting the kernel splits a thread's exact CPU
+	 * time into user and system by sampling at each tick (4 ms at HZ=250),
+	 * and the conductor's own share is subtracted: one isolation's system
+	 * time, or a small one, is noise (even negative). So the system share
+	 * is taken over all the isolations of the run (clamped to [0, 1]) and
+	 * applied to the exact CPU time: an estimate, good to a few ms.
+	 */
+	double sys = 0, all = 0, share;
+
 	for (int i = 0; i < n; i++) {
-		m->sys_ms += s[i].sys_ms / n;
+		sys += s[i].sys_ms;
+		all += s[i].all_ms;
 	}
+	share = all > 0 ? sys / all : 0;
+	m->sys_ms = m->cpu_ms * (share < 0 ? 0 : share > 1 ? 1 : share);
 	m->vcsw = median_of(s, n, offsetof(struct sample, vcsw));
 	m->requester_vcsw = median_of(s, n, offsetof(struct sample, requester_vcsw));
 	m->wall_ms = median_of(s, n, offsetof(struct sample, wall_ms));
