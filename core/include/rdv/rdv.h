@@ -167,8 +167,10 @@
  *                                              caller free what others
  *                                              still reference
  *   rdv_release() while not isolated          no effect, counted
- *   rdv_harmless_end_sig() without a          no effect, counted
- *     matching rdv_harmless_now()
+ *   rdv_harmless_end_sig() without a          ends the section as if a
+ *     matching rdv_harmless_now()              handler had made the thread
+ *                                              harmless from running (not
+ *                                              detected)
  *   rdv_thread_unregister() while isolated    ends the isolation first
  *   rdv_destroy() with registered threads     frees nothing (handles stay
  *                                              valid), errno EBUSY
