@@ -125,6 +125,7 @@ int main(int argc, char **argv)
 	struct tl_model m;
 	struct tl_view v;
 	struct tl_layout lo;
+	struct tl_metrics met;
 	struct tl_render rd;
 	SDL_Surface *s;
 	SDL_Renderer *r;
@@ -205,8 +206,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rd.title = "bench";
-	view_layout(&lo, width, height);
+	render_metrics(&rd, &met);
 	view_init(&v, &m);
+	view_layout(&lo, &met, width, height, &v, &m);
 	/* What a user waits for: open, fonts, the first full picture. */
 	render_frame(&rd, &m, &v, &lo);
 	SDL_RenderPresent(r);
@@ -244,14 +246,12 @@ int main(int argc, char **argv)
 				view_pan(&v, &m, (rng % 2) ? 0.3 : -0.3);
 			}
 			if (step % 23 == 0) {
-				view_scroll_rows(&v, &m, &lo, (int)(rng % 40) - 20);
+				view_scroll_rows(&v, &lo, (int)(rng % 40) - 20);
 			}
 			v.cursor_ns = v.t0 + (v.t1 - v.t0) / 2;
 			v.hover = true;
-			v.hover_row = v.first_row + 3;
 			v.hover_x = lo.lanes_x + lo.lanes_w / 2;
-			v.hover_y = lo.lanes_y + 3 * lo.row_h;
-			v.hover_ns = view_x_to_ns(&v, &lo, v.hover_x);
+			v.hover_y = lo.lanes_y + lo.lanes_h / 2;
 			t = now_s();
 			c = cpu_s();
 			render_frame(&rd, &m, &v, &lo);
