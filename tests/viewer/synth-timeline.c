@@ -19,8 +19,9 @@
  *                                grant) and some block. One isolation waits
  *                                4.67 ms, the others at most 21 us. Prints on
  *                                stdout what a viewer must find:
- *                                "worst=K requester=L straggler=S blocked=N"
- *                                (lane numbers, N: workers blocked in it).
+ *                                "worst=K requester=L straggler=S blocked=N
+ *                                blocked_lanes=A,B,…" (lane numbers; N
+ *                                workers blocked in it, which).
  */
 #include "rdv-timeline.h"
 
@@ -295,8 +296,14 @@ static void poller(struct rdv_tl_writer *w, uint32_t workers, uint32_t niso)
 		fill_work(w, control, at, end);
 	}
 	check(rdv_tl_writer_set_info(w, T0, end, 1000, 0), "set_info");
-	printf("worst=%u requester=%u straggler=%u blocked=%u\n", worst, control,
+	printf("worst=%u requester=%u straggler=%u blocked=%u blocked_lanes=", worst, control,
 	       x[worst].straggler, nblocked_worst);
+	for (uint32_t i = 0, n = 0; i < workers; i++) {
+		if (blocked_from[(size_t)worst * workers + i]) {
+			printf("%s%u", n++ ? "," : "", i);
+		}
+	}
+	printf("\n");
 	free(x);
 	free(blocked_from);
 }

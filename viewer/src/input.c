@@ -322,7 +322,16 @@ unsigned input_handle(struct tl_input *in, const SDL_Event *e, struct tl_view *v
 	switch (e->type) {
 	case SDL_QUIT:
 		return INPUT_QUIT;
+	case SDL_KEYUP:
+		if (e->key.keysym.sym == SDLK_LSHIFT || e->key.keysym.sym == SDLK_RSHIFT) {
+			in->shift = false;
+		}
+		return 0;
 	case SDL_KEYDOWN:
+		if (e->key.keysym.sym == SDLK_LSHIFT || e->key.keysym.sym == SDLK_RSHIFT) {
+			in->shift = true;
+			return 0;
+		}
 		if (!v->live) {
 			v->status[0] = '\0'; /* it said what the last command did */
 		}
@@ -336,6 +345,9 @@ unsigned input_handle(struct tl_input *in, const SDL_Event *e, struct tl_view *v
 			return INPUT_REDRAW;
 		case SDL_WINDOWEVENT_EXPOSED:
 			return INPUT_REDRAW;
+		case SDL_WINDOWEVENT_FOCUS_GAINED:
+			in->shift = SDL_GetModState() & KMOD_SHIFT;
+			return 0;
 		default:
 			return 0;
 		}
@@ -358,7 +370,7 @@ unsigned input_handle(struct tl_input *in, const SDL_Event *e, struct tl_view *v
 			view_scroll_table(v, lo, -3 * dy);
 		} else if (in_masks(lo, x, y)) {
 			view_scroll_masks(v, m, lo, -24 * dy);
-		} else if ((SDL_GetModState() & KMOD_SHIFT) || x < lo->lanes_x) {
+		} else if (in->shift || x < lo->lanes_x) {
 			view_scroll_rows(v, lo, -3 * dy);
 		} else {
 			view_zoom(v, m, pow(0.8, dy), anchor(v, lo));
@@ -369,8 +381,7 @@ unsigned input_handle(struct tl_input *in, const SDL_Event *e, struct tl_view *v
 		if (e->button.button == SDL_BUTTON_LEFT) {
 			in->dragging = true;
 			in->moved = false;
-			in->measuring = (SDL_GetModState() & KMOD_SHIFT) &&
-					in_lanes(lo, e->button.x, e->button.y);
+			in->measuring = in->shift && in_lanes(lo, e->button.x, e->button.y);
 			in->down_x = in->last_x = e->button.x;
 			in->down_y = e->button.y;
 			in->down_ns = view_x_to_ns(v, lo, e->button.x);

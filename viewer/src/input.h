@@ -14,6 +14,9 @@
 #include "view.h"
 
 struct tl_input {
+	/* Shift as of the events handled so far: SDL_GetModState() says what
+	 * it is after every queued event, not at the one being handled. */
+	bool shift;
 	bool dragging, moved, measuring;
 	int down_x, down_y, last_x;
 	uint64_t down_ns;

@@ -1612,10 +1612,39 @@ void view_dump(const struct tl_view *v, const struct tl_model *m, const struct t
 		free(late);
 	}
 	OUT(" range=%llu", v->range ? (unsigned long long)(v->range_t1 - v->range_t0) : 0ull);
-	OUT(" visible=");
+	if (have) {
+		OUT(" sel_request=%llu sel_grant=%llu sel_end=%llu",
+		    (unsigned long long)x.request_ns, (unsigned long long)x.grant_ns,
+		    (unsigned long long)x.end_ns);
+	}
+	/* Where things are, for a script that clicks them. */
+	OUT(" lanes_area=%d,%d,%d,%d", lo->lanes_x, lo->lanes_y, lo->lanes_w, lo->lanes_h);
+	OUT(" table=%d,%d,%d,%d,%d", lo->side_x, lo->table_y, lo->side_w, lo->table_row_h,
+	    lo->table_row_h ? lo->table_y + lo->table_row_h + 2 + lo->table_row_h / 2 : 0);
+	OUT(" hists=");
 	{
+		struct tl_hist_geom g[TL_NLAT];
+		unsigned nh = view_hist_geometry(m, lo, g, TL_NLAT);
+
+		for (unsigned i = 0; i < nh; i++) {
+			OUT("%s%d:%d:%d:%d:%d:%d:%d", i ? ";" : "", (int)g[i].kind, g[i].plot_x,
+			    g[i].plot_y, g[i].plot_w, g[i].plot_h, g[i].lo_b, g[i].hi_b);
+		}
+	}
+	{
+		int64_t r = v->hover ? view_y_to_drow(v, lo, v->hover_y) : -1;
+
+		OUT(" hover_lane=%lld", r >= 0 && v->drows[r].kind == TL_DROW_LANE &&
+						v->hover_x >= lo->lanes_x &&
+						v->hover_x < lo->lanes_x + lo->lanes_w
+					    ? (long long)v->drows[r].lane
+					    : -1LL);
+	}
+	/* Last, as they are long: the lanes fully on screen, and their middle. */
+	for (int pass = 0; pass < 2; pass++) {
 		bool first = true;
 
+		OUT(pass ? " visible_y=" : " visible=");
 		for (unsigned i = 0; i < ns; i++) {
 			const struct tl_drow *d = &v->drows[slots[i].drow];
 
@@ -1623,7 +1652,11 @@ void view_dump(const struct tl_view *v, const struct tl_model *m, const struct t
 			    slots[i].y + slots[i].h > lo->lanes_y + lo->lanes_h) {
 				continue;
 			}
-			OUT("%s%u", first ? "" : ",", d->lane);
+			if (pass) {
+				OUT("%s%d", first ? "" : ",", slots[i].y + slots[i].h / 2);
+			} else {
+				OUT("%s%u", first ? "" : ",", d->lane);
+			}
 			first = false;
 		}
 	}
