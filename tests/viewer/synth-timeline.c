@@ -10,7 +10,9 @@
  *   synth-timeline noiso FILE    the same blocks without any isolation.
  *   synth-timeline empty FILE    a valid timeline with no lane.
  *   synth-timeline big FILE LANES INTERVALS [SEED]
- *                                a busy rendez-vous pattern (benchmark).
+ *                                a busy rendez-vous pattern (benchmark);
+ *                                up to 64 lanes, processes of 32 threads,
+ *                                else domains of 1024 threads.
  *   synth-timeline poller FILE WORKERS ISOLATIONS
  *                                a poller-like run: workers running and
  *                                idle, a control thread isolating; during
@@ -110,9 +112,13 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 	for (uint32_t i = 0; i < nlanes; i++) {
 		char name[32];
 
+		/* Up to 64 lanes: processes of 32 threads in two domains; more: a
+		 * domain of 1024 threads per process (a big machine). */
+		uint32_t per = nlanes <= 64 ? 32 : 1024;
+
 		snprintf(name, sizeof(name), "bench");
-		check(rdv_tl_writer_add_lane(w, 100 + i / 32, (i / 32) % 2, i % 32, 20000 + (int)i,
-					     name, NULL),
+		check(rdv_tl_writer_add_lane(w, 100 + i / per, per == 32 ? (i / 32) % 2 : 0,
+					     i % per, 20000 + (int)i, name, NULL),
 		      "add_lane");
 		t[i] = T0 + next_rand() % 1000;
 	}

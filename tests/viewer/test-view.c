@@ -356,6 +356,19 @@ static void test_measure(const struct tl_model *m)
 	uint64_t a = m->t_min + 123457, b = m->t_min + 987654;
 
 	CHECK(view_init(&v, m) == 0);
+	/* No panning beyond the trace (and the margin fitting shows). */
+	view_zoom(&v, m, 0.1, v.t0);
+	for (int i = 0; i < 50; i++) {
+		view_pan(&v, m, -1.0);
+	}
+	CHECK(v.t0 >= m->t_min - (m->t_max - m->t_min) / 100);
+	for (int i = 0; i < 50; i++) {
+		view_pan_ns(&v, m, (int64_t)(m->t_max - m->t_min));
+	}
+	CHECK(v.t1 <= m->t_max + (m->t_max - m->t_min) / 100);
+	view_zoom(&v, m, 1000.0, v.t0);
+	CHECK(v.t0 >= m->t_min - (m->t_max - m->t_min) / 100);
+	CHECK(v.t1 <= m->t_max + (m->t_max - m->t_min) / 100);
 	CHECK(view_measure_totals(&v, m, st) == 0);
 	/* Backwards drag: the same range. */
 	view_set_measure(&v, m, b, a, lanes, 3);

@@ -483,7 +483,8 @@ static void draw_lane_row(struct tl_render *rd, const struct tl_model *m, const 
 			  const struct tl_slot *s, unsigned k)
 {
 	enum tl_font f = lo->row_h >= fh(rd, TL_FONT_SMALL) + 2 ? TL_FONT_SMALL : TL_FONT_TINY;
-	int ty = s->y + (s->h - fh(rd, f)) / 2, chip_h = lo->row_h - 8 > 4 ? lo->row_h - 8 : 4;
+	int ty = s->y + (s->h - fh(rd, f)) / 2;
+	int chip_h = lo->row_h - 8 < 4 ? 4 : lo->row_h - 8 > 12 ? 12 : lo->row_h - 8;
 	uint8_t st = timeline_state_at(m, d->lane, v->cursor_ns);
 	char label[96], role[96];
 	SDL_Color c = d->role ? role_color(d->role) : fg;
