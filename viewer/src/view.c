@@ -1169,6 +1169,21 @@ void view_toggle_marker(struct tl_view *v, uint64_t t)
 
 /* ---- Info box ------------------------------------------------------------------------ */
 
+/* Copies a line, cut at 159 bytes (on a UTF-8 character boundary). */
+static void copy_line(char *dst, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n > 159) {
+		n = 159;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80) {
+			n--;
+		}
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* Appends s to lines, wrapped to max_w at " · " or spaces; the lines after
  * the first are indented. */
 static void push_wrapped(char (*lines)[160], unsigned *n, unsigned max,
@@ -1182,7 +1197,7 @@ static void push_wrapped(char (*lines)[160], unsigned *n, unsigned max,
 		size_t len = strlen(rest);
 
 		if (!met || text_w(met, TL_FONT_SMALL, rest) <= max_w) {
-			snprintf(lines[(*n)++], 160, "%s", rest);
+			copy_line(lines[(*n)++], rest);
 			return;
 		}
 		/* The longest head that fits: split at " · " first, else a space. */
@@ -1206,11 +1221,11 @@ static void push_wrapped(char (*lines)[160], unsigned *n, unsigned max,
 			}
 		}
 		if (!cut) {
-			snprintf(lines[(*n)++], 160, "%s", rest); /* cannot wrap: drawn cut */
+			copy_line(lines[(*n)++], rest); /* cannot wrap: drawn cut */
 			return;
 		}
 		*cut = '\0';
-		snprintf(lines[(*n)++], 160, "%s", rest);
+		copy_line(lines[(*n)++], rest);
 		cut += strncmp(cut + 1, "· ", strlen("· ")) == 0 ? 1 + strlen("· ") : 1;
 		{
 			char tail[320];
