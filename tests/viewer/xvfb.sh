@@ -1,7 +1,8 @@
 #!/bin/sh
 # rdv-view in a real window under Xvfb, driven by xdotool: every key and mouse
 # gesture of the help, a resize, then quit; it must not crash and must exit 0.
-# A bad file: one error line, exit 1, no window.
+# A bad file: one error line, exit 1, no window; a bad trace directory: its
+# error in the window until a key, one line, exit 1.
 # Usage: xvfb.sh BINDIR
 set -u
 bin=$1
@@ -111,6 +112,25 @@ rc=$?
 if [ $rc -ne 1 ] || [ "$(wc -l <"$d/err")" -ne 1 ] ||
 	xdotool search --onlyvisible --name 'rdv-view' >/dev/null 2>&1; then
 	echo "xvfb.sh: bad input in the GUI: rc=$rc" >&2
+	cat "$d/err" >&2
+	exit 1
+fi
+# A trace directory that turns out bad (nothing in it): the analysis runs in
+# the window, whose message stays until a key; one error line, exit 1.
+mkdir "$d/empty-trace"
+"$bin/rdv-view" "$d/empty-trace" 2>"$d/err" &
+vpid=$!
+find_window
+sleep 0.5
+alive "an empty trace directory"
+xdotool key Escape
+i=0
+while kill -0 "$vpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+wait "$vpid"
+rc=$?
+vpid=
+if [ $rc -ne 1 ] || [ "$(wc -l <"$d/err")" -ne 1 ]; then
+	echo "xvfb.sh: bad trace directory in the GUI: rc=$rc" >&2
 	cat "$d/err" >&2
 	exit 1
 fi

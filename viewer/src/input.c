@@ -319,6 +319,14 @@ static unsigned key(const SDL_KeyboardEvent *k, struct tl_view *v, const struct 
 unsigned input_handle(struct tl_input *in, const SDL_Event *e, struct tl_view *v,
 		      const struct tl_model *m, const struct tl_layout *lo)
 {
+	if (v->failed) {
+		/* An error on screen: read, then any key or click closes. */
+		if (e->type == SDL_QUIT || e->type == SDL_KEYDOWN ||
+		    e->type == SDL_MOUSEBUTTONDOWN) {
+			return INPUT_QUIT;
+		}
+		return e->type == SDL_WINDOWEVENT ? INPUT_REDRAW | INPUT_RESIZE : 0;
+	}
 	switch (e->type) {
 	case SDL_QUIT:
 		return INPUT_QUIT;

@@ -1003,37 +1003,11 @@ static void draw_frame(struct loop *l)
 	}
 }
 
-/* Shows an error in the window until a key, a click or 30 s. */
-static void show_error(struct loop *l, const char *msg)
-{
-	Uint64 until = SDL_GetTicks64() + 30000;
-	bool dirty = true;
-
-	while (l->d->win && SDL_GetTicks64() < until) {
-		SDL_Event e;
-
-		if (dirty) {
-			layout(l);
-			render_message(&l->d->rd, l->lo.width, l->lo.height,
-				       "rdv-view cannot show this input", msg, -1);
-			SDL_RenderPresent(l->d->r);
-			dirty = false;
-		}
-		if (!SDL_WaitEventTimeout(&e, 200)) {
-			continue;
-		}
-		if (e.type == SDL_QUIT || e.type == SDL_KEYDOWN || e.type == SDL_MOUSEBUTTONDOWN) {
-			return;
-		}
-		dirty = e.type == SDL_WINDOWEVENT;
-	}
-}
-
 static int run(struct loop *l)
 {
 	const struct options *o = l->o;
 	bool headless = !l->d->win, dirty = true, quit = false;
-	Uint64 start = SDL_GetTicks64(), last = start, next_dump = start;
+	Uint64 start = SDL_GetTicks64(), last = start, next_dump = start, fail_until = 0;
 	char err[600];
 	int ret = 0;
 
@@ -1063,6 +1037,17 @@ static int run(struct loop *l)
 		if (flags & INPUT_QUIT) {
 			quit = true;
 		}
+		if (l->v.failed) {
+			/* The error stays on screen until a key, a click or 30 s. */
+			if (dirty || (flags & INPUT_REDRAW)) {
+				render_message(&l->d->rd, l->lo.width, l->lo.height,
+					       "rdv-view cannot show this input", err, -1);
+				SDL_RenderPresent(l->d->r);
+				dirty = false;
+			}
+			quit |= SDL_GetTicks64() >= fail_until;
+			continue;
+		}
 		if (l->src->live && (flags & INPUT_WINDOW)) {
 			l->src->set_window(l->src, l->v.window_s);
 		}
@@ -1071,9 +1056,14 @@ static int run(struct loop *l)
 		got = l->v.paused ? 0 : take_model(l, err, sizeof(err));
 		if (got < 0) {
 			fprintf(stderr, PROG ": %s\n", err);
-			show_error(l, err);
 			ret = 1;
-			break;
+			if (headless) {
+				break;
+			}
+			l->v.failed = true;
+			fail_until = SDL_GetTicks64() + 30000;
+			dirty = true;
+			continue;
 		}
 		dirty |= got > 0 || (flags & INPUT_REDRAW);
 		if (l->m && l->src->live && (flags & INPUT_FOLLOW)) {
@@ -1086,9 +1076,15 @@ static int run(struct loop *l)
 			if (l->src->status(l->src, title, sizeof(title), msg, sizeof(msg),
 					   &fraction) < 0) {
 				fprintf(stderr, PROG ": %s\n", msg);
-				show_error(l, msg);
 				ret = 1;
-				break;
+				if (headless) {
+					break;
+				}
+				snprintf(err, sizeof(err), "%s", msg);
+				l->v.failed = true;
+				fail_until = SDL_GetTicks64() + 30000;
+				dirty = true;
+				continue;
 			}
 			dirty = true; /* progress */
 		}
@@ -1122,7 +1118,7 @@ static int run(struct loop *l)
 			break; /* --screenshot: the first complete frame */
 		}
 	}
-	if (ret == 0 && o->screenshot) {
+	if (ret == 0 && o->screenshot && !l->v.failed) {
 		if (l->m) {
 			layout(l);
 			draw_frame(l);

@@ -120,6 +120,7 @@ struct tl_view {
 	double speed;	 /* replay: trace ns per wall second */
 	bool speed_set;	 /* by [ or ]; else Space sweeps the view in 10 s */
 	bool help;	 /* '?' overlay */
+	bool failed;	 /* an error is shown instead: any key or click closes */
 	bool live;	 /* following a live session: Space pauses, - / + the window */
 	bool paused;	 /* live: the shown snapshot stays */
 	double window_s; /* live: the rolling window */
