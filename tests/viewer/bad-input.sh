@@ -80,6 +80,8 @@ expect_usage "bad select" --select best $shot "$d/good.timeline"
 expect_usage "negative select" --select -3 $shot "$d/good.timeline"
 expect_usage "bad window" --live net://127.0.0.1/host/h/s --window 0
 expect_usage "live and a file" --live net://127.0.0.1/host/h/s "$d/good.timeline"
+expect_usage "live and --select" --live net://127.0.0.1/host/h/s --select worst
+expect_usage "a file and --window" --window 5 "$d/good.timeline"
 expect_error "select out of range" --select 99 $shot "$d/good.timeline"
 expect_error "unwritable png" --screenshot "$d/no/such/dir/x.png" "$d/good.timeline"
 # No display and no --screenshot: an error, not an invisible window.

@@ -48,6 +48,7 @@ struct options {
 	/* --live */
 	const char *live_url;
 	double window_s;
+	bool has_window;
 	long live_pid;
 	double live_dump_s;  /* 0: no dump lines */
 	double exit_after_s; /* 0: until closed */
@@ -222,6 +223,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			if (win) {
 				o->window_s = d;
+				o->has_window = true;
 			} else if (!strcmp(a, "--live-dump")) {
 				o->live_dump_s = d;
 			} else {
@@ -250,6 +252,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 	if (o->live_url && o->input) {
 		return usage_error("--live takes no TRACE_DIR or FILE.timeline ('%s')%s", o->input,
 				   "");
+	}
+	if (o->live_url && (o->select != -1 || o->has_from || o->has_to || o->has_at)) {
+		return usage_error("--select, --from, --to and --at are for a TRACE_DIR or "
+				   "FILE.timeline, not --live%s%s",
+				   "", "");
+	}
+	if (!o->live_url && (o->live_dump_s > 0 || o->live_pid || o->has_window)) {
+		return usage_error("--window, --pid and --live-dump are for --live%s%s", "", "");
 	}
 	if (o->live_url && o->screenshot && !(o->exit_after_s > 0)) {
 		return usage_error("--live --screenshot F needs --exit-after S (the frame shown "
