@@ -179,7 +179,7 @@ xdotool key x
 check_story "key X again"
 for size in "800 500" "1920 1080" "1280 800"; do
 	set -- $size
-	xdotool windowsize "$wid" "$1" "$2"
+	xdotool windowmove "$wid" 0 0 windowsize "$wid" "$1" "$2"
 	wait_for width "$1"
 	wait_for height "$2"
 	check_story "window ${1}x$2"
