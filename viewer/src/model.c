@@ -135,21 +135,17 @@ static int build(struct tl_model *m)
 		m->nrows++;
 	}
 
-	/* Isolations by lane (counting sort keeps request order), stragglers. */
+	/* Isolations by lane (counting sort keeps request order); stragglers
+	 * as the analysis counted them (the lanes' totals). */
 	for (uint64_t j = 0; j < m->nisolations; j++) {
-		const struct rdv_tl_isolation *x = &m->isolations[j];
-
-		m->lane_iso_start[x->lane + 1]++;
-		if (x->straggler_lane != RDV_TL_NO_LANE) {
-			all[x->straggler_lane].count++;
-			all[x->straggler_lane].delay_ns +=
-			    x->straggler_ns > x->request_ns ? x->straggler_ns - x->request_ns : 0;
-		}
+		m->lane_iso_start[m->isolations[j].lane + 1]++;
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		m->lane_iso_start[i + 1] += m->lane_iso_start[i];
 		fill[i] = m->lane_iso_start[i];
 		all[i].lane = i;
+		all[i].count = m->lanes[i].straggler_count;
+		all[i].delay_ns = m->lanes[i].straggler_delay_ns;
 	}
 	for (uint64_t j = 0; j < m->nisolations; j++) {
 		m->lane_iso[fill[m->isolations[j].lane]++] = (uint32_t)j;
@@ -233,6 +229,12 @@ int timeline_model_open_mem(struct tl_model *m, const void *buf, size_t len, cha
 		return ret;
 	}
 	return model_init(m, errbuf, errlen);
+}
+
+const struct rdv_tl_latency *timeline_latency(const struct tl_model *m,
+					      enum rdv_tl_latency_kind kind)
+{
+	return rdv_tl_reader_latency(m->reader, kind);
 }
 
 void timeline_model_close(struct tl_model *m)

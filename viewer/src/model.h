@@ -45,7 +45,7 @@ struct tl_group {
 
 struct tl_straggler {
 	uint32_t lane;
-	uint64_t count;
+	uint64_t count;	   /* the analysis' (rdv_tl_lane.straggler_count) */
 	uint64_t delay_ns; /* sum of request -> its bit set */
 };
 
@@ -104,6 +104,12 @@ int64_t timeline_isolation_at(const struct tl_model *m, uint32_t lane, uint64_t 
 
 /* The release time of an isolation, or the trace end when not released. */
 uint64_t timeline_isolation_end(const struct tl_model *m, const struct rdv_tl_isolation *x);
+
+/* A latency distribution as the analysis computed it: the latency panel's
+ * numbers (count, percentiles…), never derived from the plot's buckets.
+ * NULL for a kind out of range. */
+const struct rdv_tl_latency *timeline_latency(const struct tl_model *m,
+					      enum rdv_tl_latency_kind kind);
 
 /* The H / W / I mask bits a state implies (DESIGN.md §1). */
 void timeline_state_bits(uint8_t state, bool *w, bool *h, bool *i);

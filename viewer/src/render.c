@@ -528,25 +528,9 @@ static void draw_masks(struct tl_render *rd, const struct tl_model *m, const str
 
 /* ---- Latency panel ------------------------------------------------------ */
 
-static uint64_t hist_percentile(const struct rdv_tl_histogram *h, double p)
-{
-	uint64_t rank = (uint64_t)ceil(p * (double)h->count), seen = 0;
-
-	if (rank == 0) {
-		rank = 1;
-	}
-	for (int b = 0; b < RDV_TL_HIST_BUCKETS; b++) {
-		seen += h->buckets[b];
-		if (seen >= rank) {
-			uint64_t hi = b >= 63 ? UINT64_MAX : (((uint64_t)2 << b) - 1);
-
-			return hi < h->max_ns ? hi : h->max_ns; /* bucket's upper edge */
-		}
-	}
-	return h->max_ns;
-}
-
-static void draw_histogram(struct tl_render *rd, const struct rdv_tl_histogram *h, const char *name,
+/* The analysis' numbers (timeline_latency()); the buckets only shape the
+ * plot. */
+static void draw_histogram(struct tl_render *rd, const struct rdv_tl_latency *h, const char *name,
 			   SDL_Color c, int x, int y, int w, int hgt)
 {
 	char buf[128], a[32], b[32];
@@ -561,9 +545,9 @@ static void draw_histogram(struct tl_render *rd, const struct rdv_tl_histogram *
 	format_duration(a, sizeof(a), h->max_ns);
 	snprintf(buf, sizeof(buf), "n=%llu · max %s", (unsigned long long)h->count, a);
 	text_draw_clip(&rd->small, rd->r, x, y + rd->small.height, buf, fg_dim, w);
-	format_duration(a, sizeof(a), hist_percentile(h, 0.5));
-	format_duration(b, sizeof(b), hist_percentile(h, 0.99));
-	snprintf(buf, sizeof(buf), "p50≤%s p99≤%s", a, b);
+	format_duration(a, sizeof(a), h->p50_ns);
+	format_duration(b, sizeof(b), h->p99_ns);
+	snprintf(buf, sizeof(buf), "p50 %s p99 %s", a, b);
 	text_draw_clip(&rd->small, rd->r, x, y + 2 * rd->small.height, buf, fg_dim, w);
 	lo_b = rdv_tl_hist_bucket(h->min_ns);
 	hi_b = rdv_tl_hist_bucket(h->max_ns);
@@ -610,14 +594,15 @@ static void draw_histogram(struct tl_render *rd, const struct rdv_tl_histogram *
 
 static void draw_latency(struct tl_render *rd, const struct tl_model *m, const struct tl_layout *lo)
 {
-	static const char *const names[RDV_TL_NHISTS] = {"isolate_wait", "isolation_hold",
-							 "blocked"};
-	static const uint8_t colors[RDV_TL_NHISTS] = {RDV_TL_WAITING, RDV_TL_ISOLATED,
-						      RDV_TL_BLOCKED};
+	/* The three distributions of the JSON report (grant_delay: blame). */
+	enum { NPANELS = 3 };
+	static const enum rdv_tl_latency_kind kinds[NPANELS] = {
+	    RDV_TL_LAT_ISOLATE_WAIT, RDV_TL_LAT_ISOLATION_HOLD, RDV_TL_LAT_BLOCKED};
+	static const uint8_t colors[NPANELS] = {RDV_TL_WAITING, RDV_TL_ISOLATED, RDV_TL_BLOCKED};
 	int x0 = lo->mask_w + 10, y = lo->panel_y + 6;
 	int total_w = lo->width - x0 - 10;
 	int strag_w = total_w * 30 / 100;
-	int hist_w = (total_w - strag_w) / RDV_TL_NHISTS - 12;
+	int hist_w = (total_w - strag_w) / NPANELS - 12;
 	int hgt = lo->height - y - rd->font.height - 10;
 	char buf[160], d[32];
 
@@ -628,12 +613,11 @@ static void draw_latency(struct tl_render *rd, const struct tl_model *m, const s
 		       "buckets, log counts",
 		       fg_dim, lo->width - x0 - 90);
 	y += rd->font.height + 4;
-	for (int k = 0; k < RDV_TL_NHISTS; k++) {
-		draw_histogram(rd, rdv_tl_reader_histogram(m->reader, (enum rdv_tl_hist_kind)k),
-			       names[k], state_colors[colors[k]], x0 + k * (hist_w + 12), y, hist_w,
-			       hgt);
+	for (int k = 0; k < NPANELS; k++) {
+		draw_histogram(rd, timeline_latency(m, kinds[k]), rdv_tl_latency_name(kinds[k]),
+			       state_colors[colors[k]], x0 + k * (hist_w + 12), y, hist_w, hgt);
 	}
-	x0 += RDV_TL_NHISTS * (hist_w + 12) + 4;
+	x0 += NPANELS * (hist_w + 12) + 4;
 	text_draw_clip(&rd->small, rd->r, x0, y, "Top stragglers: times, mean delay", fg,
 		       lo->width - x0 - 6);
 	y += rd->small.height + 2;
