@@ -859,8 +859,11 @@ static int apply_bits(struct analysis *a, struct an_thread *t, const struct anal
 	if (m == H_BIT && set) {
 		t->blocked = ev->op == AN_OP_HARMLESS_WAIT;
 		t->k_blocked = 1;
-		if (ev->op == AN_OP_HARMLESS_WAIT || ev->op == AN_OP_ISOLATE_REQUEST ||
-		    ev->op == AN_OP_ISOLATE_FULL_REQUEST) {
+		/* a blocked thread is no requester; a request sets H before W
+		 * (when W is already known set, the core set W first) */
+		if (ev->op == AN_OP_HARMLESS_WAIT ||
+		    ((ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST) &&
+		     !(t->known[B_W] && t->bit[B_W]))) {
 			t->known[B_W] = 1;
 			t->bit[B_W] = 0;
 		}

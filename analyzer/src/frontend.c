@@ -183,20 +183,58 @@ int frontend_find_traces(const char *const *paths, size_t n, struct trace_list *
 
 /* ---- The graph ---------------------------------------------------------- */
 
-/* The deepest cause (the root) of the current thread's error, on one line;
- * "" when there is none. Clears the error. */
+/* The first `quoted` path in a cause message, or NULL. */
+static const char *quoted_path(const char *msg, size_t *len)
+{
+	const char *a = strchr(msg, '`'), *b = a ? strchr(a + 1, '`') : NULL;
+
+	if (!a || !b || a[1] != '/') {
+		return NULL;
+	}
+	*len = (size_t)(b - a - 1);
+	return a + 1;
+}
+
+static bool contains(const char *s, const char *part, size_t len)
+{
+	for (; *s; s++) {
+		if (strncmp(s, part, len) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The deepest cause (the root) of the current thread's error, on one line,
+ * with the file it names when a cause names one (Babeltrace2's root cause
+ * says what, an outer one where); "" when there is none. Clears the
+ * error. */
 static void take_bt_error(char *buf, size_t len)
 {
 	const bt_error *err = bt_current_thread_take_error();
+	uint64_t n;
 
 	buf[0] = '\0';
 	if (!err) {
 		return;
 	}
-	if (bt_error_get_cause_count(err) > 0) {
-		const bt_error_cause *c = bt_error_borrow_cause_by_index(err, 0);
+	n = bt_error_get_cause_count(err);
+	if (n > 0) {
+		const char *root =
+		    bt_error_cause_get_message(bt_error_borrow_cause_by_index(err, 0));
+		const char *path = NULL;
+		size_t plen = 0;
 
-		snprintf(buf, len, "%s", bt_error_cause_get_message(c));
+		for (uint64_t i = 0; i < n && !path; i++) {
+			path = quoted_path(
+			    bt_error_cause_get_message(bt_error_borrow_cause_by_index(err, i)),
+			    &plen);
+		}
+		if (path && !strstr(root, "`/") && !contains(root, path, plen)) {
+			snprintf(buf, len, "%s (in '%.*s')", root, (int)plen, path);
+		} else {
+			snprintf(buf, len, "%s", root);
+		}
 		for (char *p = buf; *p; p++) {
 			if (*p == '\n') {
 				*p = ' ';

@@ -6,6 +6,7 @@
  */
 #include "summary.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "rdv-analyze.h"
@@ -22,8 +23,16 @@ int trace_summary_read(const char *dir, struct trace_summary *s, char *err, size
 	};
 	const struct rdv_analyze_latency *w = &t.latency[RDV_ANALYZE_ISOLATE_WAIT];
 
+	char prefix[4200];
+	size_t n;
+
 	memset(s, 0, sizeof(*s));
 	if (rdv_analyze_run(&o, err, errlen) < 0) {
+		/* rdv-trace names the directory itself: the reason only */
+		n = (size_t)snprintf(prefix, sizeof(prefix), "cannot read trace '%s': ", dir);
+		if (n < sizeof(prefix) && strncmp(err, prefix, n) == 0) {
+			memmove(err, err + n, strlen(err + n) + 1);
+		}
 		return -1;
 	}
 	s->events = t.events;
