@@ -50,7 +50,7 @@
 extern "C" {
 #endif
 
-/* Same numbering as enum rdv_tl_state (analyzer/timeline/rdv-timeline.h). */
+/* Same numbering as enum rdv_tl_state (timeline/include/rdv-timeline.h). */
 enum analysis_state {
 	AN_RUNNING = 0,
 	AN_HARMLESS = 1,
