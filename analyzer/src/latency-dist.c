@@ -125,7 +125,7 @@ void latency_dist_log2(const struct latency_dist *d, uint64_t out[64])
 	}
 }
 
-void latency_dist_summarize(const struct latency_dist *d, struct latency_summary *out)
+void latency_dist_summarize(const struct latency_dist *d, struct rdv_analyze_latency *out)
 {
 	out->count = d->count;
 	out->min_ns = d->count ? d->min : 0;

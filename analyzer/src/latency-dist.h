@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "rdv-analyze.h"
+
 #define LATENCY_DIST_EXACT 4096
 #define LATENCY_DIST_SUB_BITS 7
 #define LATENCY_DIST_LINEAR 256 /* 2 << SUB_BITS */
@@ -43,14 +45,8 @@ uint64_t latency_dist_percentile(const struct latency_dist *d, uint64_t num, uin
  * shape of the distribution for a plot, exact from its buckets. */
 void latency_dist_log2(const struct latency_dist *d, uint64_t out[64]);
 
-/* The numbers every output shows for a distribution, computed once. */
-struct latency_summary {
-	uint64_t count, min_ns, max_ns;
-	double mean_ns;
-	uint64_t p50_ns, p90_ns, p99_ns, p999_ns;
-	uint64_t started, skipped_gap, unfinished, timed_out;
-};
-
-void latency_dist_summarize(const struct latency_dist *d, struct latency_summary *out);
+/* The numbers every output shows for a distribution (the public struct of
+ * rdv-analyze.h), computed once. */
+void latency_dist_summarize(const struct latency_dist *d, struct rdv_analyze_latency *out);
 
 #endif /* RDV_LATENCY_DIST_H */

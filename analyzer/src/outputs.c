@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mini-json.h"
 #include "tl-output.h"
 
 struct outputs {
@@ -101,33 +102,22 @@ static void set_origin(struct outputs *o)
 	}
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			fprintf(f, "\\%c", c);
-		} else if (c < 0x20 || c >= 0x7f) {
-			fprintf(f, "\\u%04x", c);
-		} else {
-			fputc(c, f);
-		}
-	}
-}
-
 static int on_thread_added(void *arg, const struct analysis_thread *t)
 {
 	struct outputs *o = arg;
 
 	if (o->chrome) {
+		char name[64];
+
 		chrome_sep(o);
+		snprintf(name, sizeof(name), "%s (vpid %" PRIu32 ")",
+			 t->procname[0] ? t->procname : "process", t->vpid);
 		fprintf(o->chrome,
 			"{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%" PRIu32
-			",\"args\":{\"name\":\"",
+			",\"args\":{\"name\":",
 			t->vpid);
-		json_str(o->chrome, t->procname[0] ? t->procname : "process");
-		fprintf(o->chrome, " (vpid %" PRIu32 ")\"}},\n", t->vpid);
+		mj_write_string(o->chrome, name);
+		fprintf(o->chrome, "}},\n");
 		fprintf(o->chrome,
 			"{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%" PRIu32
 			",\"tid\":%" PRIu32 ",\"args\":{\"name\":\"domain %" PRIu32

@@ -70,23 +70,6 @@ static const struct analysis_thread **sorted_threads(const struct analysis *a, s
 	return v;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			fprintf(f, "\\%c", c);
-		} else if (c < 0x20 || c >= 0x7f) {
-			fprintf(f, "\\u%04x", c);
-		} else {
-			fputc(c, f);
-		}
-	}
-	fputc('"', f);
-}
-
 /* A mean as a JSON number, three decimals at most. */
 static void json_mean(FILE *f, double m)
 {
@@ -106,7 +89,7 @@ static void json_mean(FILE *f, double m)
 
 static void json_latency(FILE *f, const struct latency_dist *d)
 {
-	struct latency_summary l;
+	struct rdv_analyze_latency l;
 
 	latency_dist_summarize(d, &l);
 	fprintf(f, "{ \"count\": %" PRIu64 ", \"min_ns\": %" PRIu64 ", \"mean_ns\": ", l.count,
@@ -148,7 +131,7 @@ int report_write_json(const struct analysis *a, FILE *f)
 			"%s\n    { \"vpid\": %" PRIu32 ", \"domain\": %" PRIu32
 			", \"thread\": %" PRIu32 ", \"os_tid\": %" PRId32 ", \"procname\": ",
 			i ? "," : "", t->vpid, t->domain, t->thread, t->os_tid);
-		json_string(f, t->procname);
+		mj_write_string(f, t->procname);
 		fprintf(f, ",\n      \"state_ns\": {");
 		for (size_t k = 0; k < AN_NSTATES; k++) {
 			fprintf(f, "%s \"%s\": %" PRIu64, k ? "," : "",
@@ -256,7 +239,7 @@ int report_print_text(const struct analysis *a, FILE *f)
 	fprintf(f, "\nLatencies (ns):\n%-15s %9s %11s %13s %11s %11s %11s %11s %11s %8s\n", "",
 		"count", "min", "mean", "p50", "p90", "p99", "p99.9", "max", "skipped");
 	for (int l = 0; l < AN_NLAT; l++) {
-		struct latency_summary d;
+		struct rdv_analyze_latency d;
 
 		latency_dist_summarize(analysis_latency(a, l), &d);
 		fprintf(f,
@@ -400,7 +383,7 @@ int report_compare(const struct analysis *a, const struct mj_value *old, const c
 		"change");
 	for (int l = 0; l < AN_NLAT; l++) {
 		const struct mj_value *o = mj_get(lat, analysis_latency_name(l));
-		struct latency_summary d;
+		struct rdv_analyze_latency d;
 		double now[8];
 		int moved = 0;
 
@@ -459,23 +442,6 @@ void report_totals(const struct analysis *a, struct rdv_analyze_totals *t)
 		t->isolations += analysis_thread_at(a, i)->isolations;
 	}
 	for (int l = 0; l < AN_NLAT && l < RDV_ANALYZE_NLATENCIES; l++) {
-		struct latency_summary d;
-		struct rdv_analyze_latency *o = &t->latency[l];
-
-		latency_dist_summarize(analysis_latency(a, l), &d);
-		*o = (struct rdv_analyze_latency){
-		    .count = d.count,
-		    .min_ns = d.min_ns,
-		    .max_ns = d.max_ns,
-		    .mean_ns = d.mean_ns,
-		    .p50_ns = d.p50_ns,
-		    .p90_ns = d.p90_ns,
-		    .p99_ns = d.p99_ns,
-		    .p999_ns = d.p999_ns,
-		    .started = d.started,
-		    .skipped_gap = d.skipped_gap,
-		    .unfinished = d.unfinished,
-		    .timed_out = d.timed_out,
-		};
+		latency_dist_summarize(analysis_latency(a, l), &t->latency[l]);
 	}
 }

@@ -178,7 +178,7 @@ static int add_isolation(struct rdv_tl_writer *w, const struct analysis_isolatio
 
 static void to_tl_latency(const struct latency_dist *d, struct rdv_tl_latency *out)
 {
-	struct latency_summary s;
+	struct rdv_analyze_latency s;
 
 	latency_dist_summarize(d, &s);
 	memset(out, 0, sizeof(*out));
