@@ -139,9 +139,12 @@ struct rdv_live_info {
 
 int rdv_live_open(const struct rdv_live_options *o, struct rdv_live **out, char *errbuf,
 		  size_t errlen);
+/* One step of the graph (the thread that steps is the only one that may
+ * call the functions below but rdv_live_interrupt()). */
 enum rdv_live_step rdv_live_step(struct rdv_live *l, char *why, size_t whylen);
 void rdv_live_interrupt(struct rdv_live *l);
 void rdv_live_close(struct rdv_live *l);
+/* Cheap: for every step. */
 void rdv_live_get_info(const struct rdv_live *l, struct rdv_live_info *out);
 /* Writes a timeline file (timeline/FORMAT.md) of the last window_ns of the
  * session: the intervals and isolations of the window, the distributions

@@ -132,14 +132,9 @@ enum rdv_live_step rdv_live_step(struct rdv_live *l, char *why, size_t whylen)
 
 void rdv_live_get_info(const struct rdv_live *l, struct rdv_live_info *out)
 {
-	struct rdv_analyze_totals t;
-
-	session_totals(l->s, &t);
 	memset(out, 0, sizeof(*out));
-	out->has_time = t.events > 0;
-	out->events = t.events;
-	out->discarded_events = t.discarded_events;
-	out->last_event_ns = t.end_ns;
+	session_counts(l->s, &out->events, &out->discarded_events, &out->last_event_ns);
+	out->has_time = out->events > 0;
 	out->messages = session_messages(l->s);
 	out->kept_intervals = l->kept;
 	out->dropped_intervals = l->dropped;

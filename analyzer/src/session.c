@@ -160,6 +160,17 @@ void session_totals(const struct session *s, struct rdv_analyze_totals *t)
 	report_totals(s->a, t);
 }
 
+void session_counts(const struct session *s, uint64_t *events, uint64_t *discarded,
+		    uint64_t *last_ns)
+{
+	struct analysis_summary sum;
+
+	analysis_get_summary(s->a, &sum);
+	*events = sum.events;
+	*discarded = sum.discarded_events;
+	*last_ns = sum.end_ns;
+}
+
 /* An event's time for o.event_time: LTTng-UST's clock is CLOCK_MONOTONIC in
  * ns ("monotonic"), its raw value compares with clock_gettime(); another
  * clock is taken as ns from the Epoch. */

@@ -52,7 +52,12 @@ int session_status(const struct session *s);
 uint64_t session_messages(const struct session *s);
 /* A graph that fed it is gone: forget what pointed into it. */
 void session_graph_gone(struct session *s);
+/* Everything the run computed (the distributions' percentiles included:
+ * not for a loop). */
 void session_totals(const struct session *s, struct rdv_analyze_totals *t);
+/* The counts so far, cheap: events, discarded events, last event time. */
+void session_counts(const struct session *s, uint64_t *events, uint64_t *discarded,
+		    uint64_t *last_ns);
 /* The rolling window (timeline_window), or NULL. */
 struct tl_output *session_window(struct session *s);
 
