@@ -441,9 +441,13 @@ error:
 	return ret;
 }
 
-/* Appends a NUL-terminated copy of s (at most 255 bytes of it) to the
+#define MAX_NAME 255  /* a process name */
+#define MAX_SITE 4095 /* a path or a (demangled) function name */
+
+/* Appends a NUL-terminated copy of s (at most max bytes of it) to the
  * strings; *off is where it starts, TL_NO_STRING for NULL. */
-static int add_string(struct rdv_tl_writer *w, const char *s, uint32_t *off, uint32_t *len)
+static int add_string(struct rdv_tl_writer *w, const char *s, size_t max, uint32_t *off,
+		      uint32_t *len)
 {
 	size_t n;
 
@@ -454,7 +458,7 @@ static int add_string(struct rdv_tl_writer *w, const char *s, uint32_t *off, uin
 		}
 		return 0;
 	}
-	n = strnlen(s, 255);
+	n = strnlen(s, max);
 	if (w->strings_len + n + 1 >= UINT32_MAX) {
 		return -E2BIG;
 	}
@@ -505,7 +509,7 @@ int rdv_tl_writer_add_lane(struct rdv_tl_writer *w, uint32_t vpid, uint32_t doma
 		w->lanes = nl;
 		w->lanes_cap = cap;
 	}
-	ret = add_string(w, procname ? procname : "", &off, &len);
+	ret = add_string(w, procname ? procname : "", MAX_NAME, &off, &len);
 	if (ret) {
 		return ret;
 	}
@@ -597,12 +601,12 @@ int rdv_tl_writer_add_site(struct rdv_tl_writer *w, uint64_t address, const char
 	s = &w->sites[w->nsites];
 	s->address = address;
 	s->line = line;
-	ret = add_string(w, object, &s->object, NULL);
+	ret = add_string(w, object, MAX_SITE, &s->object, NULL);
 	if (!ret) {
-		ret = add_string(w, function, &s->function, NULL);
+		ret = add_string(w, function, MAX_SITE, &s->function, NULL);
 	}
 	if (!ret) {
-		ret = add_string(w, file, &s->file, NULL);
+		ret = add_string(w, file, MAX_SITE, &s->file, NULL);
 	}
 	if (ret) {
 		return ret;
