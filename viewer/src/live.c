@@ -13,11 +13,14 @@
 #include "live.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +39,8 @@ struct live {
 
 	/* Live thread only. */
 	struct rdv_live *feed; /* owned */
+	int pidfd;	       /* owned: the traced process (opts.pid), or -1 */
+	int pidfd_error;       /* why there is none */
 	bool clock_monotonic;  /* event times are CLOCK_MONOTONIC (LTTng's clock) */
 	uint64_t *pending;     /* owned: event times since the last snapshot */
 	size_t npending;
@@ -171,23 +176,17 @@ static uint64_t publish(struct live *l)
 	return now_ns(CLOCK_MONOTONIC) - t_start;
 }
 
-static bool process_alive(pid_t pid)
+/* The traced process, watched through a pidfd: readable once it exits
+ * (zombie or reaped), so no /proc parsing. A pid already gone gives no
+ * pidfd: exited. */
+static bool process_alive(struct live *l)
 {
-	char path[64], buf[512];
-	const char *paren;
-	FILE *f;
-	size_t n;
+	struct pollfd p = {.fd = l->pidfd, .events = POLLIN};
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f) {
-		return false;
+	if (l->pidfd < 0) {
+		return l->pidfd_error == ENOSYS && kill(l->opts.pid, 0) == 0;
 	}
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	paren = strrchr(buf, ')');
-	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
+	return poll(&p, 1, 0) == 0;
 }
 
 static void sleep_ns(uint64_t ns)
@@ -233,8 +232,8 @@ static void *live_thread(void *arg)
 		if (st == RDV_LIVE_END) {
 			publish(l);
 			set_state(l,
-				  l->opts.pid && !process_alive(l->opts.pid) ? LIVE_PROGRAM_EXITED
-									     : LIVE_SESSION_ENDED,
+				  l->opts.pid && !process_alive(l) ? LIVE_PROGRAM_EXITED
+								   : LIVE_SESSION_ENDED,
 				  NULL);
 			break;
 		}
@@ -248,7 +247,7 @@ static void *live_thread(void *arg)
 			/* at most ~20% of a core on snapshots, at least 4 a second */
 			next_publish =
 			    now + (cost * 4 > PUBLISH_MIN_NS ? cost * 4 : PUBLISH_MIN_NS);
-			if (l->opts.pid && !exited && !process_alive(l->opts.pid)) {
+			if (l->opts.pid && !exited && !process_alive(l)) {
 				exited = true;
 				set_state(l, LIVE_PROGRAM_EXITED, NULL);
 			}
@@ -268,6 +267,9 @@ static void live_free(struct live *l)
 		return;
 	}
 	rdv_live_close(l->feed);
+	if (l->pidfd >= 0) {
+		close(l->pidfd);
+	}
 	free(l->pending);
 	rdv_latency_dist_destroy(l->delay);
 	if (l->snapshot) {
@@ -294,6 +296,8 @@ int live_start(const struct live_options *o, struct live **out, char *err, size_
 	}
 	pthread_mutex_init(&l->mu, NULL);
 	l->opts = *o;
+	l->pidfd = o->pid > 0 ? pidfd_open(o->pid, 0) : -1;
+	l->pidfd_error = l->pidfd < 0 ? errno : 0;
 	snprintf(l->url, sizeof(l->url), "%s", o->url);
 	l->opts.url = l->url;
 	l->window_ns = o->window_ns;
