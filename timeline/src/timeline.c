@@ -244,13 +244,16 @@ struct rdv_tl_writer {
 	struct stage iso;     /* struct rdv_tl_isolation records */
 	struct stage late;    /* struct rdv_tl_late records */
 	struct lane_w *lanes; /* owned */
-	uint32_t nlanes, lanes_cap;
+	uint32_t nlanes;
+	size_t lanes_cap;
 	char *strings; /* owned; NUL-terminated names */
 	size_t strings_len, strings_cap;
 	struct site_w *sites; /* owned */
-	uint32_t nsites, sites_cap;
+	uint32_t nsites;
+	size_t sites_cap;
 	struct rdv_tl_stall *stalls; /* owned */
-	uint64_t nstalls, stalls_cap;
+	uint64_t nstalls;
+	size_t stalls_cap;
 	uint64_t nintervals, nisolations, nlate;
 	struct rdv_tl_trace trace;
 	struct rdv_tl_latency lat[RDV_TL_NLATENCIES];
@@ -376,6 +379,31 @@ static int stage_copy(struct stage *s, int fd, uint64_t off)
 	return ret;
 }
 
+/* Makes room for `need` elements of `elem` bytes in *p (capacity *cap,
+ * doubled from `first`). */
+static int grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
+{
+	size_t ncap = *cap ? *cap : first;
+	void *np;
+
+	if (need <= *cap) {
+		return 0;
+	}
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / elem) {
+			return -ENOMEM;
+		}
+		ncap *= 2;
+	}
+	np = realloc(*(void **)p, ncap * elem);
+	if (!np) {
+		return -ENOMEM;
+	}
+	*(void **)p = np;
+	*cap = ncap;
+	return 0;
+}
+
 static void writer_free(struct rdv_tl_writer *w)
 {
 	if (w->fd >= 0) {
@@ -462,19 +490,8 @@ static int add_string(struct rdv_tl_writer *w, const char *s, size_t max, uint32
 	if (w->strings_len + n + 1 >= UINT32_MAX) {
 		return -E2BIG;
 	}
-	if (w->strings_len + n + 1 > w->strings_cap) {
-		size_t cap = w->strings_cap ? w->strings_cap * 2 : 256;
-		char *ns;
-
-		while (cap < w->strings_len + n + 1) {
-			cap *= 2;
-		}
-		ns = realloc(w->strings, cap);
-		if (!ns) {
-			return -ENOMEM;
-		}
-		w->strings = ns;
-		w->strings_cap = cap;
+	if (grow(&w->strings, &w->strings_cap, w->strings_len + n + 1, 1, 256)) {
+		return -ENOMEM;
 	}
 	memcpy(w->strings + w->strings_len, s, n);
 	w->strings[w->strings_len + n] = '\0';
@@ -499,15 +516,8 @@ int rdv_tl_writer_add_lane(struct rdv_tl_writer *w, uint32_t vpid, uint32_t doma
 	if (w->nlanes == UINT32_MAX - 1) {
 		return -E2BIG;
 	}
-	if (w->nlanes == w->lanes_cap) {
-		uint32_t cap = w->lanes_cap ? w->lanes_cap * 2 : 16;
-		struct lane_w *nl = realloc(w->lanes, (size_t)cap * sizeof(*nl));
-
-		if (!nl) {
-			return -ENOMEM;
-		}
-		w->lanes = nl;
-		w->lanes_cap = cap;
+	if (grow(&w->lanes, &w->lanes_cap, (size_t)w->nlanes + 1, sizeof(*w->lanes), 16)) {
+		return -ENOMEM;
 	}
 	ret = add_string(w, procname ? procname : "", MAX_NAME, &off, &len);
 	if (ret) {
@@ -588,15 +598,8 @@ int rdv_tl_writer_add_site(struct rdv_tl_writer *w, uint64_t address, const char
 	if (w->nsites == UINT32_MAX - 1) {
 		return -E2BIG;
 	}
-	if (w->nsites == w->sites_cap) {
-		uint32_t cap = w->sites_cap ? w->sites_cap * 2 : 64;
-		struct site_w *ns = realloc(w->sites, (size_t)cap * sizeof(*ns));
-
-		if (!ns) {
-			return -ENOMEM;
-		}
-		w->sites = ns;
-		w->sites_cap = cap;
+	if (grow(&w->sites, &w->sites_cap, (size_t)w->nsites + 1, sizeof(*w->sites), 64)) {
+		return -ENOMEM;
 	}
 	s = &w->sites[w->nsites];
 	s->address = address;
@@ -694,15 +697,8 @@ int rdv_tl_writer_add_stall(struct rdv_tl_writer *w, uint32_t lane, uint64_t tim
 			return -EINVAL;
 		}
 	}
-	if (w->nstalls == w->stalls_cap) {
-		uint64_t cap = w->stalls_cap ? w->stalls_cap * 2 : 16;
-		struct rdv_tl_stall *ns = realloc(w->stalls, (size_t)cap * sizeof(*ns));
-
-		if (!ns) {
-			return -ENOMEM;
-		}
-		w->stalls = ns;
-		w->stalls_cap = cap;
+	if (grow(&w->stalls, &w->stalls_cap, (size_t)w->nstalls + 1, sizeof(*w->stalls), 16)) {
+		return -ENOMEM;
 	}
 	s = &w->stalls[w->nstalls];
 	s->lane = lane;
