@@ -23,6 +23,10 @@ enum rdv__op {
 	RDV_OP_ISOLATE_TIMEOUT = 11, /* a timed request gave up (provider version 2) */
 };
 
+/* rdv:stall lists at most this many late threads (the rest are counted in
+ * the stall report given to the handler, not in the event). */
+#define RDV_TP_STALL_MAX_LATE 1024
+
 enum rdv__mask {
 	RDV_MASK_HARMLESS = 0,
 	RDV_MASK_WANT_RDV = 1,

@@ -106,7 +106,6 @@ LTTNG_UST_TRACEPOINT_EVENT(rdv, mask_change,
 /* A request that waited past its domain's stall threshold (rdv.h,
  * rdv_set_stall_handler()): `thread` is the requester, `late` the indexes
  * of the threads not ready yet (at most RDV_TP_STALL_MAX_LATE of them). */
-#define RDV_TP_STALL_MAX_LATE 1024
 LTTNG_UST_TRACEPOINT_EVENT(rdv, stall,
 	LTTNG_UST_TP_ARGS(uint32_t, domain, uint32_t, thread, uint64_t, waited_ns,
 			  const uint32_t *, late, uint32_t, n_late),

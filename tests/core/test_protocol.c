@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -100,7 +101,7 @@ static void test_release_leaves_running(void)
 /* ---- a9a9e9aac / f63a18550: nested harmless/idle while isolated, with
  * another request queued behind, must not deadlock (I4) ---- */
 
-static atomic_int r2_phase;
+static atomic_int r2_phase, r2_full;
 
 static void *r2_waiter(void *arg)
 {
@@ -110,19 +111,27 @@ static void *r2_waiter(void *arg)
 	rdv_harmless_now(t);
 	atomic_store(&r2_phase, 1);
 	WAIT_FOR(atomic_load(&r2_phase) == 2);
-	rdv_isolate_full(t); /* queued behind the isolated main thread */
+	/* queued behind the isolated main thread */
+	if (atomic_load(&r2_full)) {
+		rdv_isolate_full(t);
+	} else {
+		rdv_isolate(t);
+	}
 	rdv_release(t);
 	rdv_thread_unregister(t);
 	return NULL;
 }
 
-static void test_nested_while_isolated(void)
+static void test_nested_while_isolated(bool full)
 {
 	struct rdv_thread *t;
 	pthread_t w;
 	struct rdv_stats st;
 
-	check_current = "a9a9e9aac/f63a18550 nesting while isolated";
+	check_current = full ? "a9a9e9aac/f63a18550 nesting while isolated, full waiter"
+			     : "a9a9e9aac/f63a18550 nesting while isolated";
+	atomic_store(&r2_phase, 0);
+	atomic_store(&r2_full, full);
 	dom = rdv_create(4);
 	t = rdv_thread_register(dom);
 	w = spawn(r2_waiter, NULL);
@@ -142,8 +151,16 @@ static void test_nested_while_isolated(void)
 	/* The waiter sleeps: the nested sections must not wake it each time. */
 	rdv_get_stats(dom, &st);
 	CHECK(st.wakes < 100);
-	rdv_release(t); /* blocks until the waiter's isolation is done */
+	/* A plain waiter: release blocks until its isolation is done. A full
+	 * one needs us idle: release returns and we wait in an idle section. */
+	rdv_release(t);
+	if (full) {
+		rdv_idle_now(t);
+	}
 	pthread_join(w, NULL);
+	if (full) {
+		rdv_idle_end(t);
+	}
 	rdv_get_stats(dom, &st);
 	CHECK_EQ(st.isolations, 2);
 	rdv_thread_unregister(t);
@@ -211,9 +228,11 @@ static void test_race_on_grant(void)
 	rdv_destroy(dom);
 }
 
-/* ---- I7: ending a non-idle harmless section while another thread waits in
- * isolate_full must not deadlock; the full isolation must not be granted
- * while the thread sits in its harmless section ---- */
+/* ---- I7 a: ending a non-idle harmless section while another thread waits
+ * in isolate_full must not deadlock (HAProxy's thread_harmless_end() waits
+ * for that request, which waits for the thread to be idle); and the full
+ * isolation must not be granted while the thread is in its harmless section
+ * or blocked leaving it (I1: it may hold references there) ---- */
 
 static atomic_int i7_phase, i7_in_section, i7_violations;
 
@@ -238,24 +257,30 @@ static void test_i7_harmless_end_vs_full(void)
 	struct rdv_thread *t;
 	pthread_t f;
 	struct rdv_stats st;
+	uint64_t t0;
 
 	check_current = "I7 harmless_end vs isolate_full";
 	dom = rdv_create(4);
 	t = rdv_thread_register(dom);
 	f = spawn(i7_full, NULL);
+	atomic_store(&i7_in_section, 1); /* "holds a reference" from here */
 	rdv_harmless_now(t);
-	atomic_store(&i7_in_section, 1);
 	atomic_store(&i7_phase, 1);
 	sleep_ms(100); /* the full request waits for us to be idle */
 	CHECK(atomic_load(&i7_phase) == 1);
-	atomic_store(&i7_in_section, 0);
-	rdv_harmless_end(t); /* HAProxy hangs here */
-	CHECK_EQ(atomic_load(&i7_phase), 3); /* returned after the release */
+	t0 = now_ns();
+	rdv_harmless_end(t); /* HAProxy hangs here; rdv returns running */
+	CHECK(now_ns() - t0 < 50000000ull);
+	sleep_ms(50);
+	CHECK_EQ(atomic_load(&i7_phase), 1); /* still not granted: we run */
+	atomic_store(&i7_in_section, 0); /* reference dropped, to the poller */
+	rdv_idle_now(t);
+	WAIT_FOR(atomic_load(&i7_phase) == 3);
+	rdv_idle_end(t);
 	pthread_join(f, NULL);
 	CHECK_EQ(atomic_load(&i7_violations), 0);
 	rdv_get_stats(dom, &st);
 	CHECK_EQ(st.full, 1);
-	CHECK(st.blocked >= 1);
 	rdv_thread_unregister(t);
 	rdv_destroy(dom);
 }
@@ -552,7 +577,8 @@ int main(void)
 {
 	check_watchdog(90);
 	test_release_leaves_running();
-	test_nested_while_isolated();
+	test_nested_while_isolated(false);
+	test_nested_while_isolated(true);
 	test_race_on_grant();
 	test_i7_harmless_end_vs_full();
 	test_full_with_idle_threads();

@@ -138,6 +138,10 @@ def main():
         bit_state[key] = bool(new & bit)
         if mask == "want_rdv" and op in ("isolate_request", "isolate_full_request"):
             requests[(vpid, dom, thr)] += 1
+        if op == "isolate_grant" and mask == "idle":
+            if new & bit:  # a full grant clears I first (the holder is not idle)
+                fail("isolate_grant must clear I")
+            continue
         if op == "isolate_grant":
             if mask != "harmless" or new & bit:
                 fail("isolate_grant must clear H")

@@ -2,7 +2,8 @@
 /*
  * Prints, as JSON, the numbers rdv-view shows for an input: the trace
  * totals and lanes of its model, what its latency panel draws
- * (timeline_latency()) and its straggler list. The input is a timeline
+ * (timeline_latency(): count, percentiles, max; the mean rounded to the ns)
+ * and its straggler list. The input is a timeline
  * file, or a trace directory analyzed in-process to a temporary timeline as
  * rdv-view does it (rdv_analyze_run()). Used by the analyzer's consistency
  * test, which compares these numbers with every other tool's.
@@ -46,8 +47,14 @@ static int open_input(struct tl_model *m, const char *input, char *err, size_t e
 
 int main(int argc, char **argv)
 {
-	static const enum rdv_tl_latency_kind kinds[] = {
-	    RDV_TL_LAT_ISOLATE_WAIT, RDV_TL_LAT_ISOLATION_HOLD, RDV_TL_LAT_BLOCKED};
+	static const struct {
+		enum tl_latency_kind kind;
+		const char *name;
+	} kinds[] = {
+	    {TL_LAT_WAIT, "isolate_wait"},
+	    {TL_LAT_HOLD, "isolation_hold"},
+	    {TL_LAT_BLOCKED, "blocked"},
+	};
 	struct tl_model m;
 	char err[1024];
 	uint64_t isolations = 0;
@@ -67,14 +74,20 @@ int main(int argc, char **argv)
 	       ", \"isolations\": %" PRIu64 ", \"nisolations\": %" PRIu64 ",\n  \"latency\": {",
 	       m.info.events, m.info.discarded_events, m.info.nlanes, isolations, m.nisolations);
 	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
-		const struct rdv_tl_latency *l = timeline_latency(&m, kinds[k]);
+		struct tl_latency l;
 
+		timeline_latency(&m, kinds[k].kind, &l);
+		if (!l.present || !l.exact) {
+			fprintf(stderr, "model-numbers: %s: not the analysis' numbers\n",
+				kinds[k].name);
+			return 1;
+		}
 		printf("%s\n    \"%s\": { \"count\": %" PRIu64 ", \"min_ns\": %" PRIu64
-		       ", \"mean_ns\": %.17g, \"p50_ns\": %" PRIu64 ", \"p90_ns\": %" PRIu64
+		       ", \"mean_ns\": %" PRIu64 ", \"p50_ns\": %" PRIu64 ", \"p90_ns\": %" PRIu64
 		       ", \"p99_ns\": %" PRIu64 ", \"p999_ns\": %" PRIu64 ", \"max_ns\": %" PRIu64
-		       ", \"skipped_gap\": %" PRIu64 " }",
-		       k ? "," : "", rdv_tl_latency_name(kinds[k]), l->count, l->min_ns, l->mean_ns,
-		       l->p50_ns, l->p90_ns, l->p99_ns, l->p999_ns, l->max_ns, l->skipped_gap);
+		       " }",
+		       k ? "," : "", kinds[k].name, l.count, l.min_ns, l.mean_ns, l.p50_ns,
+		       l.p90_ns, l.p99_ns, l.p999_ns, l.max_ns);
 	}
 	printf(" },\n  \"stragglers\": [");
 	for (uint32_t k = 0; k < m.nstragglers; k++) {
