@@ -10,8 +10,36 @@
 
 #define NO_LANE UINT32_MAX
 
-enum { B_H = 0, B_W = 1, B_I = 2 };
+enum { H_BIT = 0, B_W = 1, B_I = 2 };
+/* A pending latency: none, measuring (its start was seen), tainted (a gap
+ * since its start: it will be skipped), maybe (a gap may have hidden its
+ * start: it is not one of the trace's starts, so it is not counted). */
 enum { P_NONE = 0, P_MEASURING = 1, P_TAINTED = 2, P_MAYBE = 3 };
+/* How a pending latency ends. */
+enum sample_end { END_DONE, END_TIMEOUT, END_CUT };
+
+/* A thread: its results (analysis.h) and its current state, private here. */
+struct an_thread {
+	struct analysis_thread p;
+	bool active;
+	enum analysis_state state;
+	uint64_t since;
+	uint32_t trace_id;
+	uint32_t dom_index;
+	uint8_t bit[3], known[3]; /* H, W, I */
+	uint8_t blocked, k_blocked, granted, k_granted;
+	uint8_t req_status, hold_status, blk_status; /* P_* */
+	uint8_t req_full;
+	uint64_t req_ts, grant_ts, blk_ts;
+	uint64_t req_caller;
+	uint32_t cand_lane; /* straggler candidate of our request */
+	uint64_t cand_ts;
+	/* The isolation granted, until it is reported. */
+	bool iso_full, iso_request_known, iso_has_wait;
+	uint64_t iso_request_ts, iso_wait_ns, iso_caller;
+	uint32_t iso_straggler;
+	uint64_t iso_straggler_ts;
+};
 
 struct an_domain {
 	uint32_t vpid;
@@ -34,7 +62,7 @@ struct an_map {
 
 struct analysis {
 	struct analysis_callbacks cb;
-	struct analysis_thread *threads; /* owned */
+	struct an_thread *threads; /* owned */
 	uint32_t nthreads, cap_threads;
 	struct an_domain *domains; /* owned */
 	uint32_t ndomains, cap_domains;
@@ -42,6 +70,8 @@ struct analysis {
 	struct an_map domain_map;
 	uint32_t cache_lane;		   /* last thread looked up */
 	struct latency_dist *lat[AN_NLAT]; /* owned */
+	uint32_t *scratch;		   /* owned: a stall's late lanes */
+	uint32_t cap_scratch;
 	struct analysis_summary sum;
 	uint64_t now;
 	bool finished;
@@ -52,9 +82,9 @@ static const char *const state_names[AN_NSTATES] = {
 };
 
 static const char *const op_labels[AN_OP_OTHER] = {
-    "register", "unregister", "harmless_now",	 "harmless_end",	 "harmless_wait",
-    "idle_now", "idle_end",   "isolate_request", "isolate_full_request", "isolate_grant",
-    "release",
+    "register", "unregister",	   "harmless_now",    "harmless_end",	      "harmless_wait",
+    "idle_now", "idle_end",	   "isolate_request", "isolate_full_request", "isolate_grant",
+    "release",	"isolate_timeout",
 };
 
 const char *analysis_state_name(enum analysis_state s)
@@ -133,9 +163,9 @@ static uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
 
 static void thread_key(const struct analysis *a, uint32_t idx, uint32_t k[3])
 {
-	k[0] = a->threads[idx].vpid;
-	k[1] = a->threads[idx].domain;
-	k[2] = a->threads[idx].thread;
+	k[0] = a->threads[idx].p.vpid;
+	k[1] = a->threads[idx].p.domain;
+	k[2] = a->threads[idx].p.thread;
 }
 
 static void domain_key(const struct analysis *a, uint32_t idx, uint32_t k[3])
@@ -248,6 +278,7 @@ void analysis_destroy(struct analysis *a)
 	free(a->threads);
 	free(a->thread_map.slots);
 	free(a->domain_map.slots);
+	free(a->scratch);
 	free(a);
 }
 
@@ -279,26 +310,34 @@ static int get_domain(struct analysis *a, uint32_t vpid, uint32_t domain, uint32
 	return 0;
 }
 
-/* Finds or creates the thread entry; *created tells which. */
-static int get_thread(struct analysis *a, const struct analysis_event *ev, uint32_t *out,
-		      bool *created)
+static uint32_t find_thread(struct analysis *a, uint32_t vpid, uint32_t domain, uint32_t thread)
 {
-	uint32_t k[3] = {ev->vpid, ev->domain, ev->thread};
-	uint32_t idx, dom;
-	struct analysis_thread *t;
-	struct an_domain *d;
-	int ret;
+	uint32_t k[3] = {vpid, domain, thread};
+	uint32_t idx = a->cache_lane;
 
-	*created = false;
-	idx = a->cache_lane;
-	if (idx != NO_LANE && a->threads[idx].vpid == k[0] && a->threads[idx].domain == k[1] &&
-	    a->threads[idx].thread == k[2]) {
-		*out = idx;
-		return 0;
+	if (idx != NO_LANE && a->threads[idx].p.vpid == vpid &&
+	    a->threads[idx].p.domain == domain && a->threads[idx].p.thread == thread) {
+		return idx;
 	}
 	idx = map_find(a, &a->thread_map, thread_key, k);
 	if (idx != NO_LANE) {
 		a->cache_lane = idx;
+	}
+	return idx;
+}
+
+/* Finds or creates the thread entry; *created tells which. */
+static int get_thread(struct analysis *a, const struct analysis_event *ev, uint32_t *out,
+		      bool *created)
+{
+	uint32_t idx, dom;
+	struct an_thread *t;
+	struct an_domain *d;
+	int ret;
+
+	*created = false;
+	idx = find_thread(a, ev->vpid, ev->domain, ev->thread);
+	if (idx != NO_LANE) {
 		*out = idx;
 		return 0;
 	}
@@ -318,16 +357,16 @@ static int get_thread(struct analysis *a, const struct analysis_event *ev, uint3
 	idx = a->nthreads;
 	t = &a->threads[idx];
 	memset(t, 0, sizeof(*t));
-	t->lane = idx;
-	t->vpid = ev->vpid;
-	t->domain = ev->domain;
-	t->thread = ev->thread;
-	t->os_tid = (int32_t)ev->vtid;
+	t->p.lane = idx;
+	t->p.vpid = ev->vpid;
+	t->p.domain = ev->domain;
+	t->p.thread = ev->thread;
+	t->p.os_tid = (int32_t)ev->vtid;
 	t->dom_index = dom;
 	t->cand_lane = NO_LANE;
 	t->state = AN_UNKNOWN;
 	if (ev->procname) {
-		strncpy(t->procname, ev->procname, sizeof(t->procname) - 1);
+		strncpy(t->p.procname, ev->procname, sizeof(t->p.procname) - 1);
 	}
 	ret = map_insert(a, &a->thread_map, thread_key, idx);
 	if (ret) {
@@ -343,7 +382,7 @@ static int get_thread(struct analysis *a, const struct analysis_event *ev, uint3
 
 /* ---- state ---- */
 
-static enum analysis_state compute_state(const struct analysis_thread *t)
+static enum analysis_state compute_state(const struct an_thread *t)
 {
 	const uint8_t *k = t->known, *b = t->bit;
 
@@ -351,19 +390,21 @@ static enum analysis_state compute_state(const struct analysis_thread *t)
 		if (t->k_granted && t->granted) {
 			return AN_ISOLATED;
 		}
-		if (k[B_H] && !b[B_H]) {
-			return AN_ISOLATED;
+		if (k[H_BIT] && !b[H_BIT]) {
+			/* W without H and no grant since W was set: a timed request
+			 * giving up (isolate_timeout cleared H before W) */
+			return t->k_granted ? AN_RUNNING : AN_ISOLATED;
 		}
-		if (k[B_H] && b[B_H] && t->k_granted) {
+		if (k[H_BIT] && b[H_BIT] && t->k_granted) {
 			return AN_WAITING;
 		}
 		return AN_UNKNOWN;
 	}
 	if (k[B_W]) {
-		if (!k[B_H]) {
+		if (!k[H_BIT]) {
 			return AN_UNKNOWN;
 		}
-		if (!b[B_H]) {
+		if (!b[H_BIT]) {
 			return AN_RUNNING;
 		}
 		if (!t->k_blocked) {
@@ -378,36 +419,35 @@ static enum analysis_state compute_state(const struct analysis_thread *t)
 		return b[B_I] ? AN_IDLE : AN_HARMLESS;
 	}
 	/* blocked implies W=0 (the protocol never blocks a requester) */
-	if (k[B_H] && b[B_H] && t->k_blocked && t->blocked) {
+	if (k[H_BIT] && b[H_BIT] && t->k_blocked && t->blocked) {
 		return AN_BLOCKED;
 	}
 	return AN_UNKNOWN;
 }
 
-static bool fully_known(const struct analysis_thread *t)
+static bool fully_known(const struct an_thread *t)
 {
-	return t->known[B_H] && t->known[B_W] && t->known[B_I] && t->k_blocked && t->k_granted;
+	return t->known[H_BIT] && t->known[B_W] && t->known[B_I] && t->k_blocked && t->k_granted;
 }
 
 /* Accounts [since, ts) to the current state; the state goes on from ts. */
-static int close_interval(struct analysis *a, struct analysis_thread *t, uint64_t ts)
+static int close_interval(struct analysis *a, struct an_thread *t, uint64_t ts)
 {
 	int ret = 0;
 
 	if (ts <= t->since) {
 		return 0;
 	}
-	t->state_ns[t->state] += ts - t->since;
+	t->p.state_ns[t->state] += ts - t->since;
 	if (a->cb.interval) {
-		ret = a->cb.interval(a->cb.arg, t, t->state, t->since, ts);
+		ret = a->cb.interval(a->cb.arg, &t->p, t->state, t->since, ts);
 	}
 	t->since = ts;
 	return ret;
 }
 
 /* Ends the current interval at ts and starts state s. */
-static int set_state(struct analysis *a, struct analysis_thread *t, enum analysis_state s,
-		     uint64_t ts)
+static int set_state(struct analysis *a, struct an_thread *t, enum analysis_state s, uint64_t ts)
 {
 	int ret = 0;
 
@@ -423,39 +463,92 @@ static int set_state(struct analysis *a, struct analysis_thread *t, enum analysi
 	return ret;
 }
 
-/* A latency pending across a gap (tainted) or that may have started inside
- * it (maybe) is resolved once the state is known again: it is still pending
- * only if the thread is in the matching state. */
-static void resolve_one(struct analysis *a, uint8_t *status, enum analysis_latency l, bool same)
+/* ---- latency samples ---- */
+
+/* Starts a latency of t: a start seen in the trace. One still pending (a
+ * start without its end: lost events the tracer did not report) is cut. */
+static void start_sample(struct analysis *a, enum analysis_latency l, uint8_t *status);
+
+/* Ends a pending latency: the one place where a sample is taken. Returns
+ * true, with the value in *ns, when it was measured. */
+static bool end_sample(struct analysis *a, enum analysis_latency l, uint8_t *status, uint64_t begin,
+		       uint64_t end, enum sample_end how, uint64_t *ns)
 {
-	if (same || (*status != P_TAINTED && *status != P_MAYBE)) {
-		return;
-	}
-	if (*status == P_TAINTED) {
-		a->lat[l]->skipped_gap++; /* it ended inside the gap */
-	}
+	struct latency_dist *d = a->lat[l];
+	uint8_t st = *status;
+
 	*status = P_NONE;
-}
-
-static void resolve_pending(struct analysis *a, struct analysis_thread *t, enum analysis_state s)
-{
-	if (s == AN_UNKNOWN) {
-		return;
+	if (st == P_TAINTED) {
+		d->skipped_gap++;
+		return false;
 	}
-	resolve_one(a, &t->req_status, AN_LAT_ISOLATE_WAIT, s == AN_WAITING);
-	resolve_one(a, &t->hold_status, AN_LAT_ISOLATION_HOLD, s == AN_ISOLATED);
-	resolve_one(a, &t->blk_status, AN_LAT_BLOCKED, s == AN_BLOCKED);
+	if (st != P_MEASURING) {
+		return false; /* none, or its start may be in a gap: not one of ours */
+	}
+	if (how == END_TIMEOUT) {
+		d->timed_out++;
+		return false;
+	}
+	if (how == END_CUT) {
+		d->unfinished++;
+		return false;
+	}
+	*ns = end > begin ? end - begin : 0;
+	latency_dist_add(d, *ns);
+	return true;
 }
 
-static int update_state(struct analysis *a, struct analysis_thread *t, uint64_t ts)
+static void start_sample(struct analysis *a, enum analysis_latency l, uint8_t *status)
 {
-	enum analysis_state s = compute_state(t);
+	uint64_t ignored;
 
-	resolve_pending(a, t, s);
-	return set_state(a, t, s, ts);
+	end_sample(a, l, status, 0, 0, END_CUT, &ignored);
+	*status = P_MEASURING;
+	a->lat[l]->started++;
 }
 
-static void track_unknown(struct analysis *a, struct analysis_thread *t, bool was_known)
+static int report_isolation(struct analysis *a, struct an_thread *t, uint64_t release_ns,
+			    bool end_unsure, bool has_hold, uint64_t hold_ns)
+{
+	struct analysis_isolation iso = {
+	    .lane = t->p.lane,
+	    .full = t->iso_full,
+	    .request_known = t->iso_request_known,
+	    .request_ns = t->iso_request_known ? t->iso_request_ts : t->grant_ts,
+	    .grant_ns = t->grant_ts,
+	    .release_ns = release_ns,
+	    .end_unsure = end_unsure,
+	    .has_wait = t->iso_has_wait,
+	    .wait_ns = t->iso_wait_ns,
+	    .has_hold = has_hold,
+	    .hold_ns = hold_ns,
+	    .straggler_lane = t->iso_straggler,
+	    .straggler_ns = t->iso_straggler_ts,
+	    .request_caller = t->iso_caller,
+	};
+
+	return a->cb.isolation ? a->cb.isolation(a->cb.arg, &iso) : 0;
+}
+
+/* Ends the isolation t holds (its grant was seen): released at ts (how ==
+ * END_DONE), or cut, or lost in a gap; reports it. */
+static int end_hold(struct analysis *a, struct an_thread *t, uint64_t ts, enum sample_end how)
+{
+	uint64_t hold = 0;
+	bool tainted = t->hold_status == P_TAINTED, measured;
+
+	if (t->hold_status != P_MEASURING && !tainted) {
+		t->hold_status = P_NONE;
+		return 0;
+	}
+	measured =
+	    end_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status, t->grant_ts, ts, how, &hold);
+	return report_isolation(a, t, ts, tainted || how != END_DONE, measured, hold);
+}
+
+/* ---- bits ---- */
+
+static void track_unknown(struct analysis *a, struct an_thread *t, bool was_known)
 {
 	struct an_domain *d = &a->domains[t->dom_index];
 	bool now_known = fully_known(t);
@@ -467,15 +560,14 @@ static void track_unknown(struct analysis *a, struct analysis_thread *t, bool wa
 	}
 }
 
-static int set_h(struct analysis *a, struct analysis_thread *t, uint8_t known, uint8_t bit,
-		 uint64_t ts)
+static int set_h(struct analysis *a, struct an_thread *t, uint8_t known, uint8_t bit, uint64_t ts)
 {
 	struct an_domain *d = &a->domains[t->dom_index];
-	bool before = t->known[B_H] && t->bit[B_H];
+	bool before = t->known[H_BIT] && t->bit[H_BIT];
 	bool after = known && bit;
 
-	t->known[B_H] = known;
-	t->bit[B_H] = bit;
+	t->known[H_BIT] = known;
+	t->bit[H_BIT] = bit;
 	if (before == after) {
 		return 0;
 	}
@@ -490,7 +582,7 @@ static int set_h(struct analysis *a, struct analysis_thread *t, uint8_t known, u
 	return 0;
 }
 
-static void forget_bits(struct analysis *a, struct analysis_thread *t, uint64_t ts)
+static void forget_bits(struct analysis *a, struct an_thread *t, uint64_t ts)
 {
 	bool was = fully_known(t);
 
@@ -511,46 +603,87 @@ static void req_remove(struct an_domain *d, uint32_t lane)
 	}
 }
 
-static void drop_pending(struct analysis *a, struct analysis_thread *t)
+/* Ends the request t is waiting on (how: why). */
+static void end_request(struct analysis *a, struct an_thread *t, enum sample_end how, uint64_t ts)
 {
+	uint64_t ignored;
+
 	if (t->req_status == P_MEASURING) {
-		req_remove(&a->domains[t->dom_index], t->lane);
+		req_remove(&a->domains[t->dom_index], t->p.lane);
 	}
-	t->req_status = P_NONE;
-	t->hold_status = P_NONE;
-	t->blk_status = P_NONE;
+	end_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status, t->req_ts, ts, how, &ignored);
 	t->cand_lane = NO_LANE;
 }
 
-static int report_isolation(struct analysis *a, struct analysis_thread *t, uint64_t release_ns)
+/* Every pending latency of t ends, cut at ts (the thread leaves, or
+ * registers again, or the trace ends). */
+static int cut_pending(struct analysis *a, struct an_thread *t, uint64_t ts, bool still_held)
 {
-	struct analysis_isolation iso = {
-	    .lane = t->lane,
-	    .full = t->req_full,
-	    .request_known = t->iso_request_ts != UINT64_MAX,
-	    .request_ns = t->iso_request_ts == UINT64_MAX ? t->grant_ts : t->iso_request_ts,
-	    .grant_ns = t->grant_ts,
-	    .release_ns = release_ns,
-	    .straggler_lane = t->iso_straggler,
-	    .straggler_ns = t->iso_straggler_ts,
-	};
+	uint64_t ignored;
+	int ret = 0;
 
-	return a->cb.isolation ? a->cb.isolation(a->cb.arg, &iso) : 0;
+	end_request(a, t, END_CUT, ts);
+	if (still_held && t->hold_status == P_MEASURING) {
+		/* still held when the trace ends: unfinished, reported as such */
+		end_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status, 0, 0, END_CUT, &ignored);
+		ret = report_isolation(a, t, 0, false, false, 0);
+	} else if (still_held && t->hold_status == P_TAINTED) {
+		end_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status, 0, 0, END_CUT, &ignored);
+		ret = report_isolation(a, t, 0, true, false, 0);
+	} else {
+		ret = end_hold(a, t, ts, END_CUT);
+	}
+	end_sample(a, AN_LAT_BLOCKED, &t->blk_status, 0, 0, END_CUT, &ignored);
+	return ret;
+}
+
+/* A latency pending across a gap (tainted) or that may have started inside
+ * it (maybe) is resolved once the state is known again: it is still pending
+ * only if the thread is in the matching state. */
+static int resolve_pending(struct analysis *a, struct an_thread *t, enum analysis_state s,
+			   uint64_t ts)
+{
+	uint64_t ignored;
+
+	if (s == AN_UNKNOWN) {
+		return 0;
+	}
+	if (s != AN_WAITING && t->req_status >= P_TAINTED) {
+		end_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status, 0, 0, END_CUT, &ignored);
+	}
+	if (s != AN_BLOCKED && t->blk_status >= P_TAINTED) {
+		end_sample(a, AN_LAT_BLOCKED, &t->blk_status, 0, 0, END_CUT, &ignored);
+	}
+	if (s != AN_ISOLATED && t->hold_status >= P_TAINTED) {
+		return end_hold(a, t, ts, END_CUT); /* it ended inside the gap */
+	}
+	return 0;
+}
+
+static int update_state(struct analysis *a, struct an_thread *t, uint64_t ts)
+{
+	enum analysis_state s = compute_state(t);
+	int ret = resolve_pending(a, t, s, ts);
+
+	return ret ? ret : set_state(a, t, s, ts);
 }
 
 /* Makes t a fresh registration: all bits known clear, running. */
-static int do_register(struct analysis *a, struct analysis_thread *t,
-		       const struct analysis_event *ev, uint64_t ts)
+static int do_register(struct analysis *a, struct an_thread *t, const struct analysis_event *ev,
+		       uint64_t ts)
 {
 	bool was = t->active && fully_known(t);
-	int ret;
+	int ret = 0;
 
 	if (t->active) {
-		drop_pending(a, t);
+		ret = cut_pending(a, t, ts, false);
 		(void)set_h(a, t, 0, 0, ts);
 	} else {
 		t->state = AN_UNKNOWN;
 		t->since = ts;
+	}
+	if (ret) {
+		return ret;
 	}
 	memset(t->bit, 0, sizeof(t->bit));
 	memset(t->known, 1, sizeof(t->known));
@@ -562,21 +695,21 @@ static int do_register(struct analysis *a, struct analysis_thread *t,
 		a->domains[t->dom_index].unknown--;
 	}
 	t->active = true;
-	t->registrations++;
-	t->os_tid = ev->os_tid;
+	t->p.registrations++;
+	t->p.os_tid = ev->os_tid;
 	if (ev->procname && ev->procname[0]) {
-		strncpy(t->procname, ev->procname, sizeof(t->procname) - 1);
+		strncpy(t->p.procname, ev->procname, sizeof(t->p.procname) - 1);
 	}
 	t->trace_id = ev->trace_id;
 	ret = set_state(a, t, AN_RUNNING, ts);
-	if (!ret && a->cb.thread_changed && t->registrations > 1) {
-		ret = a->cb.thread_changed(a->cb.arg, t);
+	if (!ret && a->cb.thread_changed && t->p.registrations > 1) {
+		ret = a->cb.thread_changed(a->cb.arg, &t->p);
 	}
 	return ret;
 }
 
 /* First event of a thread whose registration we did not see. */
-static void activate_unknown(struct analysis *a, struct analysis_thread *t,
+static void activate_unknown(struct analysis *a, struct an_thread *t,
 			     const struct analysis_event *ev, uint64_t ts)
 {
 	t->active = true;
@@ -591,18 +724,15 @@ static void activate_unknown(struct analysis *a, struct analysis_thread *t,
 	a->domains[t->dom_index].unknown++;
 }
 
-static int do_unregister(struct analysis *a, struct analysis_thread *t, uint64_t ts)
+static int do_unregister(struct analysis *a, struct an_thread *t, uint64_t ts)
 {
 	struct an_domain *d = &a->domains[t->dom_index];
-	int ret = 0;
+	int ret;
 
 	if (!t->active) {
 		return 0;
 	}
-	if (t->hold_status == P_MEASURING || t->hold_status == P_TAINTED) {
-		ret = report_isolation(a, t, ts);
-	}
-	drop_pending(a, t);
+	ret = cut_pending(a, t, ts, false);
 	if (!ret) {
 		ret = set_h(a, t, 0, 0, ts);
 	}
@@ -618,22 +748,22 @@ static int do_unregister(struct analysis *a, struct analysis_thread *t, uint64_t
 
 /* Other threads of the word whose bit in this mask is not known learn it from
  * the exact word value the event carries. */
-static int learn_from_word(struct analysis *a, struct analysis_thread *self,
+static int learn_from_word(struct analysis *a, struct an_thread *self,
 			   const struct analysis_event *ev, int m, uint64_t ts)
 {
 	struct an_domain *d = &a->domains[self->dom_index];
 	int ret = 0;
 
 	for (uint32_t i = 0; i < d->nlanes && d->unknown && !ret; i++) {
-		struct analysis_thread *t = &a->threads[d->lanes[i]];
+		struct an_thread *t = &a->threads[d->lanes[i]];
 		bool was;
 
-		if (t == self || !t->active || t->known[m] || t->thread / 64 != ev->word) {
+		if (t == self || !t->active || t->known[m] || t->p.thread / 64 != ev->word) {
 			continue;
 		}
 		was = fully_known(t);
-		if (m == B_H) {
-			uint8_t h = (uint8_t)((ev->old_word >> (t->thread % 64)) & 1);
+		if (m == H_BIT) {
+			uint8_t h = (uint8_t)((ev->old_word >> (t->p.thread % 64)) & 1);
 
 			ret = set_h(a, t, 1, h, ts);
 			if (!h) {
@@ -642,7 +772,7 @@ static int learn_from_word(struct analysis *a, struct analysis_thread *self,
 			}
 		} else {
 			t->known[m] = 1;
-			t->bit[m] = (uint8_t)((ev->old_word >> (t->thread % 64)) & 1);
+			t->bit[m] = (uint8_t)((ev->old_word >> (t->p.thread % 64)) & 1);
 		}
 		track_unknown(a, t, was);
 		if (!ret) {
@@ -652,120 +782,88 @@ static int learn_from_word(struct analysis *a, struct analysis_thread *self,
 	return ret;
 }
 
-static int record_latency(struct analysis *a, enum analysis_latency l, uint8_t status,
-			  uint64_t begin, uint64_t end)
-{
-	if (status == P_MEASURING) {
-		latency_dist_add(a->lat[l], end > begin ? end - begin : 0);
-	} else if (status == P_TAINTED || status == P_MAYBE) {
-		a->lat[l]->skipped_gap++;
-	}
-	return 0;
-}
-
-static int on_grant(struct analysis *a, struct analysis_thread *t, uint64_t ts)
+static int on_grant(struct analysis *a, struct an_thread *t, uint64_t ts)
 {
 	struct an_domain *d = &a->domains[t->dom_index];
-	int ret = 0;
+	uint64_t wait = 0;
+	int ret;
 
-	t->isolations++;
+	/* A hold still pending (its end was lost without a notice) is cut. */
+	ret = end_hold(a, t, ts, END_CUT);
+	if (ret) {
+		return ret;
+	}
+	t->p.isolations++;
+	t->iso_full = t->req_full;
 	t->iso_straggler = NO_LANE;
 	t->iso_straggler_ts = 0;
-	t->iso_request_ts = UINT64_MAX;
+	t->iso_request_known = t->req_status == P_MEASURING;
+	t->iso_request_ts = t->req_ts;
+	t->iso_caller = t->iso_request_known ? t->req_caller : 0;
 	if (t->req_status == P_MEASURING) {
-		t->iso_request_ts = t->req_ts;
-		req_remove(d, t->lane);
+		req_remove(d, t->p.lane);
 		if (t->cand_lane != NO_LANE) {
-			struct analysis_thread *s = &a->threads[t->cand_lane];
+			struct an_thread *s = &a->threads[t->cand_lane];
 
-			s->straggler_count++;
-			s->straggler_delay_ns +=
+			s->p.straggler_count++;
+			s->p.straggler_delay_ns +=
 			    t->cand_ts > t->req_ts ? t->cand_ts - t->req_ts : 0;
 			t->iso_straggler = t->cand_lane;
 			t->iso_straggler_ts = t->cand_ts;
 			if (a->cb.straggler) {
-				ret = a->cb.straggler(a->cb.arg, t, t->req_ts, s, t->cand_ts);
+				ret =
+				    a->cb.straggler(a->cb.arg, &t->p, t->req_ts, &s->p, t->cand_ts);
 			}
 		}
 	} else if (t->req_status != P_NONE) {
 		a->sum.straggler_skipped_gap++;
 	}
-	record_latency(a, AN_LAT_ISOLATE_WAIT, t->req_status, t->req_ts, ts);
-	t->req_status = P_NONE;
+	t->iso_has_wait =
+	    end_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status, t->req_ts, ts, END_DONE, &wait);
+	t->iso_wait_ns = wait;
 	t->cand_lane = NO_LANE;
-	t->hold_status = P_MEASURING;
+	start_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status);
 	t->grant_ts = ts;
 	return ret;
 }
 
 /* A bit of thread t was set: the last one so far for the requests pending in
  * its domain (H for any request, I only for isolate_full). */
-static void note_straggler(struct analysis *a, struct analysis_thread *t, int m, uint64_t ts)
+static void note_straggler(struct analysis *a, struct an_thread *t, int m, uint64_t ts)
 {
 	struct an_domain *d = &a->domains[t->dom_index];
 
 	for (uint32_t i = 0; i < d->nreq; i++) {
-		struct analysis_thread *r = &a->threads[d->req[i]];
+		struct an_thread *r = &a->threads[d->req[i]];
 
 		if (r == t || (m == B_I && !r->req_full)) {
 			continue;
 		}
-		r->cand_lane = t->lane;
+		r->cand_lane = t->p.lane;
 		r->cand_ts = ts;
 	}
 }
 
-static int mask_change(struct analysis *a, struct analysis_thread *t,
-		       const struct analysis_event *ev, uint64_t ts)
+/* What the operation implies about the thread's other inputs. */
+static int apply_bits(struct analysis *a, struct an_thread *t, const struct analysis_event *ev,
+		      int m, uint8_t set, uint64_t ts)
 {
-	struct an_domain *d = &a->domains[t->dom_index];
-	uint64_t bit = UINT64_C(1) << (t->thread % 64);
-	int m, ret = 0;
-	uint8_t set;
-	bool was;
+	int ret = 0;
 
-	switch (ev->mask) {
-	case AN_MASK_HARMLESS:
-		m = B_H;
-		break;
-	case AN_MASK_WANT_RDV:
-		m = B_W;
-		break;
-	case AN_MASK_IDLE:
-		m = B_I;
-		break;
-	default:
-		a->sum.unknown_ops++;
-		return 0;
-	}
-	if (ev->op == AN_OP_OTHER) {
-		a->sum.unknown_ops++;
-	}
-	if ((ev->old_word ^ ev->new_word) != bit || ev->word != t->thread / 64) {
-		a->sum.inconsistent_events++;
-	}
-	set = (ev->new_word & bit) != 0;
-
-	if (d->unknown) {
-		ret = learn_from_word(a, t, ev, m, ts);
-		if (ret) {
-			return ret;
-		}
-	}
-
-	was = fully_known(t);
-	if (m == B_H) {
+	if (m == H_BIT) {
 		ret = set_h(a, t, 1, set, ts);
 	} else {
 		t->known[m] = 1;
 		t->bit[m] = set;
 	}
-	/* What the operation implies about the other inputs. */
-	if (m == B_H && set) {
+	if (m == H_BIT && set) {
 		t->blocked = ev->op == AN_OP_HARMLESS_WAIT;
 		t->k_blocked = 1;
-		if (ev->op == AN_OP_HARMLESS_WAIT || ev->op == AN_OP_ISOLATE_REQUEST ||
-		    ev->op == AN_OP_ISOLATE_FULL_REQUEST) {
+		/* a blocked thread is no requester; a request sets H before W
+		 * (when W is already known set, the core set W first) */
+		if (ev->op == AN_OP_HARMLESS_WAIT ||
+		    ((ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST) &&
+		     !(t->known[B_W] && t->bit[B_W]))) {
 			t->known[B_W] = 1;
 			t->bit[B_W] = 0;
 		}
@@ -773,7 +871,7 @@ static int mask_change(struct analysis *a, struct analysis_thread *t,
 			t->known[B_I] = 1;
 			t->bit[B_I] = 1;
 		}
-	} else if (m == B_H) {
+	} else if (m == H_BIT) {
 		t->blocked = 0;
 		t->k_blocked = 1;
 		if (ev->op == AN_OP_ISOLATE_GRANT) {
@@ -791,7 +889,7 @@ static int mask_change(struct analysis *a, struct analysis_thread *t,
 		if (set &&
 		    (ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST)) {
 			/* the request sets H first (or H was already set) */
-			if (!t->known[B_H]) {
+			if (!t->known[H_BIT]) {
 				t->blocked = 0;
 				t->k_blocked = 1;
 			}
@@ -800,58 +898,92 @@ static int mask_change(struct analysis *a, struct analysis_thread *t,
 			}
 		}
 	}
-	track_unknown(a, t, was);
-	if (ret) {
-		return ret;
-	}
+	return ret;
+}
 
-	/* Latencies and stragglers. */
+/* The latencies an event starts or ends. */
+static int apply_latencies(struct analysis *a, struct an_thread *t, const struct analysis_event *ev,
+			   int m, uint8_t set, uint64_t ts)
+{
+	struct an_domain *d = &a->domains[t->dom_index];
+	uint64_t ignored;
+	int ret = 0;
+
 	if (m == B_W && set) {
-		if (t->req_status == P_MEASURING) {
-			req_remove(d, t->lane);
-		}
-		t->req_status = P_NONE;
+		end_request(a, t, END_CUT, ts);
 		if (ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST) {
 			ret = grow((void **)&d->req, &d->cap_req, d->nreq + 1, sizeof(*d->req));
 			if (ret) {
 				return ret;
 			}
-			d->req[d->nreq++] = t->lane;
-			t->req_status = P_MEASURING;
+			d->req[d->nreq++] = t->p.lane;
+			start_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status);
 			t->req_ts = ts;
 			t->req_full = ev->op == AN_OP_ISOLATE_FULL_REQUEST;
+			t->req_caller = ev->caller;
 			t->cand_lane = NO_LANE;
 		}
 	} else if (m == B_W) {
-		if (t->req_status == P_MEASURING) {
-			req_remove(d, t->lane);
-		}
-		t->req_status = P_NONE;
-		if (t->hold_status != P_NONE) {
-			if (ev->op == AN_OP_RELEASE) {
-				record_latency(a, AN_LAT_ISOLATION_HOLD, t->hold_status,
-					       t->grant_ts, ts);
-			}
-			if (t->hold_status != P_MAYBE) { /* the grant was seen */
-				ret = report_isolation(a, t, ts);
-			}
-			t->hold_status = P_NONE;
-		}
-	} else if (m == B_H && !set) {
-		if (t->blk_status != P_NONE) {
-			record_latency(a, AN_LAT_BLOCKED, t->blk_status, t->blk_ts, ts);
-			t->blk_status = P_NONE;
-		}
+		end_request(a, t, ev->op == AN_OP_ISOLATE_TIMEOUT ? END_TIMEOUT : END_CUT, ts);
+		ret = end_hold(a, t, ts, ev->op == AN_OP_RELEASE ? END_DONE : END_CUT);
+	} else if (m == H_BIT && !set) {
+		end_sample(a, AN_LAT_BLOCKED, &t->blk_status, t->blk_ts, ts, END_DONE, &ignored);
 		if (ev->op == AN_OP_ISOLATE_GRANT) {
 			ret = on_grant(a, t, ts);
 		}
-	} else if (m == B_H && set && ev->op == AN_OP_HARMLESS_WAIT) {
-		t->blk_status = P_MEASURING;
+	} else if (m == H_BIT && set && ev->op == AN_OP_HARMLESS_WAIT) {
+		start_sample(a, AN_LAT_BLOCKED, &t->blk_status);
 		t->blk_ts = ts;
-		t->blocked_count++;
+		t->p.blocked_count++;
 	}
-	if (set && (m == B_H || m == B_I)) {
+	if (set && (m == H_BIT || m == B_I)) {
 		note_straggler(a, t, m, ts);
+	}
+	return ret;
+}
+
+static int mask_change(struct analysis *a, struct an_thread *t, const struct analysis_event *ev,
+		       uint64_t ts)
+{
+	struct an_domain *d = &a->domains[t->dom_index];
+	uint64_t bit = UINT64_C(1) << (t->p.thread % 64);
+	int m, ret = 0;
+	uint8_t set;
+	bool was;
+
+	switch (ev->mask) {
+	case AN_MASK_HARMLESS:
+		m = H_BIT;
+		break;
+	case AN_MASK_WANT_RDV:
+		m = B_W;
+		break;
+	case AN_MASK_IDLE:
+		m = B_I;
+		break;
+	default:
+		a->sum.unknown_ops++;
+		return 0;
+	}
+	if (ev->op == AN_OP_OTHER) {
+		a->sum.unknown_ops++;
+	}
+	if ((ev->old_word ^ ev->new_word) != bit || ev->word != t->p.thread / 64) {
+		a->sum.inconsistent_events++;
+	}
+	set = (ev->new_word & bit) != 0;
+
+	if (d->unknown) {
+		ret = learn_from_word(a, t, ev, m, ts);
+		if (ret) {
+			return ret;
+		}
+	}
+	was = fully_known(t);
+	ret = apply_bits(a, t, ev, m, set, ts);
+	track_unknown(a, t, was);
+	if (!ret) {
+		ret = apply_latencies(a, t, ev, m, set, ts);
 	}
 	if (!ret) {
 		ret = update_state(a, t, ts);
@@ -859,9 +991,35 @@ static int mask_change(struct analysis *a, struct analysis_thread *t,
 	return ret;
 }
 
+static int on_stall(struct analysis *a, const struct analysis_event *ev, uint64_t ts)
+{
+	struct analysis_stall st = {.ts = ts, .waited_ns = ev->waited_ns};
+	uint32_t lane = find_thread(a, ev->vpid, ev->domain, ev->thread);
+	int ret;
+
+	a->sum.stalls++;
+	if (lane == NO_LANE || !a->cb.stall) {
+		return 0; /* a requester never seen: nothing to attach it to */
+	}
+	ret = grow((void **)&a->scratch, &a->cap_scratch, ev->nlate + 1, sizeof(*a->scratch));
+	if (ret) {
+		return ret;
+	}
+	for (uint32_t i = 0; i < ev->nlate; i++) {
+		uint32_t l = find_thread(a, ev->vpid, ev->domain, ev->late[i]);
+
+		if (l != NO_LANE) {
+			a->scratch[st.nlate++] = l;
+		}
+	}
+	st.lane = lane;
+	st.late_lanes = a->scratch;
+	return a->cb.stall(a->cb.arg, &st);
+}
+
 int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 {
-	struct analysis_thread *t;
+	struct an_thread *t;
 	uint32_t lane, dom;
 	uint64_t ts;
 	bool created;
@@ -882,15 +1040,21 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 	a->sum.end_ns = ts;
 	a->sum.events++;
 
-	if (ev->kind == AN_EV_DOMAIN_CREATE || ev->kind == AN_EV_DOMAIN_DESTROY) {
+	switch (ev->kind) {
+	case AN_EV_DOMAIN_CREATE:
+	case AN_EV_DOMAIN_DESTROY:
 		ret = get_domain(a, ev->vpid, ev->domain, &dom);
 		if (!ret) {
 			a->domains[dom].last_ts = ts;
 		}
 		return ret;
-	}
-	if (ev->kind != AN_EV_THREAD_REGISTER && ev->kind != AN_EV_THREAD_UNREGISTER &&
-	    ev->kind != AN_EV_MASK_CHANGE) {
+	case AN_EV_STALL:
+		return on_stall(a, ev, ts);
+	case AN_EV_THREAD_REGISTER:
+	case AN_EV_THREAD_UNREGISTER:
+	case AN_EV_MASK_CHANGE:
+		break;
+	default:
 		return 0;
 	}
 	ret = get_thread(a, ev, &lane, &created);
@@ -901,9 +1065,9 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 	a->domains[t->dom_index].last_ts = ts;
 	if (created && a->cb.thread_added) {
 		if (ev->kind == AN_EV_THREAD_REGISTER) {
-			t->os_tid = ev->os_tid;
+			t->p.os_tid = ev->os_tid;
 		}
-		ret = a->cb.thread_added(a->cb.arg, t);
+		ret = a->cb.thread_added(a->cb.arg, &t->p);
 		if (ret) {
 			return ret;
 		}
@@ -921,6 +1085,13 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 	}
 	t->trace_id = ev->trace_id;
 	return mask_change(a, t, ev, ts);
+}
+
+/* A pending latency across a gap is tainted; with none pending, one may
+ * start inside the gap unseen. */
+static void taint(uint8_t *status)
+{
+	*status = *status == P_NONE ? P_MAYBE : *status == P_MEASURING ? P_TAINTED : *status;
 }
 
 int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap)
@@ -942,7 +1113,7 @@ int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap)
 		a->sum.end_ns = begin;
 	}
 	for (uint32_t i = 0; i < a->nthreads && !ret; i++) {
-		struct analysis_thread *t = &a->threads[i];
+		struct an_thread *t = &a->threads[i];
 		uint64_t at = begin > t->since ? begin : t->since;
 
 		if (!t->active || t->trace_id != gap->trace_id) {
@@ -950,11 +1121,11 @@ int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap)
 		}
 		forget_bits(a, t, at);
 		if (t->req_status == P_MEASURING) {
-			req_remove(&a->domains[t->dom_index], t->lane);
+			req_remove(&a->domains[t->dom_index], t->p.lane);
 		}
-		t->req_status = t->req_status == P_NONE ? P_MAYBE : P_TAINTED;
-		t->hold_status = t->hold_status == P_NONE ? P_MAYBE : P_TAINTED;
-		t->blk_status = t->blk_status == P_NONE ? P_MAYBE : P_TAINTED;
+		taint(&t->req_status);
+		taint(&t->hold_status);
+		taint(&t->blk_status);
 		t->cand_lane = NO_LANE;
 		ret = set_state(a, t, AN_UNKNOWN, at);
 	}
@@ -969,9 +1140,8 @@ int analysis_finish(struct analysis *a)
 		return 0;
 	}
 	a->finished = true;
-	a->sum.domains = a->ndomains;
 	for (uint32_t i = 0; i < a->nthreads && !ret; i++) {
-		struct analysis_thread *t = &a->threads[i];
+		struct an_thread *t = &a->threads[i];
 		uint64_t end = 0;
 
 		if (!t->active) {
@@ -980,13 +1150,11 @@ int analysis_finish(struct analysis *a)
 		/* The last event of the thread's process: no state is assumed
 		 * after it (the process may have exited). */
 		for (uint32_t j = 0; j < a->ndomains; j++) {
-			if (a->domains[j].vpid == t->vpid && a->domains[j].last_ts > end) {
+			if (a->domains[j].vpid == t->p.vpid && a->domains[j].last_ts > end) {
 				end = a->domains[j].last_ts;
 			}
 		}
-		if (t->hold_status == P_MEASURING || t->hold_status == P_TAINTED) {
-			ret = report_isolation(a, t, 0);
-		}
+		ret = cut_pending(a, t, end, true);
 		if (!ret) {
 			ret = close_interval(a, t, end);
 		}
@@ -994,10 +1162,26 @@ int analysis_finish(struct analysis *a)
 	return ret;
 }
 
+static uint32_t count_processes(const struct analysis *a)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < a->ndomains; i++) {
+		uint32_t j = 0;
+
+		while (j < i && a->domains[j].vpid != a->domains[i].vpid) {
+			j++;
+		}
+		n += j == i;
+	}
+	return n;
+}
+
 void analysis_get_summary(const struct analysis *a, struct analysis_summary *s)
 {
 	*s = a->sum;
 	s->domains = a->ndomains;
+	s->processes = count_processes(a);
 }
 
 size_t analysis_thread_count(const struct analysis *a)
@@ -1007,7 +1191,18 @@ size_t analysis_thread_count(const struct analysis *a)
 
 const struct analysis_thread *analysis_thread_at(const struct analysis *a, size_t lane)
 {
-	return lane < a->nthreads ? &a->threads[lane] : NULL;
+	return lane < a->nthreads ? &a->threads[lane].p : NULL;
+}
+
+bool analysis_thread_now(const struct analysis *a, size_t lane, enum analysis_state *state,
+			 uint64_t *since)
+{
+	if (lane >= a->nthreads || !a->threads[lane].active) {
+		return false;
+	}
+	*state = a->threads[lane].state;
+	*since = a->threads[lane].since;
+	return true;
 }
 
 const struct latency_dist *analysis_latency(const struct analysis *a, enum analysis_latency which)

@@ -29,6 +29,12 @@
  * means W=0) or from the exact mask words other threads' events carry.
  * Latencies pending across a gap are counted in skipped_gap, not measured.
  *
+ * Latency samples: each is taken in one place (end_sample() in analysis.c),
+ * added to its distribution and carried by the isolation it belongs to.
+ * Every start seen in the trace ends exactly one way, so that
+ * started = count + skipped_gap + unfinished + timed_out after
+ * analysis_finish() (latency-dist.h).
+ *
  * Functions return 0 or a negative errno value and never print.
  */
 #ifndef RDV_ANALYSIS_H
@@ -44,7 +50,7 @@
 extern "C" {
 #endif
 
-/* Same numbering as enum rdv_tl_state (analyzer/timeline/rdv-timeline.h). */
+/* Same numbering as enum rdv_tl_state (timeline/include/rdv-timeline.h). */
 enum analysis_state {
 	AN_RUNNING = 0,
 	AN_HARMLESS = 1,
@@ -62,10 +68,11 @@ enum analysis_kind {
 	AN_EV_THREAD_REGISTER,
 	AN_EV_THREAD_UNREGISTER,
 	AN_EV_MASK_CHANGE,
+	AN_EV_STALL, /* rdv:stall (provider version 2) */
 	AN_EV_OTHER, /* another rdv:* event: counted, otherwise ignored */
 };
 
-/* The `op` labels of DESIGN.md §3. */
+/* The `op` labels of DESIGN.md §3 (isolate_timeout: provider version 2). */
 enum analysis_op {
 	AN_OP_REGISTER,
 	AN_OP_UNREGISTER,
@@ -78,6 +85,7 @@ enum analysis_op {
 	AN_OP_ISOLATE_FULL_REQUEST,
 	AN_OP_ISOLATE_GRANT,
 	AN_OP_RELEASE,
+	AN_OP_ISOLATE_TIMEOUT,
 	AN_OP_OTHER, /* a label this analyzer does not know */
 	AN_NOPS,
 };
@@ -99,7 +107,7 @@ struct analysis_event {
 	const char *procname; /* weak, may be NULL */
 	enum analysis_kind kind;
 	uint32_t domain;
-	uint32_t thread;
+	uint32_t thread;      /* the thread, or a stall's requester */
 	int32_t os_tid;	      /* thread_register */
 	uint32_t max_threads; /* domain_create */
 	enum analysis_op op;  /* mask_change */
@@ -107,6 +115,10 @@ struct analysis_event {
 	uint32_t word;
 	uint64_t old_word;
 	uint64_t new_word;
+	uint64_t caller;      /* mask_change: the public call's return address; 0: none */
+	uint64_t waited_ns;   /* stall */
+	const uint32_t *late; /* stall: thread indices, weak */
+	uint32_t nlate;
 };
 
 /* "Discarded N events (or packets) in a stream of trace X between t0 and t1". */
@@ -120,8 +132,9 @@ struct analysis_gap {
 	bool packets; /* discarded packets, not events */
 };
 
-/* A thread's entry (one per (vpid, domain, thread index)). Read-only for
- * callers; `lane` is its index, in order of first appearance. */
+/* A thread's results (one per (vpid, domain, thread index): DESIGN.md §4's
+ * one definition of a thread). `lane` is its index, in order of first
+ * appearance. Its current state is the analysis' own (analysis.c). */
 struct analysis_thread {
 	uint32_t lane;
 	uint32_t vpid;
@@ -135,35 +148,45 @@ struct analysis_thread {
 	uint64_t straggler_count;
 	uint64_t straggler_delay_ns;
 	uint64_t blocked_count;
-	/* Current state (internal to analysis.c). */
-	bool active;
-	enum analysis_state state;
-	uint64_t since;
-	uint32_t trace_id;
-	uint32_t dom_index;
-	uint8_t bit[3], known[3]; /* H, W, I */
-	uint8_t blocked, k_blocked, granted, k_granted;
-	/* Pending latencies: 0 none, 1 measuring, 2 tainted by a gap, 3 maybe
-	 * started during a gap. */
-	uint8_t req_status, hold_status, blk_status;
-	uint8_t req_full;
-	uint64_t req_ts, grant_ts, blk_ts;
-	uint32_t cand_lane; /* straggler candidate of our request */
-	uint64_t cand_ts;
-	uint32_t iso_straggler;
-	uint64_t iso_straggler_ts, iso_request_ts;
 };
 
-/* A granted isolation, reported at its release (or at the end). */
+/* A thread that held a request back (blame, DESIGN.md §4 rdv-analyze/2;
+ * none are reported yet). */
+struct analysis_late {
+	uint32_t lane;
+	bool straggler;
+	bool has_delay;
+	uint64_t delay_ns;
+	uint64_t from_caller, to_caller; /* 0: unknown */
+};
+
+/* A granted isolation, reported once when it is over (released, cut, lost
+ * in a gap) or at the end of the trace. Every grant seen gives exactly one. */
 struct analysis_isolation {
 	uint32_t lane;
 	bool full;
-	bool request_known; /* request_ns is valid */
+	bool request_known; /* request_ns is the request (else = grant_ns) */
 	uint64_t request_ns;
 	uint64_t grant_ns;
-	uint64_t release_ns;	 /* 0: still held at the end of the trace */
+	uint64_t release_ns; /* 0: still held at the end of the trace */
+	bool end_unsure;     /* release_ns is when it was known over (gap, unregister) */
+	/* The samples the distributions got (absent across a gap). */
+	bool has_wait, has_hold, has_grant_delay;
+	uint64_t wait_ns, hold_ns, grant_delay_ns;
 	uint32_t straggler_lane; /* UINT32_MAX: none, or unknown (gap) */
 	uint64_t straggler_ns;
+	uint64_t request_caller;	  /* 0: unknown (provider version 1) */
+	const struct analysis_late *late; /* weak, valid during the callback */
+	uint32_t nlate;
+};
+
+/* An rdv:stall report, its late threads as lanes (those seen so far). */
+struct analysis_stall {
+	uint32_t lane; /* the requester */
+	uint64_t ts;
+	uint64_t waited_ns;
+	const uint32_t *late_lanes; /* weak, valid during the callback */
+	uint32_t nlate;
 };
 
 /* Streaming outputs; any may be NULL. Callbacks return 0 or a negative
@@ -181,6 +204,7 @@ struct analysis_callbacks {
 	/* Number of threads of (vpid, domain) with H set changed at ts. */
 	int (*harmless_count)(void *arg, uint32_t vpid, uint32_t domain, uint64_t ts,
 			      uint32_t count);
+	int (*stall)(void *arg, const struct analysis_stall *s);
 };
 
 enum analysis_latency {
@@ -204,7 +228,8 @@ int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap);
  * reports the isolations still held. Call once, after the last event. */
 int analysis_finish(struct analysis *a);
 
-/* Results, valid after analysis_finish() until analysis_destroy(). */
+/* Results, valid after analysis_finish() until analysis_destroy() (and,
+ * for a live view, as they stand while feeding). */
 struct analysis_summary {
 	uint64_t events;
 	uint64_t discarded_events;
@@ -217,6 +242,8 @@ struct analysis_summary {
 	uint64_t begin_ns;
 	uint64_t end_ns;
 	uint32_t domains;
+	uint32_t processes; /* distinct vpids of the domains */
+	uint64_t stalls;
 };
 
 void analysis_get_summary(const struct analysis *a, struct analysis_summary *s);
@@ -224,6 +251,10 @@ size_t analysis_thread_count(const struct analysis *a);
 /* By lane. */
 const struct analysis_thread *analysis_thread_at(const struct analysis *a, size_t lane);
 const struct latency_dist *analysis_latency(const struct analysis *a, enum analysis_latency which);
+/* The state a thread is in now, since when; false when it is not
+ * registered (for a live view: the interval still open). */
+bool analysis_thread_now(const struct analysis *a, size_t lane, enum analysis_state *state,
+			 uint64_t *since);
 
 const char *analysis_state_name(enum analysis_state s);
 const char *analysis_latency_name(enum analysis_latency l);

@@ -9,11 +9,28 @@
 #define NO_INDEX UINT64_MAX
 #define ENUM_TABLE 256 /* values below this are mapped by table */
 
-enum { F_DOMAIN, F_THREAD, F_OS_TID, F_MAX_THREADS, F_OP, F_MASK, F_WORD, F_OLD, F_NEW, F_N };
+enum {
+	F_DOMAIN,
+	F_THREAD,
+	F_OS_TID,
+	F_MAX_THREADS,
+	F_OP,
+	F_MASK,
+	F_WORD,
+	F_OLD,
+	F_NEW,
+	F_CALLER, /* provider version 2, optional */
+	F_WAITED,
+	F_LATE, /* a sequence of thread indices */
+	F_N
+};
 
 static const char *const field_names[F_N] = {
-    "domain", "thread", "os_tid", "max_threads", "op", "mask", "word", "old", "new",
+    "domain", "thread", "os_tid", "max_threads", "op",	      "mask",
+    "word",   "old",	"new",	  "caller",	 "waited_ns", "late",
 };
+
+#define MAX_LATE 65536 /* a stall names at most this many late threads */
 
 /* What each rdv event must carry (DESIGN.md §3). */
 static const struct {
@@ -29,6 +46,7 @@ static const struct {
     {"rdv:mask_change", AN_EV_MASK_CHANGE,
      1u << F_DOMAIN | 1u << F_THREAD | 1u << F_OP | 1u << F_MASK | 1u << F_WORD | 1u << F_OLD |
 	 1u << F_NEW},
+    {"rdv:stall", AN_EV_STALL, 1u << F_DOMAIN | 1u << F_THREAD | 1u << F_WAITED | 1u << F_LATE},
 };
 
 /* Per event class, computed at its first event. */
@@ -44,6 +62,7 @@ struct ec_info {
 	uint8_t op_table[ENUM_TABLE];
 	uint8_t mask_table[ENUM_TABLE];
 	int op_slow, mask_slow; /* values beyond the table: look labels up */
+	int has_caller;		/* an integer `caller` (provider version 2) */
 };
 
 struct trace_info {
@@ -62,6 +81,8 @@ struct bt2_adapter {
 	uint32_t last_trace_id;
 	int64_t last_ns;
 	int missing_vpid;
+	uint32_t *late; /* owned: a stall's late thread indices */
+	size_t late_cap;
 	char err[512];
 };
 
@@ -85,7 +106,21 @@ void bt2_adapter_destroy(struct bt2_adapter *ad)
 	}
 	free(ad->ecs);
 	free(ad->traces);
+	free(ad->late);
 	free(ad);
+}
+
+void bt2_adapter_forget(struct bt2_adapter *ad)
+{
+	free(ad->ecs);
+	ad->ecs = NULL;
+	ad->ec_cap = ad->ec_used = 0;
+	ad->last = NULL;
+	ad->last_stream = NULL;
+	/* trace ids stay: the analysis keys gaps by them */
+	for (size_t i = 0; i < ad->ntraces; i++) {
+		ad->traces[i].trace = NULL;
+	}
 }
 
 const char *bt2_adapter_error(const struct bt2_adapter *ad)
@@ -217,6 +252,16 @@ static int is_integer_class(const bt_field_class *fc, uint8_t *is_signed)
 	return bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_INTEGER);
 }
 
+static int is_sequence_of_integers(const bt_field_class *fc)
+{
+	uint8_t is_signed;
+
+	return bt_field_class_type_is(bt_field_class_get_type(fc),
+				      BT_FIELD_CLASS_TYPE_DYNAMIC_ARRAY) &&
+	       is_integer_class(bt_field_class_array_borrow_element_field_class_const(fc),
+				&is_signed);
+}
+
 static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct ec_info *info)
 {
 	const char *name = bt_event_class_get_name(ec);
@@ -241,6 +286,10 @@ static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct 
 	}
 	for (int f = 0; f < F_N; f++) {
 		info->idx[f] = member_index(payload, field_names[f]);
+		if (f == F_CALLER && info->idx[f] != NO_INDEX) {
+			info->has_caller = is_integer_class(member_class(payload, info->idx[f]),
+							    &info->is_signed[f]);
+		}
 		if (!(need & (1u << f))) {
 			continue;
 		}
@@ -253,6 +302,16 @@ static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct 
 		}
 		const bt_field_class *fc = member_class(payload, info->idx[f]);
 
+		if (f == F_LATE) {
+			if (!is_sequence_of_integers(fc)) {
+				snprintf(ad->err, sizeof(ad->err),
+					 "field 'late' of event '%s' is not a sequence of integers "
+					 "(not the rdv provider schema of DESIGN.md §3)",
+					 name);
+				return -EPROTO;
+			}
+			continue;
+		}
 		if (!is_integer_class(fc, &info->is_signed[f])) {
 			snprintf(ad->err, sizeof(ad->err),
 				 "field '%s' of event '%s' is not an integer (not the rdv provider "
@@ -395,6 +454,38 @@ static int label_lookup(const bt_field *sf, uint64_t idx, int is_op)
 	return is_op ? AN_OP_OTHER : AN_MASK_OTHER;
 }
 
+/* A stall's sequence of late thread indices, into ad->late. */
+static int read_late(struct bt2_adapter *ad, const bt_field *payload, uint64_t idx,
+		     struct analysis_event *ev)
+{
+	const bt_field *seq = bt_field_structure_borrow_member_field_by_index_const(payload, idx);
+	uint64_t n = bt_field_array_get_length(seq);
+
+	if (n > MAX_LATE) {
+		n = MAX_LATE;
+	}
+	if (n > ad->late_cap) {
+		uint32_t *nl = realloc(ad->late, (size_t)n * sizeof(*nl));
+
+		if (!nl) {
+			snprintf(ad->err, sizeof(ad->err), "out of memory");
+			return -ENOMEM;
+		}
+		ad->late = nl;
+		ad->late_cap = (size_t)n;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		const bt_field *f = bt_field_array_borrow_element_field_by_index_const(seq, i);
+
+		ad->late[i] = bt_field_get_class_type(f) == BT_FIELD_CLASS_TYPE_SIGNED_INTEGER
+				  ? (uint32_t)bt_field_integer_signed_get_value(f)
+				  : (uint32_t)bt_field_integer_unsigned_get_value(f);
+	}
+	ev->late = ad->late;
+	ev->nlate = (uint32_t)n;
+	return 0;
+}
+
 static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
 {
 	const bt_event *event = bt_message_event_borrow_event_const(msg);
@@ -491,8 +582,20 @@ static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
 		ev.word = (uint32_t)read_u(payload, info->idx[F_WORD], info->is_signed[F_WORD]);
 		ev.old_word = read_u(payload, info->idx[F_OLD], info->is_signed[F_OLD]);
 		ev.new_word = read_u(payload, info->idx[F_NEW], info->is_signed[F_NEW]);
+		if (info->has_caller) {
+			ev.caller = read_u(payload, info->idx[F_CALLER], info->is_signed[F_CALLER]);
+		}
 		break;
 	}
+	case AN_EV_STALL:
+		ev.thread =
+		    (uint32_t)read_u(payload, info->idx[F_THREAD], info->is_signed[F_THREAD]);
+		ev.waited_ns = read_u(payload, info->idx[F_WAITED], info->is_signed[F_WAITED]);
+		ret = read_late(ad, payload, info->idx[F_LATE], &ev);
+		if (ret) {
+			return ret;
+		}
+		break;
 	default:
 		break;
 	}

@@ -17,6 +17,9 @@ struct bt2_adapter;
 
 int bt2_adapter_create(struct analysis *a, struct bt2_adapter **out);
 void bt2_adapter_destroy(struct bt2_adapter *ad);
+/* The graph the messages came from is gone: forgets every pointer into it
+ * (event classes, traces, streams), which a new graph may reuse. */
+void bt2_adapter_forget(struct bt2_adapter *ad);
 
 /* Feeds one message. Returns 0, or a negative errno value with a one-line
  * reason in bt2_adapter_error(). */

@@ -106,3 +106,37 @@ uint64_t latency_dist_percentile(const struct latency_dist *d, uint64_t num, uin
 	}
 	return v;
 }
+
+void latency_dist_log2(const struct latency_dist *d, uint64_t out[64])
+{
+	memset(out, 0, 64 * sizeof(*out));
+	for (unsigned b = 0; b < LATENCY_DIST_BUCKETS; b++) {
+		unsigned k;
+
+		if (!d->buckets[b]) {
+			continue;
+		}
+		if (b < LATENCY_DIST_LINEAR) {
+			k = b < 2 ? 0 : 31u - (unsigned)__builtin_clz(b);
+		} else {
+			k = (b - LATENCY_DIST_LINEAR) / 128 + 8; /* the bucket's exponent */
+		}
+		out[k] += d->buckets[b];
+	}
+}
+
+void latency_dist_summarize(const struct latency_dist *d, struct rdv_analyze_latency *out)
+{
+	out->count = d->count;
+	out->min_ns = d->count ? d->min : 0;
+	out->max_ns = d->max;
+	out->mean_ns = latency_dist_mean(d);
+	out->p50_ns = latency_dist_percentile(d, 50, 100);
+	out->p90_ns = latency_dist_percentile(d, 90, 100);
+	out->p99_ns = latency_dist_percentile(d, 99, 100);
+	out->p999_ns = latency_dist_percentile(d, 999, 1000);
+	out->started = d->started;
+	out->skipped_gap = d->skipped_gap;
+	out->unfinished = d->unfinished;
+	out->timed_out = d->timed_out;
+}

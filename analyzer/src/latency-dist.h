@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "rdv-analyze.h"
+
 #define LATENCY_DIST_EXACT 4096
 #define LATENCY_DIST_SUB_BITS 7
 #define LATENCY_DIST_LINEAR 256 /* 2 << SUB_BITS */
@@ -22,7 +24,13 @@ struct latency_dist {
 	uint64_t min;
 	uint64_t max;
 	unsigned __int128 sum;
-	uint64_t skipped_gap; /* spans a gap: left out */
+	/* What became of the starts seen (maintained by analysis.c): each ends
+	 * as one sample (count), or skipped across a gap, or unfinished (the
+	 * trace ended, the thread left), or timed out (a timed request). */
+	uint64_t started;
+	uint64_t skipped_gap;
+	uint64_t unfinished;
+	uint64_t timed_out;
 	uint32_t nexact;
 	uint64_t exact[LATENCY_DIST_EXACT];
 	uint64_t buckets[LATENCY_DIST_BUCKETS];
@@ -33,5 +41,12 @@ void latency_dist_add(struct latency_dist *d, uint64_t v);
 double latency_dist_mean(const struct latency_dist *d);
 /* Nearest-rank percentile num/den (e.g. 999/1000); 0 when empty. */
 uint64_t latency_dist_percentile(const struct latency_dist *d, uint64_t num, uint64_t den);
+/* How many samples fall in [2^k, 2^(k+1)) for k = 0..63 (0 and 1 in 0): the
+ * shape of the distribution for a plot, exact from its buckets. */
+void latency_dist_log2(const struct latency_dist *d, uint64_t out[64]);
+
+/* The numbers every output shows for a distribution (the public struct of
+ * rdv-analyze.h), computed once. */
+void latency_dist_summarize(const struct latency_dist *d, struct rdv_analyze_latency *out);
 
 #endif /* RDV_LATENCY_DIST_H */

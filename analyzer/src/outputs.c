@@ -8,18 +8,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifdef RDV_HAVE_TIMELINE
-#include "rdv-timeline.h"
-#endif
+#include "mini-json.h"
+#include "tl-output.h"
 
 struct outputs {
-	const struct analysis *a;		      /* weak */
-	FILE *csv;				      /* owned */
-	FILE *chrome;				      /* owned */
-	char *csv_path, *chrome_path, *timeline_path; /* owned */
-#ifdef RDV_HAVE_TIMELINE
-	struct rdv_tl_writer *tl; /* owned */
-#endif
+	const struct analysis *a;     /* weak */
+	FILE *csv;		      /* owned */
+	FILE *chrome;		      /* owned */
+	char *csv_path, *chrome_path; /* owned */
+	struct tl_output *tl;	      /* owned */
 	int chrome_first;
 	uint64_t flow_id;
 	uint64_t origin; /* chrome timestamps are relative to the first event */
@@ -32,7 +29,7 @@ static char *dup_or_null(const char *s)
 }
 
 int outputs_open(struct outputs **out, const char *csv_path, const char *chrome_path,
-		 const char *timeline_path, char *err, size_t errlen)
+		 const char *timeline_path, bool timeline_window, char *err, size_t errlen)
 {
 	struct outputs *o = calloc(1, sizeof(*o));
 	int ret;
@@ -45,7 +42,6 @@ int outputs_open(struct outputs **out, const char *csv_path, const char *chrome_
 	o->chrome_first = 1;
 	o->csv_path = dup_or_null(csv_path);
 	o->chrome_path = dup_or_null(chrome_path);
-	o->timeline_path = dup_or_null(timeline_path);
 	if (csv_path) {
 		o->csv = fopen(csv_path, "w");
 		if (!o->csv) {
@@ -66,19 +62,16 @@ int outputs_open(struct outputs **out, const char *csv_path, const char *chrome_
 		fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", o->chrome);
 	}
 	if (timeline_path) {
-#ifdef RDV_HAVE_TIMELINE
-		ret = rdv_tl_writer_open(timeline_path, &o->tl);
+		ret = tl_output_open_file(timeline_path, &o->tl, err, errlen);
 		if (ret) {
-			snprintf(err, errlen, "cannot write '%s': %s", timeline_path,
-				 strerror(-ret));
 			goto error;
 		}
-#else
-		ret = -ENOTSUP;
-		snprintf(err, errlen, "cannot write '%s': built without the timeline library",
-			 timeline_path);
-		goto error;
-#endif
+	} else if (timeline_window) {
+		ret = tl_output_open_window(&o->tl);
+		if (ret) {
+			snprintf(err, errlen, "out of memory");
+			goto error;
+		}
 	}
 	*out = o;
 	return 0;
@@ -109,33 +102,22 @@ static void set_origin(struct outputs *o)
 	}
 }
 
-static void json_str(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			fprintf(f, "\\%c", c);
-		} else if (c < 0x20 || c >= 0x7f) {
-			fprintf(f, "\\u%04x", c);
-		} else {
-			fputc(c, f);
-		}
-	}
-}
-
 static int on_thread_added(void *arg, const struct analysis_thread *t)
 {
 	struct outputs *o = arg;
 
 	if (o->chrome) {
+		char name[64];
+
 		chrome_sep(o);
+		snprintf(name, sizeof(name), "%s (vpid %" PRIu32 ")",
+			 t->procname[0] ? t->procname : "process", t->vpid);
 		fprintf(o->chrome,
 			"{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%" PRIu32
-			",\"args\":{\"name\":\"",
+			",\"args\":{\"name\":",
 			t->vpid);
-		json_str(o->chrome, t->procname[0] ? t->procname : "process");
-		fprintf(o->chrome, " (vpid %" PRIu32 ")\"}},\n", t->vpid);
+		mj_write_string(o->chrome, name);
+		fprintf(o->chrome, "}},\n");
 		fprintf(o->chrome,
 			"{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":%" PRIu32
 			",\"tid\":%" PRIu32 ",\"args\":{\"name\":\"domain %" PRIu32
@@ -146,36 +128,14 @@ static int on_thread_added(void *arg, const struct analysis_thread *t)
 			",\"tid\":%" PRIu32 ",\"args\":{\"sort_index\":%" PRIu32 "}}",
 			t->vpid, t->lane + 1, t->lane);
 	}
-#ifdef RDV_HAVE_TIMELINE
-	if (o->tl) {
-		uint32_t lane;
-		int ret = rdv_tl_writer_add_lane(o->tl, t->vpid, t->domain, t->thread, t->os_tid,
-						 t->procname[0] ? t->procname : NULL, &lane);
-
-		if (ret) {
-			return ret;
-		}
-		if (lane != t->lane) {
-			return -EPROTO;
-		}
-	}
-#endif
-	return 0;
+	return o->tl ? tl_output_thread_added(o->tl, t) : 0;
 }
 
 static int on_thread_changed(void *arg, const struct analysis_thread *t)
 {
 	struct outputs *o = arg;
 
-#ifdef RDV_HAVE_TIMELINE
-	if (o->tl) {
-		return rdv_tl_writer_set_lane_tid(o->tl, t->lane, t->os_tid);
-	}
-#else
-	(void)o;
-	(void)t;
-#endif
-	return 0;
+	return o->tl ? tl_output_thread_changed(o->tl, t) : 0;
 }
 
 static int on_interval(void *arg, const struct analysis_thread *t, enum analysis_state s,
@@ -196,37 +156,21 @@ static int on_interval(void *arg, const struct analysis_thread *t, enum analysis
 			analysis_state_name(s), t->vpid, t->lane + 1, us(o, b),
 			(double)(e - b) / 1000.0);
 	}
-#ifdef RDV_HAVE_TIMELINE
-	if (o->tl) {
-		return rdv_tl_writer_add_interval(o->tl, t->lane, (enum rdv_tl_state)s, b, e);
-	}
-#endif
-	return 0;
+	return o->tl ? tl_output_interval(o->tl, t, s, b, e) : 0;
 }
 
 static int on_isolation(void *arg, const struct analysis_isolation *iso)
 {
 	struct outputs *o = arg;
 
-#ifdef RDV_HAVE_TIMELINE
-	if (o->tl) {
-		struct rdv_tl_isolation ti = {
-		    .lane = iso->lane,
-		    .full = iso->full,
-		    .request_ns = iso->request_ns,
-		    .grant_ns = iso->grant_ns,
-		    .release_ns = iso->release_ns,
-		    .straggler_lane = iso->straggler_lane,
-		    .straggler_ns = iso->straggler_ns,
-		};
+	return o->tl ? tl_output_isolation(o->tl, iso) : 0;
+}
 
-		return rdv_tl_writer_add_isolation(o->tl, &ti);
-	}
-#else
-	(void)o;
-	(void)iso;
-#endif
-	return 0;
+static int on_stall(void *arg, const struct analysis_stall *st)
+{
+	struct outputs *o = arg;
+
+	return o->tl ? tl_output_stall(o->tl, st) : 0;
 }
 
 static int on_straggler(void *arg, const struct analysis_thread *r, uint64_t request_ns,
@@ -275,14 +219,11 @@ void outputs_callbacks(struct outputs *o, struct analysis_callbacks *cb)
 	}
 	cb->thread_added = on_thread_added;
 	cb->thread_changed = on_thread_changed;
-	if (o->csv || o->chrome
-#ifdef RDV_HAVE_TIMELINE
-	    || o->tl
-#endif
-	) {
+	if (o->csv || o->chrome || o->tl) {
 		cb->interval = on_interval;
 	}
 	cb->isolation = on_isolation;
+	cb->stall = on_stall;
 	if (o->chrome) {
 		cb->straggler = on_straggler;
 		cb->harmless_count = on_harmless_count;
@@ -292,6 +233,14 @@ void outputs_callbacks(struct outputs *o, struct analysis_callbacks *cb)
 void outputs_attach(struct outputs *o, const struct analysis *a)
 {
 	o->a = a;
+	if (o->tl) {
+		tl_output_attach(o->tl, a);
+	}
+}
+
+struct tl_output *outputs_window(struct outputs *o)
+{
+	return o->tl;
 }
 
 static int close_file(FILE **f, const char *path, char *err, size_t errlen)
@@ -334,34 +283,18 @@ int outputs_close(struct outputs *o, char *err, size_t errlen)
 	if (!ret) {
 		ret = close_file(&o->chrome, o->chrome_path, err, errlen);
 	}
-#ifdef RDV_HAVE_TIMELINE
 	if (o->tl) {
-		struct analysis_summary s;
-		int r;
+		int r = tl_output_close(o->tl, ret ? NULL : err, ret ? 0 : errlen);
 
-		analysis_get_summary(o->a, &s);
-		r = rdv_tl_writer_set_info(o->tl, s.begin_ns, s.end_ns, s.events,
-					   s.discarded_events);
-		if (r) {
-			rdv_tl_writer_abort(o->tl);
-		} else {
-			r = rdv_tl_writer_close(o->tl);
-		}
 		o->tl = NULL;
-		if (r && !ret) {
-			snprintf(err, errlen, "cannot write '%s': %s", o->timeline_path,
-				 strerror(-r));
-			ret = r;
-		}
+		ret = ret ? ret : r;
 	}
-#endif
 	if (ret) {
 		outputs_abort(o);
 		return ret;
 	}
 	free(o->csv_path);
 	free(o->chrome_path);
-	free(o->timeline_path);
 	free(o);
 	return 0;
 }
@@ -383,13 +316,8 @@ void outputs_abort(struct outputs *o)
 	if (o->chrome_path) {
 		unlink(o->chrome_path);
 	}
-#ifdef RDV_HAVE_TIMELINE
-	if (o->tl) {
-		rdv_tl_writer_abort(o->tl);
-	}
-#endif
+	tl_output_abort(o->tl);
 	free(o->csv_path);
 	free(o->chrome_path);
-	free(o->timeline_path);
 	free(o);
 }

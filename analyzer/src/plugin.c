@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Babeltrace2 plugin `rdv`: only declarations (the methods are in
- * sink.c, shared with the rdv-analyze CLI).
+ * The Babeltrace2 plugin `rdv`: only declarations. sink.rdv.analyze is the
+ * sink of every rdv tool (sink.c); source.rdv.check only answers
+ * babeltrace2's source discovery, to refuse a trace Babeltrace2 would loop
+ * on (trace-check.h).
  *
  *   babeltrace2 --plugin-path=DIR TRACE -c sink.rdv.analyze \
  *       -p 'json-path="r.json",csv-path="r.csv"'
@@ -9,6 +11,7 @@
 #include <babeltrace2/babeltrace.h>
 
 #include "sink.h"
+#include "trace-check.h"
 
 BT_PLUGIN_MODULE();
 BT_PLUGIN(rdv);
@@ -25,3 +28,9 @@ BT_PLUGIN_SINK_COMPONENT_CLASS_HELP(
 BT_PLUGIN_SINK_COMPONENT_CLASS_INITIALIZE_METHOD(analyze, rdv__sink_initialize);
 BT_PLUGIN_SINK_COMPONENT_CLASS_FINALIZE_METHOD(analyze, rdv__sink_finalize);
 BT_PLUGIN_SINK_COMPONENT_CLASS_GRAPH_IS_CONFIGURED_METHOD(analyze, rdv__sink_graph_is_configured);
+
+BT_PLUGIN_SOURCE_COMPONENT_CLASS(check, rdv__check_next);
+BT_PLUGIN_SOURCE_COMPONENT_CLASS_DESCRIPTION(
+    check, "Refuses a CTF trace whose metadata is truncated or corrupt, before "
+	   "source.ctf.fs reads it (automatic source discovery; produces nothing).");
+BT_PLUGIN_SOURCE_COMPONENT_CLASS_QUERY_METHOD(check, rdv__check_query);

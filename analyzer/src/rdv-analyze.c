@@ -11,11 +11,16 @@
 
 #include "rdv-analyze.h"
 
+#ifndef RDV_VERSION_STRING
+#error "RDV_VERSION_STRING comes from the build (CMake project version)"
+#endif
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: rdv-analyze TRACE... [--json F] [--csv F] [--chrome F] [--timeline F]\n"
 		"                            [--compare OLD.json] [--quiet]\n"
+		"       rdv-analyze --help | --version\n"
 		"\n"
 		"Rebuilds the state of every thread of an rdv domain (running, harmless, idle,\n"
 		"blocked, waiting, isolated; unknown across lost events) from LTTng traces of\n"
@@ -34,10 +39,21 @@ static void usage(FILE *f)
 		"  --compare OLD     compare latency percentiles with a previous --json report\n"
 		"  -q, --quiet       no human report on stdout\n"
 		"  -h, --help        this help\n"
+		"      --version     the version\n"
 		"\n"
 		"The same analysis runs in babeltrace2 as a sink:\n"
 		"  babeltrace2 --plugin-path=DIR TRACE -c sink.rdv.analyze -p "
-		"'json-path=\"r.json\"'\n");
+		"'json-path=\"r.json\"'\n"
+		"\n"
+		"Exit status: 0 done, 1 the analysis failed (one line on stderr), 2 bad usage.\n");
+}
+
+/* A usage error (COMMON conventions): what is wrong, where to look, 2. */
+static int usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "rdv-analyze: %s%s%s%s\nTry 'rdv-analyze --help'.\n", what, arg ? " '" : "",
+		arg ? arg : "", arg ? "'" : "");
+	return 2;
 }
 
 static void progress(void *arg, uint64_t events, double fraction)
@@ -58,10 +74,15 @@ static void progress(void *arg, uint64_t events, double fraction)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"json", required_argument, NULL, 'j'},    {"csv", required_argument, NULL, 'c'},
-	    {"chrome", required_argument, NULL, 'C'},  {"timeline", required_argument, NULL, 't'},
-	    {"compare", required_argument, NULL, 'm'}, {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},	       {NULL, 0, NULL, 0},
+	    {"json", required_argument, NULL, 'j'},
+	    {"csv", required_argument, NULL, 'c'},
+	    {"chrome", required_argument, NULL, 'C'},
+	    {"timeline", required_argument, NULL, 't'},
+	    {"compare", required_argument, NULL, 'm'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct rdv_analyze_options o;
 	char err[1024];
@@ -70,7 +91,7 @@ int main(int argc, char **argv)
 	memset(&o, 0, sizeof(o));
 	o.print_report = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o.json_path = optarg;
@@ -93,15 +114,17 @@ int main(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			return 0;
+		case 'V':
+			printf("rdv-analyze (rdv) %s\n", RDV_VERSION_STRING);
+			return 0;
+		case ':':
+			return usage_error("missing argument to", argv[optind - 1]);
 		default:
-			fprintf(stderr, "rdv-analyze: bad option '%s' (see --help)\n",
-				argv[optind - 1]);
-			return 2;
+			return usage_error("unknown option", argv[optind - 1]);
 		}
 	}
 	if (optind >= argc) {
-		fprintf(stderr, "rdv-analyze: no trace given (see --help)\n");
-		return 2;
+		return usage_error("no trace given", NULL);
 	}
 	if (o.json_path && strcmp(o.json_path, "-") == 0) {
 		o.print_report = 0; /* stdout is the JSON */

@@ -14,19 +14,6 @@ static const enum analysis_state report_states[] = {
     AN_RUNNING, AN_HARMLESS, AN_IDLE, AN_BLOCKED, AN_WAITING, AN_ISOLATED, AN_UNKNOWN,
 };
 
-struct pct {
-	const char *json;
-	const char *title;
-	uint64_t num, den;
-};
-
-static const struct pct pcts[] = {
-    {"p50_ns", "p50", 50, 100},
-    {"p90_ns", "p90", 90, 100},
-    {"p99_ns", "p99", 99, 100},
-    {"p999_ns", "p99.9", 999, 1000},
-};
-
 static int cmp_key(const struct analysis_thread *x, const struct analysis_thread *y)
 {
 	if (x->vpid != y->vpid) {
@@ -83,23 +70,6 @@ static const struct analysis_thread **sorted_threads(const struct analysis *a, s
 	return v;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			fprintf(f, "\\%c", c);
-		} else if (c < 0x20 || c >= 0x7f) {
-			fprintf(f, "\\u%04x", c);
-		} else {
-			fputc(c, f);
-		}
-	}
-	fputc('"', f);
-}
-
 /* A mean as a JSON number, three decimals at most. */
 static void json_mean(FILE *f, double m)
 {
@@ -119,15 +89,19 @@ static void json_mean(FILE *f, double m)
 
 static void json_latency(FILE *f, const struct latency_dist *d)
 {
-	fprintf(f, "{ \"count\": %" PRIu64 ", \"min_ns\": %" PRIu64 ", \"mean_ns\": ", d->count,
-		d->count ? d->min : 0);
-	json_mean(f, latency_dist_mean(d));
-	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
-		fprintf(f, ", \"%s\": %" PRIu64, pcts[i].json,
-			latency_dist_percentile(d, pcts[i].num, pcts[i].den));
-	}
-	fprintf(f, ", \"max_ns\": %" PRIu64 ", \"skipped_gap\": %" PRIu64 " }", d->max,
-		d->skipped_gap);
+	struct rdv_analyze_latency l;
+
+	latency_dist_summarize(d, &l);
+	fprintf(f, "{ \"count\": %" PRIu64 ", \"min_ns\": %" PRIu64 ", \"mean_ns\": ", l.count,
+		l.min_ns);
+	json_mean(f, l.mean_ns);
+	fprintf(f,
+		", \"p50_ns\": %" PRIu64 ", \"p90_ns\": %" PRIu64 ", \"p99_ns\": %" PRIu64
+		", \"p999_ns\": %" PRIu64 ", \"max_ns\": %" PRIu64 ",\n      \"started\": %" PRIu64
+		", \"skipped_gap\": %" PRIu64 ", \"unfinished\": %" PRIu64
+		", \"timed_out\": %" PRIu64 " }",
+		l.p50_ns, l.p90_ns, l.p99_ns, l.p999_ns, l.max_ns, l.started, l.skipped_gap,
+		l.unfinished, l.timed_out);
 }
 
 int report_write_json(const struct analysis *a, FILE *f)
@@ -157,7 +131,7 @@ int report_write_json(const struct analysis *a, FILE *f)
 			"%s\n    { \"vpid\": %" PRIu32 ", \"domain\": %" PRIu32
 			", \"thread\": %" PRIu32 ", \"os_tid\": %" PRId32 ", \"procname\": ",
 			i ? "," : "", t->vpid, t->domain, t->thread, t->os_tid);
-		json_string(f, t->procname);
+		mj_write_string(f, t->procname);
 		fprintf(f, ",\n      \"state_ns\": {");
 		for (size_t k = 0; k < AN_NSTATES; k++) {
 			fprintf(f, "%s \"%s\": %" PRIu64, k ? "," : "",
@@ -265,15 +239,29 @@ int report_print_text(const struct analysis *a, FILE *f)
 	fprintf(f, "\nLatencies (ns):\n%-15s %9s %11s %13s %11s %11s %11s %11s %11s %8s\n", "",
 		"count", "min", "mean", "p50", "p90", "p99", "p99.9", "max", "skipped");
 	for (int l = 0; l < AN_NLAT; l++) {
+		struct rdv_analyze_latency d;
+
+		latency_dist_summarize(analysis_latency(a, l), &d);
+		fprintf(f,
+			"%-15s %9" PRIu64 " %11" PRIu64 " %13.1f %11" PRIu64 " %11" PRIu64
+			" %11" PRIu64 " %11" PRIu64 " %11" PRIu64 " %8" PRIu64 "\n",
+			analysis_latency_name(l), d.count, d.min_ns, d.mean_ns, d.p50_ns, d.p90_ns,
+			d.p99_ns, d.p999_ns, d.max_ns, d.skipped_gap);
+	}
+	for (int l = 0; l < AN_NLAT; l++) {
 		const struct latency_dist *d = analysis_latency(a, l);
 
-		fprintf(f, "%-15s %9" PRIu64 " %11" PRIu64 " %13.1f", analysis_latency_name(l),
-			d->count, d->count ? d->min : 0, latency_dist_mean(d));
-		for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
-			fprintf(f, " %11" PRIu64,
-				latency_dist_percentile(d, pcts[i].num, pcts[i].den));
+		if (d->unfinished || d->timed_out) {
+			fprintf(f,
+				"  %s: %" PRIu64 " started, %" PRIu64 " measured, %" PRIu64
+				" skipped (gaps), %" PRIu64 " unfinished (trace end, thread left)",
+				analysis_latency_name(l), d->started, d->count, d->skipped_gap,
+				d->unfinished);
+			if (l == AN_LAT_ISOLATE_WAIT) {
+				fprintf(f, ", %" PRIu64 " timed out", d->timed_out);
+			}
+			fprintf(f, "\n");
 		}
-		fprintf(f, " %11" PRIu64 " %8" PRIu64 "\n", d->max, d->skipped_gap);
 	}
 
 	v = sorted_threads(a, &n, 1);
@@ -352,25 +340,22 @@ error:
 	return NULL;
 }
 
-int report_compare(const struct analysis *a, const char *other_path, FILE *f, char *err,
-		   size_t errlen)
+int report_read(const char *path, struct mj_value **out, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"count",  "min_ns", "mean_ns", "p50_ns",
-					   "p90_ns", "p99_ns", "p999_ns", "max_ns"};
 	char perr[128];
 	size_t len;
-	char *text = read_file(other_path, &len, err, errlen);
+	char *text = read_file(path, &len, err, errlen);
 	struct mj_value *root;
 	const struct mj_value *fmt, *lat;
-	int ret = 0;
 
+	*out = NULL;
 	if (!text) {
 		return -EINVAL;
 	}
 	root = mj_parse(text, len, perr, sizeof(perr));
 	free(text);
 	if (!root) {
-		snprintf(err, errlen, "cannot compare with '%s': not JSON (%s)", other_path, perr);
+		snprintf(err, errlen, "cannot compare with '%s': not JSON (%s)", path, perr);
 		return -EINVAL;
 	}
 	fmt = mj_get(root, "format");
@@ -378,27 +363,39 @@ int report_compare(const struct analysis *a, const char *other_path, FILE *f, ch
 	if (!fmt || fmt->type != MJ_STRING || strncmp(fmt->string, "rdv-analyze/", 12) != 0 ||
 	    !lat || lat->type != MJ_OBJECT) {
 		snprintf(err, errlen, "cannot compare with '%s': not an rdv-analyze JSON report",
-			 other_path);
-		ret = -EINVAL;
-		goto end;
+			 path);
+		mj_free(root);
+		return -EINVAL;
 	}
-	fprintf(f, "\nComparison with %s (before -> now; moved: beyond 1%% and 1 ns):\n",
-		other_path);
+	*out = root;
+	return 0;
+}
+
+int report_compare(const struct analysis *a, const struct mj_value *old, const char *old_path,
+		   FILE *f)
+{
+	static const char *const keys[] = {"count",  "min_ns", "mean_ns", "p50_ns",
+					   "p90_ns", "p99_ns", "p999_ns", "max_ns"};
+	const struct mj_value *lat = mj_get(old, "latency");
+
+	fprintf(f, "\nComparison with %s (before -> now; moved: beyond 1%% and 1 ns):\n", old_path);
 	fprintf(f, "%-15s %-8s %14s %14s %14s %9s\n", "latency", "metric", "before", "now", "delta",
 		"change");
 	for (int l = 0; l < AN_NLAT; l++) {
-		const struct latency_dist *d = analysis_latency(a, l);
 		const struct mj_value *o = mj_get(lat, analysis_latency_name(l));
+		struct rdv_analyze_latency d;
 		double now[8];
 		int moved = 0;
 
-		now[0] = (double)d->count;
-		now[1] = (double)(d->count ? d->min : 0);
-		now[2] = latency_dist_mean(d);
-		for (size_t i = 0; i < 4; i++) {
-			now[3 + i] = (double)latency_dist_percentile(d, pcts[i].num, pcts[i].den);
-		}
-		now[7] = (double)d->max;
+		latency_dist_summarize(analysis_latency(a, l), &d);
+		now[0] = (double)d.count;
+		now[1] = (double)d.min_ns;
+		now[2] = d.mean_ns;
+		now[3] = (double)d.p50_ns;
+		now[4] = (double)d.p90_ns;
+		now[5] = (double)d.p99_ns;
+		now[6] = (double)d.p999_ns;
+		now[7] = (double)d.max_ns;
 		for (size_t k = 0; k < 8; k++) {
 			const struct mj_value *ov = mj_get(o, keys[k]);
 			double before, delta, rel;
@@ -423,7 +420,28 @@ int report_compare(const struct analysis *a, const char *other_path, FILE *f, ch
 				"all");
 		}
 	}
-end:
-	mj_free(root);
-	return ret;
+	return ferror(f) ? -EIO : 0;
+}
+
+void report_totals(const struct analysis *a, struct rdv_analyze_totals *t)
+{
+	struct analysis_summary s;
+
+	analysis_get_summary(a, &s);
+	memset(t, 0, sizeof(*t));
+	t->events = s.events;
+	t->discarded_events = s.discarded_events;
+	t->discarded_packets = s.discarded_packets;
+	t->gaps = s.gaps;
+	t->threads = analysis_thread_count(a);
+	t->processes = s.processes;
+	t->domains = s.domains;
+	t->begin_ns = s.begin_ns;
+	t->end_ns = s.end_ns;
+	for (size_t i = 0; i < analysis_thread_count(a); i++) {
+		t->isolations += analysis_thread_at(a, i)->isolations;
+	}
+	for (int l = 0; l < AN_NLAT && l < RDV_ANALYZE_NLATENCIES; l++) {
+		latency_dist_summarize(analysis_latency(a, l), &t->latency[l]);
+	}
 }

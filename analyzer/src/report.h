@@ -12,14 +12,21 @@
 #include <stdio.h>
 
 #include "analysis.h"
+#include "mini-json.h"
+#include "rdv-analyze.h"
 
 #define REPORT_FORMAT "rdv-analyze/1"
 
 int report_write_json(const struct analysis *a, FILE *f);
 int report_print_text(const struct analysis *a, FILE *f);
+/* Reads a previous JSON report for report_compare() (before the analysis
+ * runs: a bad file is an early error). */
+int report_read(const char *path, struct mj_value **out, char *err, size_t errlen);
 /* Compares this analysis' latency distributions with those of a previous
  * JSON report and prints which percentiles moved. */
-int report_compare(const struct analysis *a, const char *other_path, FILE *f, char *err,
-		   size_t errlen);
+int report_compare(const struct analysis *a, const struct mj_value *old, const char *old_path,
+		   FILE *f);
+/* The totals rdv_analyze_run() hands back (rdv-analyze.h). */
+void report_totals(const struct analysis *a, struct rdv_analyze_totals *t);
 
 #endif /* RDV_REPORT_H */

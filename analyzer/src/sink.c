@@ -26,18 +26,16 @@ static int param_error(bt_self_component_sink *self, const char *fmt, const char
 
 /* Plugin parameters -> options (strings borrowed from params). */
 static int options_from_params(bt_self_component_sink *self, const bt_value *params,
-			       struct rdv_analyze_options *o)
+			       struct session_options *o)
 {
 	const char *strings[5] = {NULL};
-	uint64_t n;
 
 	memset(o, 0, sizeof(*o));
-	o->print_report = 1;
+	o->print_report = true;
+	o->finish_at_end = true;
 	if (!params || bt_value_get_type(params) != BT_VALUE_TYPE_MAP) {
 		return 0;
 	}
-	n = bt_value_map_get_size(params);
-	(void)n;
 	for (size_t i = 0; i < 5; i++) {
 		const bt_value *v = bt_value_map_borrow_entry_value_const(params, string_params[i]);
 
@@ -106,7 +104,7 @@ rdv__sink_initialize(bt_self_component_sink *self, bt_self_component_sink_config
 	if (init_data) {
 		sink->session = init_data;
 	} else {
-		struct rdv_analyze_options o;
+		struct session_options o;
 
 		if (params && bt_value_get_type(params) == BT_VALUE_TYPE_MAP &&
 		    bt_value_map_foreach_entry_const(params, check_param, NULL)) {
@@ -181,7 +179,7 @@ bt_component_class_sink_consume_method_status rdv__sink_consume(bt_self_componen
 	case BT_MESSAGE_ITERATOR_NEXT_STATUS_OK:
 		break;
 	case BT_MESSAGE_ITERATOR_NEXT_STATUS_END:
-		if (session_end(sink->session)) {
+		if (session_finishes_at_end(sink->session) && session_end(sink->session)) {
 			BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_COMPONENT(
 			    bt_self_component_sink_as_self_component(self), "%s",
 			    session_error(sink->session));

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The sink component class `analyze`: consumes one input port and feeds a
- * session (session.h). The rdv-analyze CLI creates the class at run time
- * and passes its session as initialization data; the plugin (plugin.c)
+ * session (session.h). The front end (frontend.c) creates the class at run
+ * time and passes its session as initialization data; the plugin (plugin.c)
  * declares the same methods, and the component then makes its own session
  * from its parameters.
  */

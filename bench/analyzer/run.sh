@@ -2,12 +2,18 @@
 # rdv-analyze benchmark: wall time against Babeltrace2's own decode floor
 # (babeltrace2 TRACE -c sink.utils.dummy), the text output users would read
 # (babeltrace2 TRACE > /dev/null), a minimal Python bt2 script, and the
-# sink.rdv.analyze plugin; peak RSS at 1M and 5M events (must be flat).
+# sink.rdv.analyze plugin; peak RSS at 1M and 5M events (must be flat); and
+# the instructions both commands execute under valgrind --tool=callgrind on
+# a smaller trace (EVENTS_CG), as a ratio: steadier than wall time on a
+# loaded machine. rdv-analyze must stay within MAX_RATIO (1.25) of the
+# dummy sink: a FAIL line says when it does not.
 # Traces are recorded with LTTng from the analyzer workload into a temporary
 # directory (removed at the end) unless KEEP=1.
 #
 #   bench/analyzer/run.sh [BUILD_DIR]     (default: build-analyzer, then build)
-#   EVENTS_SMALL=1000000 EVENTS_BIG=5000000 RUNS=3 SLOW=1 bench/analyzer/run.sh
+#   EVENTS_SMALL=1000000 EVENTS_BIG=5000000 EVENTS_CG=200000 RUNS=3 SLOW=1 \
+#       bench/analyzer/run.sh
+#   CALLGRIND=0: no instruction counts
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -26,6 +32,10 @@ small=${EVENTS_SMALL:-1000000}
 big=${EVENTS_BIG:-5000000}
 runs=${RUNS:-3}
 slow=${SLOW:-1}
+cg_events=${EVENTS_CG:-200000}
+callgrind=${CALLGRIND:-1}
+max_ratio=${MAX_RATIO:-1.25}
+command -v valgrind > /dev/null 2>&1 || callgrind=0
 python=python3
 python3 -c "import bt2" 2>/dev/null || python=/usr/bin/python3
 lttng list > /dev/null 2>&1 || { echo "run.sh: cannot reach an LTTng session daemon" >&2; exit 1; }
@@ -65,9 +75,20 @@ best() {
 	eval "${1}_t=$b ${1}_c=$bc_ ${1}_m=$bm"
 }
 
+# instructions NAME CMD ARGS...: instructions CMD executes under callgrind
+# -> $NAME_ir
+instructions() {
+	n=$1
+	shift
+	valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" "$@" \
+		> /dev/null 2> "$tmp/cg.err" || { echo "run.sh: failed under callgrind: $*" >&2; exit 1; }
+	eval "${n}_ir=$(sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$tmp/cg.err" | tail -1)"
+}
+
 echo "recording $small and $big events (LTTng, blocking channel)..." >&2
 record "$tmp/small" "$small"
 record "$tmp/big" "$big"
+[ "$callgrind" = 1 ] && record "$tmp/cg" "$cg_events"
 n_small=$("$analyze" "$tmp/small" --json - -q | sed -n 's/^  "events": \([0-9]*\),$/\1/p')
 n_big=$("$analyze" "$tmp/big" --json - -q | sed -n 's/^  "events": \([0-9]*\),$/\1/p')
 d_big=$("$analyze" "$tmp/big" --json - -q | sed -n 's/^  "discarded_events": \([0-9]*\),$/\1/p')
@@ -87,6 +108,16 @@ if [ "$slow" = 1 ]; then
 	t_text=$text_t t_py=$py_t
 fi
 
+ir_dummy=NaN ir_rdv=NaN ir_ratio=NaN n_cg=0
+if [ "$callgrind" = 1 ]; then
+	echo "counting instructions (callgrind)..." >&2
+	n_cg=$("$analyze" "$tmp/cg" --json - -q | sed -n 's/^  "events": \([0-9]*\),$/\1/p')
+	instructions dummy babeltrace2 "$tmp/cg" -c sink.utils.dummy
+	instructions rdv "$analyze" "$tmp/cg" --json "$tmp/r.json" -q
+	ir_dummy=$dummy_ir ir_rdv=$rdv_ir
+	ir_ratio=$(echo "scale=3; $ir_rdv / $ir_dummy" | bc)
+fi
+
 r() { echo "scale=2; $1 / $2" | bc; }
 echo "trace: $n_big rdv events ($size_big MiB, $d_big discarded); small: $n_small events"
 printf "%-44s %8s s  (cpu %s s)\n" "babeltrace2 TRACE -c sink.utils.dummy" "$t_dummy" "$c_dummy"
@@ -97,10 +128,21 @@ if [ "$slow" = 1 ]; then
 	printf "%-44s %8s s  %sx rdv-analyze\n" "babeltrace2 TRACE > /dev/null" "$t_text" "$(r "$t_text" "$t_rdv")"
 	printf "%-44s %8s s  %sx rdv-analyze\n" "python3 bt2-count.py TRACE" "$t_py" "$(r "$t_py" "$t_rdv")"
 fi
+if [ "$callgrind" = 1 ]; then
+	printf "%-44s %14s instructions at %s events\n" "babeltrace2 TRACE -c sink.utils.dummy" "$ir_dummy" "$n_cg"
+	printf "%-44s %14s instructions  %sx dummy\n" "rdv-analyze TRACE --json F" "$ir_rdv" "$ir_ratio"
+fi
 printf "%-44s %8s KiB at %s events, %s KiB at %s events\n" "rdv-analyze peak RSS" \
 	"$rss_small" "$n_small" "$rss_big" "$n_big"
 printf "%-44s %8s KiB at %s events, %s KiB at %s events\n" "babeltrace2 -c sink.utils.dummy peak RSS" \
 	"$dummy_rss_small" "$n_small" "$dummy_rss_big" "$n_big"
 printf "%-44s %8s KiB at %s events, %s KiB at %s events\n" "rdv-analyze's own share (RSS - dummy's)" \
 	"$((rss_small - dummy_rss_small))" "$n_small" "$((rss_big - dummy_rss_big))" "$n_big"
-echo "RESULT events=$n_big dummy_s=$t_dummy rdv_s=$t_rdv ratio=$(r "$t_rdv" "$t_dummy") cpu_ratio=$(r "$c_rdv" "$c_dummy") plugin_s=$t_plugin text_s=$t_text python_s=$t_py rss_small_kib=$rss_small rss_big_kib=$rss_big dummy_rss_small_kib=$dummy_rss_small dummy_rss_big_kib=$dummy_rss_big"
+for what in "wall time:$(r "$t_rdv" "$t_dummy")" "instructions:$ir_ratio"; do
+	v=${what#*:}
+	[ "$v" = NaN ] && continue
+	if [ "$(echo "$v > $max_ratio" | bc)" = 1 ]; then
+		echo "FAIL: rdv-analyze is ${v}x the dummy sink in ${what%%:*} (limit ${max_ratio}x)"
+	fi
+done
+echo "RESULT events=$n_big dummy_s=$t_dummy rdv_s=$t_rdv ratio=$(r "$t_rdv" "$t_dummy") cpu_ratio=$(r "$c_rdv" "$c_dummy") plugin_s=$t_plugin text_s=$t_text python_s=$t_py rss_small_kib=$rss_small rss_big_kib=$rss_big dummy_rss_small_kib=$dummy_rss_small dummy_rss_big_kib=$dummy_rss_big cg_events=$n_cg dummy_ir=$ir_dummy rdv_ir=$ir_rdv ir_ratio=$ir_ratio"

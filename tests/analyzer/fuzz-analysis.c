@@ -1,17 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: the analysis state machine (and the JSON reader of
- * --compare) on arbitrary input. Built by fuzz.sh with clang
- * -fsanitize=fuzzer,address,undefined. Besides memory errors it checks that
- * no thread is given more time than the trace spans and that percentiles lie
- * between min and max.
+ * libFuzzer target: the analysis state machine, the JSON reader of
+ * --compare and the metadata check on arbitrary input. Built by fuzz.sh
+ * with clang -fsanitize=fuzzer,address,undefined. Besides memory errors it
+ * checks that no thread is given more time than the trace spans, that
+ * percentiles lie between min and max, that every latency start ends one
+ * way (started = count + skipped + unfinished + timed out) and that every
+ * grant gives one isolation record.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "analysis.h"
+#include "metadata-check.h"
 #include "mini-json.h"
+
+static uint64_t isolations_reported;
+
+static int on_isolation(void *arg, const struct analysis_isolation *iso)
+{
+	(void)arg;
+	if (iso->release_ns && iso->release_ns < iso->grant_ns) {
+		abort();
+	}
+	if (iso->has_wait &&
+	    (!iso->request_known || iso->wait_ns != iso->grant_ns - iso->request_ns)) {
+		abort();
+	}
+	isolations_reported++;
+	return 0;
+}
 
 static int on_interval(void *arg, const struct analysis_thread *t, enum analysis_state s,
 		       uint64_t b, uint64_t e)
@@ -26,7 +45,9 @@ static int on_interval(void *arg, const struct analysis_thread *t, enum analysis
 
 static void fuzz_analysis(const uint8_t *p, size_t n)
 {
-	struct analysis_callbacks cb = {.interval = on_interval};
+	struct analysis_callbacks cb = {.interval = on_interval, .isolation = on_isolation};
+	static const uint32_t late[3] = {0, 1, 70};
+	uint64_t grants = 0;
 	struct analysis *a;
 	struct analysis_summary s;
 	uint64_t ts = 1000, words[2][2][3][3] = {{{{0}}}};
@@ -34,6 +55,7 @@ static void fuzz_analysis(const uint8_t *p, size_t n)
 	if (analysis_create(&cb, &a)) {
 		return;
 	}
+	isolations_reported = 0;
 	for (; n >= 8; p += 8, n -= 8) {
 		uint32_t vpid = p[0] & 1, dom = (p[0] >> 1) & 1, thread = p[1] % 140;
 		uint32_t w = thread / 64 % 3;
@@ -57,13 +79,17 @@ static void fuzz_analysis(const uint8_t *p, size_t n)
 		    .vpid = vpid,
 		    .vtid = p[1],
 		    .procname = (p[0] & 8) ? "fuzz" : NULL,
-		    .kind = (enum analysis_kind)(p[4] % 6),
+		    .kind = (enum analysis_kind)(p[4] % 7),
 		    .domain = dom,
 		    .thread = thread,
 		    .os_tid = p[5],
 		    .op = (enum analysis_op)(p[6] % AN_NOPS),
 		    .mask = (enum analysis_mask)(p[7] % 4),
 		    .word = (p[0] & 16) ? p[5] : thread / 64,
+		    .caller = p[5],
+		    .waited_ns = p[6],
+		    .late = late,
+		    .nlate = p[5] % 4,
 		};
 		if (ev.kind == AN_EV_MASK_CHANGE && ev.mask < 3) {
 			uint64_t *word = &words[vpid][dom][ev.mask][w];
@@ -87,6 +113,7 @@ static void fuzz_analysis(const uint8_t *p, size_t n)
 		const struct analysis_thread *t = analysis_thread_at(a, i);
 		uint64_t sum = 0;
 
+		grants += t->isolations;
 		for (int k = 0; k < AN_NSTATES; k++) {
 			sum += t->state_ns[k];
 		}
@@ -101,6 +128,12 @@ static void fuzz_analysis(const uint8_t *p, size_t n)
 		if (d->count && (p99 < d->min || p99 > d->max)) {
 			abort();
 		}
+		if (d->started != d->count + d->skipped_gap + d->unfinished + d->timed_out) {
+			abort();
+		}
+	}
+	if (grants != isolations_reported) {
+		abort(); /* one record per grant */
 	}
 	analysis_destroy(a);
 }
@@ -116,6 +149,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (data[0] == '{' || data[0] == '[') {
 		mj_free(mj_parse((const char *)data, size, err, sizeof(err)));
+	} else if (data[0] == 'M') {
+		if (metadata_check_mem(data + 1, size - 1, err, sizeof(err)) && !err[0]) {
+			abort(); /* refused without a reason */
+		}
 	} else {
 		fuzz_analysis(data + 1, size - 1);
 	}

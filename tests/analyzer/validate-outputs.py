@@ -15,7 +15,7 @@ import sys
 
 STATES = ["running", "harmless", "idle", "blocked", "waiting", "isolated", "unknown"]
 LAT_KEYS = ["count", "min_ns", "mean_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns",
-            "skipped_gap"]
+            "started", "skipped_gap", "unfinished", "timed_out"]
 errors = []
 
 
@@ -53,6 +53,8 @@ def main():
     for name in ("isolate_wait", "isolation_hold", "blocked"):
         l = rep["latency"][name]
         check(all(k in l for k in LAT_KEYS), "latency keys of " + name)
+        check(l["started"] == l["count"] + l["skipped_gap"] + l["unfinished"] + l["timed_out"],
+              "every start of %s ends one way" % name)
         if l["count"]:
             seq = [l["min_ns"], l["p50_ns"], l["p90_ns"], l["p99_ns"], l["p999_ns"], l["max_ns"]]
             check(seq == sorted(seq), "percentiles of %s in order: %r" % (name, seq))

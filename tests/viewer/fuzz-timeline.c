@@ -51,13 +51,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	{
 		const struct rdv_tl_isolation *x = rdv_tl_reader_isolations(r, &n);
+		uint64_t nl;
+		const struct rdv_tl_late *late = rdv_tl_reader_late(r, &nl);
+		const struct rdv_tl_stall *st;
+		struct rdv_tl_site_info si;
 
 		for (uint64_t j = 0; j < n; j++) {
 			sink += x[j].request_ns + x[j].straggler_lane;
+			for (uint32_t k = 0; k < x[j].nlate; k++) {
+				sink += late[x[j].late_first + k].delay_ns;
+			}
+		}
+		st = rdv_tl_reader_stalls(r, &n);
+		for (uint64_t j = 0; j < n; j++) {
+			for (uint32_t k = 0; k < st[j].nlate; k++) {
+				sink += late[st[j].late_first + k].lane;
+			}
+		}
+		for (uint32_t j = 1; j <= info.nsites; j++) {
+			if (rdv_tl_reader_site(r, j, &si) != 0) {
+				abort();
+			}
+			sink += si.object ? strlen(si.object) : 0;
+			sink += si.function ? strlen(si.function) : 0;
+			sink += si.file ? strlen(si.file) : 0;
 		}
 	}
-	for (int k = 0; k < RDV_TL_NHISTS; k++) {
-		sink += rdv_tl_reader_histogram(r, (enum rdv_tl_hist_kind)k)->buckets[63];
+	for (int k = 0; k < RDV_TL_NLATENCIES; k++) {
+		sink += rdv_tl_reader_latency(r, (enum rdv_tl_latency_kind)k)->buckets[63];
 	}
 	(void)sink;
 	rdv_tl_reader_close(r);

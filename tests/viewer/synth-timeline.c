@@ -24,9 +24,16 @@
  *                                "worst=K requester=L straggler=S blocked=N
  *                                blocked_lanes=A,B,…" (lane numbers; N
  *                                workers blocked in it, which).
+ *
+ * The file stores what an analysis computed (timeline/FORMAT.md, version
+ * 2); with no analysis here, this program plays its part for the data it
+ * makes up: each isolation's wait and hold, each blocked interval, are
+ * samples of the distributions written at the end (nearest-rank
+ * percentiles), and the stragglers are counted per lane.
  */
 #include "rdv-timeline.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,19 +51,125 @@ static int check(int ret, const char *what)
 	return ret;
 }
 
+/* ---- The analysis' part: samples, distributions, stragglers ---- */
+
+struct samples {
+	uint64_t *v;
+	size_t n, cap;
+};
+
+static struct samples lat[3]; /* isolate_wait, isolation_hold, blocked */
+static struct rdv_tl_lane_stats stats[1u << 16];
+
+static void sample(int kind, uint64_t v)
+{
+	struct samples *s = &lat[kind];
+
+	if (s->n == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 1024;
+		s->v = realloc(s->v, s->cap * sizeof(*s->v));
+		if (!s->v) {
+			check(-ENOMEM, "samples");
+		}
+	}
+	s->v[s->n++] = v;
+}
+
+static uint32_t lanes_declared;
+
+static int add_lane(struct rdv_tl_writer *w, uint32_t vpid, uint32_t domain, uint32_t thread,
+		    int32_t os_tid, const char *procname, uint32_t *lane)
+{
+	lanes_declared++;
+	return rdv_tl_writer_add_lane(w, vpid, domain, thread, os_tid, procname, lane);
+}
+
+static int add_interval(struct rdv_tl_writer *w, uint32_t lane, enum rdv_tl_state st, uint64_t b,
+			uint64_t e)
+{
+	int ret = rdv_tl_writer_add_interval(w, lane, st, b, e);
+
+	if (!ret && st == RDV_TL_BLOCKED) {
+		sample(2, e - b);
+	}
+	return ret;
+}
+
+static int add_isolation(struct rdv_tl_writer *w, struct rdv_tl_isolation *x)
+{
+	x->flags =
+	    RDV_TL_ISO_REQUEST_KNOWN | RDV_TL_ISO_WAIT | (x->release_ns ? RDV_TL_ISO_HOLD : 0);
+	x->wait_ns = x->grant_ns - x->request_ns;
+	x->hold_ns = x->release_ns ? x->release_ns - x->grant_ns : 0;
+	sample(0, x->wait_ns);
+	if (x->release_ns) {
+		sample(1, x->hold_ns);
+	}
+	if (x->straggler_lane != RDV_TL_NO_LANE && x->straggler_lane < (1u << 16)) {
+		stats[x->straggler_lane].straggler_count++;
+		stats[x->straggler_lane].straggler_delay_ns +=
+		    x->straggler_ns > x->request_ns ? x->straggler_ns - x->request_ns : 0;
+	}
+	return rdv_tl_writer_add_isolation(w, x);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t rank(const struct samples *s, uint64_t num, uint64_t den)
+{
+	uint64_t r = (num * s->n + den - 1) / den;
+
+	return s->v[(r ? r : 1) - 1];
+}
+
+static void put_results(struct rdv_tl_writer *w, uint32_t nlanes)
+{
+	static const enum rdv_tl_latency_kind kinds[3] = {
+	    RDV_TL_LAT_ISOLATE_WAIT, RDV_TL_LAT_ISOLATION_HOLD, RDV_TL_LAT_BLOCKED};
+
+	for (int k = 0; k < 3; k++) {
+		struct samples *s = &lat[k];
+		struct rdv_tl_latency l = {.count = s->n, .started = s->n};
+		double sum = 0;
+
+		if (s->n) {
+			qsort(s->v, s->n, sizeof(*s->v), cmp_u64);
+			for (size_t i = 0; i < s->n; i++) {
+				sum += (double)s->v[i];
+				l.buckets[rdv_tl_hist_bucket(s->v[i])]++;
+			}
+			l.min_ns = s->v[0];
+			l.max_ns = s->v[s->n - 1];
+			l.mean_ns = sum / (double)s->n;
+			l.p50_ns = rank(s, 50, 100);
+			l.p90_ns = rank(s, 90, 100);
+			l.p99_ns = rank(s, 99, 100);
+			l.p999_ns = rank(s, 999, 1000);
+		}
+		check(rdv_tl_writer_set_latency(w, kinds[k], &l), "set_latency");
+		free(s->v);
+	}
+	for (uint32_t i = 0; i < nlanes && i < (1u << 16); i++) {
+		check(rdv_tl_writer_set_lane_stats(w, i, &stats[i]), "set_lane_stats");
+	}
+}
+
 static void blocks(struct rdv_tl_writer *w, bool isolations)
 {
 	struct rdv_tl_isolation x;
 
 	for (uint32_t i = 0; i < 7; i++) {
-		check(rdv_tl_writer_add_lane(w, 4242, 0, i, 5000 + (int)i, "synthetic", NULL),
-		      "add_lane");
+		check(add_lane(w, 4242, 0, i, 5000 + (int)i, "synthetic", NULL), "add_lane");
 	}
 	for (uint32_t j = 0; j < 7; j++) {
 		for (uint32_t i = 0; i < 7; i++) {
-			check(rdv_tl_writer_add_interval(w, i, (enum rdv_tl_state)((i + j) % 7),
-							 T0 + j * BLOCK_NS,
-							 T0 + (j + 1) * BLOCK_NS),
+			check(add_interval(w, i, (enum rdv_tl_state)((i + j) % 7),
+					   T0 + j * BLOCK_NS, T0 + (j + 1) * BLOCK_NS),
 			      "add_interval");
 		}
 	}
@@ -73,7 +186,7 @@ static void blocks(struct rdv_tl_writer *w, bool isolations)
 	x.release_ns = T0 + 6 * BLOCK_NS;
 	x.straggler_lane = 3;
 	x.straggler_ns = T0 + 5 * BLOCK_NS - 100;
-	check(rdv_tl_writer_add_isolation(w, &x), "add_isolation");
+	check(add_isolation(w, &x), "add_isolation");
 	/* Lane 1: waiting in block 3, isolated in block 4, no straggler. */
 	x.lane = 1;
 	x.full = 1;
@@ -82,7 +195,7 @@ static void blocks(struct rdv_tl_writer *w, bool isolations)
 	x.release_ns = T0 + 5 * BLOCK_NS;
 	x.straggler_lane = RDV_TL_NO_LANE;
 	x.straggler_ns = 0;
-	check(rdv_tl_writer_add_isolation(w, &x), "add_isolation");
+	check(add_isolation(w, &x), "add_isolation");
 	check(rdv_tl_writer_set_info(w, T0, T0 + 7 * BLOCK_NS, 98, 0), "set_info");
 }
 
@@ -117,8 +230,8 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 		uint32_t per = nlanes <= 64 ? 32 : 1024;
 
 		snprintf(name, sizeof(name), "bench");
-		check(rdv_tl_writer_add_lane(w, 100 + i / per, per == 32 ? (i / 32) % 2 : 0,
-					     i % per, 20000 + (int)i, name, NULL),
+		check(add_lane(w, 100 + i / per, per == 32 ? (i / 32) % 2 : 0, i % per,
+			       20000 + (int)i, name, NULL),
 		      "add_lane");
 		t[i] = T0 + next_rand() % 1000;
 	}
@@ -139,11 +252,10 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 				uint64_t wait = 200 + next_rand() % 3000,
 					 hold = 100 + next_rand() % 2000;
 
-				check(rdv_tl_writer_add_interval(w, i, RDV_TL_WAITING, t[i],
-								 t[i] + wait),
+				check(add_interval(w, i, RDV_TL_WAITING, t[i], t[i] + wait),
 				      "add_interval");
-				check(rdv_tl_writer_add_interval(w, i, RDV_TL_ISOLATED, t[i] + wait,
-								 t[i] + wait + hold),
+				check(add_interval(w, i, RDV_TL_ISOLATED, t[i] + wait,
+						   t[i] + wait + hold),
 				      "add_interval");
 				memset(&x, 0, sizeof(x));
 				x.lane = i;
@@ -155,7 +267,7 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 				     (uint32_t)(next_rand() % (nlanes - 1 ? nlanes - 1 : 1))) %
 				    nlanes;
 				x.straggler_ns = x.grant_ns - 50;
-				check(rdv_tl_writer_add_isolation(w, &x), "add_isolation");
+				check(add_isolation(w, &x), "add_isolation");
 				t[i] += wait + hold;
 				count[i] += 2;
 				written += 2;
@@ -168,7 +280,7 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 			}
 			d = s == RDV_TL_IDLE ? 2000 + next_rand() % 20000
 					     : 100 + next_rand() % 3000;
-			check(rdv_tl_writer_add_interval(w, i, s, t[i], t[i] + d), "add_interval");
+			check(add_interval(w, i, s, t[i], t[i] + d), "add_interval");
 			t[i] += d + (n % 1000 == 999 ? 5000 : 0); /* rare gaps */
 			count[i]++;
 			written++;
@@ -198,8 +310,7 @@ static void fill_work(struct rdv_tl_writer *w, uint32_t lane, uint64_t a, uint64
 		if (b - a < d + 500) {
 			d = b - a;
 		}
-		check(rdv_tl_writer_add_interval(w, lane, run ? RDV_TL_RUNNING : RDV_TL_IDLE, a,
-						 a + d),
+		check(add_interval(w, lane, run ? RDV_TL_RUNNING : RDV_TL_IDLE, a, a + d),
 		      "add_interval");
 		a += d;
 		run = !run;
@@ -223,8 +334,7 @@ static void poller(struct rdv_tl_writer *w, uint32_t workers, uint32_t niso)
 		exit(1);
 	}
 	for (uint32_t i = 0; i <= workers; i++) {
-		check(rdv_tl_writer_add_lane(w, 4343, 0, i, 7000 + (int)i, "poller", NULL),
-		      "add_lane");
+		check(add_lane(w, 4343, 0, i, 7000 + (int)i, "poller", NULL), "add_lane");
 	}
 	for (uint32_t j = 0; j < niso; j++) {
 		uint64_t wait = j == worst ? 4670000 : 1000 + next_rand() % 20000;
@@ -253,22 +363,17 @@ static void poller(struct rdv_tl_writer *w, uint32_t workers, uint32_t niso)
 
 			fill_work(w, i, at, x[j].request);
 			if (i == x[j].straggler) {
-				check(rdv_tl_writer_add_interval(w, i, RDV_TL_RUNNING, x[j].request,
-								 x[j].ready),
+				check(add_interval(w, i, RDV_TL_RUNNING, x[j].request, x[j].ready),
 				      "add_interval");
-				check(rdv_tl_writer_add_interval(w, i, RDV_TL_BLOCKED, x[j].ready,
-								 x[j].release),
+				check(add_interval(w, i, RDV_TL_BLOCKED, x[j].ready, x[j].release),
 				      "add_interval");
 			} else if (bf) {
-				check(
-				    rdv_tl_writer_add_interval(w, i, RDV_TL_IDLE, x[j].request, bf),
-				    "add_interval");
-				check(rdv_tl_writer_add_interval(w, i, RDV_TL_BLOCKED, bf,
-								 x[j].release),
+				check(add_interval(w, i, RDV_TL_IDLE, x[j].request, bf),
+				      "add_interval");
+				check(add_interval(w, i, RDV_TL_BLOCKED, bf, x[j].release),
 				      "add_interval");
 			} else {
-				check(rdv_tl_writer_add_interval(w, i, RDV_TL_IDLE, x[j].request,
-								 x[j].release),
+				check(add_interval(w, i, RDV_TL_IDLE, x[j].request, x[j].release),
 				      "add_interval");
 			}
 			at = x[j].release;
@@ -282,11 +387,9 @@ static void poller(struct rdv_tl_writer *w, uint32_t workers, uint32_t niso)
 			struct rdv_tl_isolation r;
 
 			fill_work(w, control, at, x[j].request);
-			check(rdv_tl_writer_add_interval(w, control, RDV_TL_WAITING, x[j].request,
-							 x[j].grant),
+			check(add_interval(w, control, RDV_TL_WAITING, x[j].request, x[j].grant),
 			      "add_interval");
-			check(rdv_tl_writer_add_interval(w, control, RDV_TL_ISOLATED, x[j].grant,
-							 x[j].release),
+			check(add_interval(w, control, RDV_TL_ISOLATED, x[j].grant, x[j].release),
 			      "add_interval");
 			at = x[j].release;
 			memset(&r, 0, sizeof(r));
@@ -297,7 +400,7 @@ static void poller(struct rdv_tl_writer *w, uint32_t workers, uint32_t niso)
 			r.release_ns = x[j].release;
 			r.straggler_lane = x[j].straggler;
 			r.straggler_ns = x[j].ready;
-			check(rdv_tl_writer_add_isolation(w, &r), "add_isolation");
+			check(add_isolation(w, &r), "add_isolation");
 		}
 		fill_work(w, control, at, end);
 	}
@@ -358,6 +461,7 @@ int main(int argc, char **argv)
 		rdv_tl_writer_abort(w);
 		return 2;
 	}
+	put_results(w, lanes_declared);
 	check(rdv_tl_writer_close(w), "close");
 	return 0;
 }

@@ -120,6 +120,13 @@ int main(int argc, char **argv)
 		x.straggler_ns = 20500;
 		rdv_tl_writer_add_isolation(w, &x);
 	}
+	{
+		/* the stragglers as the analysis counted them */
+		struct rdv_tl_lane_stats st = {.straggler_count = 2,
+					       .straggler_delay_ns = 900 + 500};
+
+		rdv_tl_writer_set_lane_stats(w, 1, &st);
+	}
 	rdv_tl_writer_set_info(w, 1000, 1000, 1, 0);
 	if (rdv_tl_writer_close(w) != 0 || timeline_model_open(&m, path, err, sizeof(err)) != 0) {
 		fprintf(stderr, "cannot open the model: %s\n", err);

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rdv-view's live mode: a background thread runs a Babeltrace2 graph
- * (source.ctf.lttng-live -> our sink) feeding the analysis state machine
- * (analyzer/src/analysis.h), keeps the state intervals of the rolling window
- * in memory, and now and then publishes an immutable snapshot: a tl_model
- * (model.h) over a timeline built with the timeline writer. The UI thread
+ * rdv-view's live mode: a background thread drives the analyzer's live
+ * analysis (rdv-analyze.h, rdv_live_*: the one Babeltrace2 front end over
+ * source.ctf.lttng-live, the analysis and its rolling window) and now and
+ * then publishes an immutable snapshot: a tl_model (model.h) over the
+ * timeline file of the window that the analyzer writes. The UI thread
  * takes the newest snapshot when it likes; it never waits for reception.
  * No SDL here.
  *

@@ -63,14 +63,27 @@ static int straggler_order(const void *a, const void *b)
 }
 
 /* ---- The file's isolation records ----------------------------------------
- * Format 1 (FORMAT.md) stores, per isolation, the requester, request, grant,
- * release and one straggler with the time its bit was set. Its only late
- * thread is then that straggler; grant_delay and sites are absent.
+ * Format 2 (timeline/FORMAT.md) stores, per isolation, the requester,
+ * request, grant, release, the analysis' wait / hold / grant_delay samples
+ * (a flag each: a sample across a gap is none), the straggler, and its late
+ * threads as late records with their sites. Until the analysis lists late
+ * threads (blame), an isolation's only late thread is its straggler.
  */
 
 static const struct rdv_tl_isolation *raw(const struct tl_model *m, uint64_t k)
 {
 	return &m->raw_isolations[k];
+}
+
+/* A site's function name, "" when unknown. */
+static const char *site_name(const struct tl_model *m, uint32_t site)
+{
+	struct rdv_tl_site_info si;
+
+	if (rdv_tl_reader_site(m->reader, site, &si) != 0 || !si.function) {
+		return "";
+	}
+	return si.function;
 }
 
 uint64_t timeline_isolation_end(const struct tl_model *m, uint64_t k)
@@ -94,19 +107,33 @@ void timeline_isolation(const struct tl_model *m, uint64_t k, struct tl_iso *out
 	out->grant_ns = x->grant_ns;
 	out->release_ns = x->release_ns;
 	out->end_ns = timeline_isolation_end(m, k);
-	out->wait_ns = x->grant_ns - x->request_ns;
-	out->has_hold = x->release_ns != 0;
-	out->hold_ns = x->release_ns ? x->release_ns - x->grant_ns : 0;
+	out->wait_ns = x->flags & RDV_TL_ISO_WAIT ? x->wait_ns : x->grant_ns - x->request_ns;
+	out->has_hold = (x->flags & RDV_TL_ISO_HOLD) != 0;
+	out->hold_ns = out->has_hold ? x->hold_ns : 0;
+	out->has_grant_delay = (x->flags & RDV_TL_ISO_GRANT_DELAY) != 0;
+	out->grant_delay_ns = out->has_grant_delay ? x->grant_delay_ns : 0;
 	out->straggler = x->straggler_lane == RDV_TL_NO_LANE ? TL_NO_LANE : x->straggler_lane;
 	out->straggler_ready_ns = x->straggler_ns;
-	out->site = "";
+	out->site = site_name(m, x->request_site);
 }
 
 /* The late threads of k in the file's order (not sorted). */
 static unsigned raw_late(const struct tl_model *m, uint64_t k, struct tl_late *out, unsigned max)
 {
 	const struct rdv_tl_isolation *x = raw(m, k);
+	const struct rdv_tl_late *late;
+	uint64_t nlate;
 
+	if (x->nlate) {
+		late = rdv_tl_reader_late(m->reader, &nlate) + x->late_first;
+		for (unsigned i = 0; i < x->nlate && i < max; i++) {
+			out[i].lane = late[i].lane;
+			out[i].delay_ns = late[i].delay_ns;
+			out[i].from = site_name(m, late[i].from_site);
+			out[i].to = site_name(m, late[i].to_site);
+		}
+		return x->nlate;
+	}
 	if (x->straggler_lane == RDV_TL_NO_LANE) {
 		return 0;
 	}
@@ -188,6 +215,7 @@ static int build_isolation_indexes(struct tl_model *m)
 		const struct rdv_tl_isolation *x = raw(m, j);
 		unsigned nl = raw_late(m, j, late, max_late(m));
 
+		nl = nl < max_late(m) ? nl : max_late(m);
 		m->lane_iso_start[x->lane + 1]++;
 		m->group_iso_start[m->lane_group[x->lane] + 1]++;
 		for (unsigned i = 0; i < nl; i++) {
@@ -195,21 +223,19 @@ static int build_isolation_indexes(struct tl_model *m)
 			m->lane_late_count[late[i].lane]++;
 			nlate++;
 		}
-		/* The straggler: the late thread ready last. */
-		if (x->straggler_lane != RDV_TL_NO_LANE) {
-			all[x->straggler_lane].count++;
-			all[x->straggler_lane].delay_ns +=
-			    x->straggler_ns > x->request_ns ? x->straggler_ns - x->request_ns : 0;
-		}
+		m->has_late_lists |= x->nlate > 0;
 	}
 	m->late_iso = calloc(nlate ? nlate : 1, sizeof(*m->late_iso));
 	if (!m->late_iso) {
 		goto end;
 	}
+	/* The stragglers as the analysis counted them (the lanes' totals). */
 	for (uint32_t i = 0; i < n; i++) {
 		m->lane_iso_start[i + 1] += m->lane_iso_start[i];
 		m->late_iso_start[i + 1] += m->late_iso_start[i];
 		all[i].lane = i;
+		all[i].count = m->lanes[i].straggler_count;
+		all[i].delay_ns = m->lanes[i].straggler_delay_ns;
 	}
 	for (uint32_t g = 0; g < m->ngroups; g++) {
 		m->group_iso_start[g + 1] += m->group_iso_start[g];
@@ -226,6 +252,7 @@ static int build_isolation_indexes(struct tl_model *m)
 	for (uint64_t j = 0; j < niso; j++) {
 		unsigned nl = raw_late(m, j, late, max_late(m));
 
+		nl = nl < max_late(m) ? nl : max_late(m);
 		for (unsigned i = 0; i < nl; i++) {
 			m->late_iso[fill[late[i].lane]++] = (uint32_t)j;
 		}
@@ -257,7 +284,7 @@ static int build_isolation_indexes(struct tl_model *m)
 	}
 	timeline_isolations_sort(m, TL_KEY_HOLD, true, m->by_hold);
 	for (uint64_t j = 0; j < niso; j++) {
-		m->nheld += raw(m, j)->release_ns != 0;
+		m->nheld += (raw(m, j)->flags & RDV_TL_ISO_HOLD) != 0;
 	}
 	ret = 0;
 end:
@@ -349,6 +376,8 @@ static int model_init(struct tl_model *m, char *errbuf, size_t errlen)
 
 	rdv_tl_reader_info(m->reader, &m->info);
 	m->raw_isolations = rdv_tl_reader_isolations(m->reader, &m->nisolations);
+	m->has_sites = m->info.nsites > 0;
+	m->has_grant_delay = rdv_tl_reader_latency(m->reader, RDV_TL_LAT_GRANT_DELAY)->started > 0;
 	if (m->nisolations >= UINT32_MAX) {
 		fail_msg(errbuf, errlen, "too many isolations");
 		timeline_model_close(m);
@@ -1039,56 +1068,37 @@ int64_t timeline_by_wait(const struct tl_model *m, uint64_t rank)
 
 /* ---- Latency distributions --------------------------------------------------- */
 
-/* Format 1 stores log2 histograms only: a percentile is then known to lie in
- * a bucket, and its upper edge (capped by the max) is what can be said. */
-static uint64_t bucket_percentile(const struct rdv_tl_histogram *h, double p)
-{
-	uint64_t rank = (uint64_t)ceil(p * (double)h->count), seen = 0;
-
-	if (rank == 0) {
-		rank = 1;
-	}
-	for (int b = 0; b < RDV_TL_HIST_BUCKETS; b++) {
-		seen += h->buckets[b];
-		if (seen >= rank) {
-			uint64_t hi = b >= 63 ? UINT64_MAX : (((uint64_t)2 << b) - 1);
-
-			return hi < h->max_ns ? hi : h->max_ns;
-		}
-	}
-	return h->max_ns;
-}
-
 void timeline_latency(const struct tl_model *m, enum tl_latency_kind kind, struct tl_latency *out)
 {
-	static const enum rdv_tl_hist_kind file_kind[TL_NLAT] = {
-	    [TL_LAT_WAIT] = RDV_TL_HIST_ISOLATE_WAIT,
-	    [TL_LAT_HOLD] = RDV_TL_HIST_ISOLATION_HOLD,
-	    [TL_LAT_BLOCKED] = RDV_TL_HIST_BLOCKED,
+	static const enum rdv_tl_latency_kind file_kind[TL_NLAT] = {
+	    [TL_LAT_WAIT] = RDV_TL_LAT_ISOLATE_WAIT,
+	    [TL_LAT_HOLD] = RDV_TL_LAT_ISOLATION_HOLD,
+	    [TL_LAT_BLOCKED] = RDV_TL_LAT_BLOCKED,
+	    [TL_LAT_GRANT_DELAY] = RDV_TL_LAT_GRANT_DELAY,
 	};
-	const struct rdv_tl_histogram *h;
+	const struct rdv_tl_latency *h;
 
 	memset(out, 0, sizeof(*out));
-	if (kind >= TL_NLAT || kind == TL_LAT_GRANT_DELAY) {
-		return; /* not in format 1 */
-	}
-	h = rdv_tl_reader_histogram(m->reader, file_kind[kind]);
-	if (!h) {
+	if ((unsigned)kind >= TL_NLAT) {
 		return;
 	}
+	h = rdv_tl_reader_latency(m->reader, file_kind[kind]);
+	/* grant_delay is there once the analysis measures it (blame) */
+	if (!h || (kind == TL_LAT_GRANT_DELAY && h->started == 0)) {
+		return;
+	}
+	/* The analysis' own numbers (format 2): shown as they are. */
 	out->present = true;
-	out->exact = false;
+	out->exact = true;
 	out->count = h->count;
 	out->min_ns = h->min_ns;
 	out->max_ns = h->max_ns;
-	out->mean_ns = h->count ? h->sum_ns / h->count : 0;
+	out->mean_ns = (uint64_t)llround(h->mean_ns);
+	out->p50_ns = h->p50_ns;
+	out->p90_ns = h->p90_ns;
+	out->p99_ns = h->p99_ns;
+	out->p999_ns = h->p999_ns;
 	out->buckets = h->buckets;
-	if (h->count) {
-		out->p50_ns = bucket_percentile(h, 0.5);
-		out->p90_ns = bucket_percentile(h, 0.9);
-		out->p99_ns = bucket_percentile(h, 0.99);
-		out->p999_ns = bucket_percentile(h, 0.999);
-	}
 }
 
 static bool by_value(const struct tl_model *m, enum tl_latency_kind kind, const uint32_t **order,

@@ -237,8 +237,8 @@ enum tl_latency_kind {
 
 struct tl_latency {
 	bool present; /* the file carries this distribution */
-	bool exact;   /* percentiles computed by the analysis; else the upper
-		       * edge of the log2 bucket holding them (shown as "≤") */
+	bool exact;   /* percentiles computed by the analysis (always, with
+		       * format 2; else the upper edge of a bucket, shown "≤") */
 	uint64_t count, min_ns, max_ns, mean_ns;
 	uint64_t p50_ns, p90_ns, p99_ns, p999_ns;
 	const uint64_t *buckets; /* RDV_TL_HIST_BUCKETS log2 buckets; weak */

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Timeline file round trip: write random lanes through the writer API, read
+ * Timeline file round trip: write random lanes, isolations with late
+ * records, sites, stalls and distributions through the writer API, read
  * them back and compare everything; then truncate and corrupt the file in
  * many ways and check the reader refuses each with -EINVAL or -EBADMSG and a
- * reason (never a crash: run under ASan in the sanitizer build).
+ * reason (never a crash: run under ASan in the sanitizer build); a file of
+ * another version is refused with a reason that says so.
  * Usage: test-timeline DIR
  */
 #include "rdv-timeline.h"
@@ -40,8 +42,37 @@ struct expect {
 	uint64_t n;
 	uint64_t state_ns[RDV_TL_NSTATES];
 	uint64_t first_begin, last_end;
-	uint64_t blocked;
 };
+
+#define HEADER 256
+#define LANE 168
+
+/* A consistent distribution of n samples. */
+static struct rdv_tl_latency make_latency(uint64_t n)
+{
+	struct rdv_tl_latency l;
+
+	memset(&l, 0, sizeof(l));
+	if (n == 0) {
+		return l;
+	}
+	l.count = n;
+	l.min_ns = 3;
+	l.p50_ns = 700;
+	l.p90_ns = 900;
+	l.p99_ns = 1000;
+	l.p999_ns = 1000;
+	l.max_ns = 5000;
+	l.mean_ns = 801.125;
+	l.buckets[1] = 1;
+	l.buckets[9] = n - 2;
+	l.buckets[12] = 1;
+	l.started = n + 7;
+	l.skipped_gap = 3;
+	l.unfinished = 2;
+	l.timed_out = 2;
+	return l;
+}
 
 static char *read_file(const char *path, size_t *len)
 {
@@ -114,10 +145,22 @@ int main(int argc, char **argv)
 	struct rdv_tl_reader *r;
 	struct rdv_tl_info info;
 	struct rdv_tl_isolation isos[200];
+	struct rdv_tl_late lates[200][3];
+	struct rdv_tl_latency lat[RDV_TL_NLATENCIES];
+	struct rdv_tl_trace trace = {.begin_ns = 1000,
+				     .end_ns = 99999999,
+				     .events = 12345,
+				     .discarded_events = 7,
+				     .discarded_packets = 2,
+				     .gaps = 3,
+				     .inconsistent_events = 1,
+				     .straggler_skipped_gap = 4,
+				     .domains = 2,
+				     .processes = 2};
 	char path[4096], err[256];
 	uint64_t t[NLANES];
 	uint64_t niso = 0;
-	uint32_t lanes[NLANES];
+	uint32_t lanes[NLANES], site[2];
 	char *buf;
 	size_t len;
 
@@ -128,14 +171,24 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/rt.timeline", argv[1]);
 	CHECK(rdv_tl_writer_open(path, &w) == 0);
 	for (int i = 0; i < NLANES; i++) {
+		struct rdv_tl_lane_stats st = {.registrations = 1 + i,
+					       .blocked_count = 10 * i,
+					       .straggler_count = 2 * i,
+					       .straggler_delay_ns = 1000 * i};
+
 		CHECK(rdv_tl_writer_add_lane(w, 100 + i / 3, i / 3, i % 3, 1000 + i,
 					     i == 0 ? NULL : "proc", &lanes[i]) == 0);
 		CHECK(lanes[i] == (uint32_t)i);
+		CHECK(rdv_tl_writer_set_lane_stats(w, (uint32_t)i, &st) == 0);
 		t[i] = 1000 + next_rand() % 100;
 		ex[i].first_begin = t[i];
 	}
 	CHECK(rdv_tl_writer_set_lane_tid(w, 2, 4242) == 0);
 	CHECK(rdv_tl_writer_set_lane_tid(w, NLANES, 1) == -EINVAL);
+	CHECK(rdv_tl_writer_add_site(w, 0x401234, "/usr/bin/poller", "worker", "poller.c", 42,
+				     &site[0]) == 0);
+	CHECK(rdv_tl_writer_add_site(w, 0x7f0000001000, NULL, NULL, NULL, 0, &site[1]) == 0);
+	CHECK(site[0] == 1 && site[1] == 2);
 	/* Lane i gets a count that hits the checkpoint edge cases (0, K, K+1…). */
 	for (uint64_t step = 0; step < 20000; step++) {
 		int i = (int)(next_rand() % NLANES);
@@ -151,9 +204,6 @@ int main(int argc, char **argv)
 		      0);
 		ex[i].state_ns[s] += d;
 		ex[i].n++;
-		if (s == RDV_TL_BLOCKED) {
-			ex[i].blocked++;
-		}
 		t[i] += gap + d;
 		ex[i].last_end = t[i];
 	}
@@ -164,6 +214,7 @@ int main(int argc, char **argv)
 	CHECK(rdv_tl_writer_add_interval(w, 4, RDV_TL_RUNNING, t[4] + 5, t[4]) == -EINVAL);
 	for (int k = 0; k < 200; k++) {
 		struct rdv_tl_isolation *x = &isos[k];
+		uint32_t nlate = (uint32_t)(k % 4);
 
 		memset(x, 0, sizeof(*x));
 		x->lane = (uint32_t)(next_rand() % NLANES);
@@ -173,19 +224,67 @@ int main(int argc, char **argv)
 		x->release_ns = k % 7 == 0 ? 0 : x->grant_ns + next_rand() % 5000;
 		x->straggler_lane = k % 3 == 0 ? RDV_TL_NO_LANE : (uint32_t)(next_rand() % NLANES);
 		x->straggler_ns = x->grant_ns;
-		CHECK(rdv_tl_writer_add_isolation(w, x) == 0);
+		x->request_site = k % 5 == 0 ? site[0] : RDV_TL_NO_SITE;
+		x->flags = RDV_TL_ISO_REQUEST_KNOWN | RDV_TL_ISO_WAIT;
+		x->wait_ns = x->grant_ns - x->request_ns;
+		if (x->release_ns) {
+			x->flags |= RDV_TL_ISO_HOLD;
+			x->hold_ns = x->release_ns - x->grant_ns;
+		}
+		for (uint32_t j = 0; j < nlate; j++) {
+			lates[k][j] = (struct rdv_tl_late){
+			    .lane = j,
+			    .flags = RDV_TL_LATE_DELAY | (j == 0 ? RDV_TL_LATE_STRAGGLER : 0),
+			    .delay_ns = 10 + j,
+			    .from_site = site[j % 2],
+			    .to_site = RDV_TL_NO_SITE};
+		}
+		CHECK(rdv_tl_writer_add_isolation_late(w, x, lates[k], nlate) == 0);
+		x->vpid = 100 + x->lane / 3;
+		x->domain = x->lane / 3;
+		x->thread = x->lane % 3;
+		x->nlate = nlate;
 		niso++;
 	}
 	{
 		struct rdv_tl_isolation bad = isos[1];
+		struct rdv_tl_late badlate = {
+		    .lane = NLANES, .from_site = RDV_TL_NO_SITE, .to_site = RDV_TL_NO_SITE};
 
 		bad.grant_ns = bad.request_ns - 1;
 		CHECK(rdv_tl_writer_add_isolation(w, &bad) == -EINVAL);
 		bad = isos[1];
 		bad.straggler_lane = NLANES;
 		CHECK(rdv_tl_writer_add_isolation(w, &bad) == -EINVAL);
+		bad = isos[1];
+		bad.request_site = 7;
+		CHECK(rdv_tl_writer_add_isolation(w, &bad) == -EINVAL);
+		CHECK(rdv_tl_writer_add_isolation_late(w, &isos[1], &badlate, 1) == -EINVAL);
 	}
-	CHECK(rdv_tl_writer_set_info(w, 1000, 99999999, 12345, 7) == 0);
+	{
+		uint32_t late_lanes[2] = {1, 3};
+
+		CHECK(rdv_tl_writer_add_stall(w, 2, 5000, 1000000, late_lanes, 2) == 0);
+		CHECK(rdv_tl_writer_add_stall(w, 0, 6000, 2000000, NULL, 0) == 0);
+		CHECK(rdv_tl_writer_add_stall(w, 0, 5999, 1, NULL, 0) == -EINVAL); /* order */
+		late_lanes[0] = NLANES;
+		CHECK(rdv_tl_writer_add_stall(w, 0, 7000, 1, late_lanes, 1) == -EINVAL);
+	}
+	for (int k = 0; k < RDV_TL_NLATENCIES; k++) {
+		lat[k] = make_latency(k == RDV_TL_LAT_GRANT_DELAY ? 0 : 100 + (uint64_t)k);
+		CHECK(rdv_tl_writer_set_latency(w, (enum rdv_tl_latency_kind)k, &lat[k]) == 0);
+	}
+	{
+		struct rdv_tl_latency bad = make_latency(50);
+
+		bad.buckets[9]++; /* buckets do not sum to count */
+		CHECK(rdv_tl_writer_set_latency(w, RDV_TL_LAT_BLOCKED, &bad) == -EINVAL);
+		bad = make_latency(50);
+		bad.p90_ns = bad.p99_ns + 1; /* out of order */
+		CHECK(rdv_tl_writer_set_latency(w, RDV_TL_LAT_BLOCKED, &bad) == -EINVAL);
+		CHECK(rdv_tl_writer_set_latency(w, RDV_TL_NLATENCIES, &lat[0]) == -EINVAL);
+	}
+	CHECK(rdv_tl_writer_set_trace(w, &trace) == 0);
 	CHECK(rdv_tl_writer_close(w) == 0);
 
 	/* Read back. */
@@ -195,10 +294,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rdv_tl_reader_info(r, &info);
+	CHECK(info.version == RDV_TL_VERSION);
 	CHECK(info.nlanes == NLANES);
 	CHECK(info.begin_ns == 1000 && info.end_ns == 99999999);
 	CHECK(info.events == 12345 && info.discarded_events == 7);
+	CHECK(info.discarded_packets == 2 && info.gaps == 3 && info.inconsistent_events == 1);
+	CHECK(info.straggler_skipped_gap == 4 && info.domains == 2 && info.processes == 2);
 	CHECK(info.nisolations == niso);
+	CHECK(info.nsites == 2 && info.nstalls == 2);
 	for (int i = 0; i < NLANES; i++) {
 		struct rdv_tl_lane l;
 		uint64_t sum[RDV_TL_NSTATES] = {0};
@@ -208,6 +311,8 @@ int main(int argc, char **argv)
 		      l.thread == (uint32_t)i % 3);
 		CHECK(l.os_tid == (i == 2 ? 4242 : 1000 + i));
 		CHECK(strcmp(l.procname, i == 0 ? "" : "proc") == 0);
+		CHECK(l.registrations == 1u + i && l.blocked_count == 10u * i);
+		CHECK(l.straggler_count == 2u * i && l.straggler_delay_ns == 1000u * i);
 		CHECK(l.nintervals == ex[i].n);
 		CHECK(l.ncheckpoints == ex[i].n / RDV_TL_CHECKPOINT_STRIDE + 1);
 		CHECK(memcmp(l.state_ns, ex[i].state_ns, sizeof(l.state_ns)) == 0);
@@ -227,9 +332,9 @@ int main(int argc, char **argv)
 		CHECK(memcmp(sum, ex[i].state_ns, sizeof(sum)) == 0);
 	}
 	{
-		uint64_t n, blocked = 0, wait_count = 0, hold_count = 0;
+		uint64_t n, nl;
 		const struct rdv_tl_isolation *x = rdv_tl_reader_isolations(r, &n);
-		const struct rdv_tl_histogram *h;
+		const struct rdv_tl_late *late = rdv_tl_reader_late(r, &nl);
 
 		CHECK(n == niso);
 		for (uint64_t k = 1; k < n; k++) {
@@ -239,23 +344,46 @@ int main(int argc, char **argv)
 			int found = 0;
 
 			for (uint64_t j = 0; j < n && !found; j++) {
-				found = memcmp(&x[j], &isos[k], sizeof(*x)) == 0;
+				struct rdv_tl_isolation y = x[j];
+
+				y.late_first = 0;
+				found = memcmp(&y, &isos[k], sizeof(y)) == 0;
+				for (uint32_t m = 0; found && m < y.nlate; m++) {
+					CHECK(x[j].late_first + m < nl);
+					CHECK(memcmp(&late[x[j].late_first + m], &lates[k][m],
+						     sizeof(*late)) == 0);
+				}
 			}
 			CHECK(found);
-			wait_count++;
-			hold_count += isos[k].release_ns != 0;
 		}
-		for (int i = 0; i < NLANES; i++) {
-			blocked += ex[i].blocked;
-		}
-		h = rdv_tl_reader_histogram(r, RDV_TL_HIST_BLOCKED);
-		CHECK(h->count == blocked);
-		h = rdv_tl_reader_histogram(r, RDV_TL_HIST_ISOLATE_WAIT);
-		CHECK(h->count == wait_count);
-		h = rdv_tl_reader_histogram(r, RDV_TL_HIST_ISOLATION_HOLD);
-		CHECK(h->count == hold_count);
-		CHECK(rdv_tl_reader_histogram(r, RDV_TL_NHISTS) == NULL);
 	}
+	{
+		uint64_t n, nl;
+		const struct rdv_tl_stall *st = rdv_tl_reader_stalls(r, &n);
+		const struct rdv_tl_late *late = rdv_tl_reader_late(r, &nl);
+		struct rdv_tl_site_info si;
+
+		CHECK(n == 2 && st[0].lane == 2 && st[0].time_ns == 5000 &&
+		      st[0].waited_ns == 1000000 && st[0].nlate == 2);
+		CHECK(late[st[0].late_first].lane == 1 && late[st[0].late_first + 1].lane == 3);
+		CHECK(st[1].lane == 0 && st[1].nlate == 0);
+		CHECK(rdv_tl_reader_site(r, 1, &si) == 0 && si.address == 0x401234 &&
+		      strcmp(si.object, "/usr/bin/poller") == 0 &&
+		      strcmp(si.function, "worker") == 0 && strcmp(si.file, "poller.c") == 0 &&
+		      si.line == 42);
+		CHECK(rdv_tl_reader_site(r, 2, &si) == 0 && si.address == 0x7f0000001000 &&
+		      !si.object && !si.function && !si.file && si.line == 0);
+		CHECK(rdv_tl_reader_site(r, 3, &si) == -ERANGE);
+		CHECK(rdv_tl_reader_site(r, RDV_TL_NO_SITE, &si) == -ERANGE);
+	}
+	for (int k = 0; k < RDV_TL_NLATENCIES; k++) {
+		const struct rdv_tl_latency *l =
+		    rdv_tl_reader_latency(r, (enum rdv_tl_latency_kind)k);
+
+		CHECK(l && memcmp(l, &lat[k], sizeof(*l)) == 0);
+	}
+	CHECK(rdv_tl_reader_latency(r, RDV_TL_NLATENCIES) == NULL);
+	CHECK(strcmp(rdv_tl_latency_name(RDV_TL_LAT_ISOLATE_WAIT), "isolate_wait") == 0);
 	CHECK(rdv_tl_hist_bucket(0) == 0 && rdv_tl_hist_bucket(1) == 0 &&
 	      rdv_tl_hist_bucket(2) == 1 && rdv_tl_hist_bucket(1023) == 9 &&
 	      rdv_tl_hist_bucket(UINT64_MAX) == 63);
@@ -278,21 +406,62 @@ int main(int argc, char **argv)
 		/* Not a timeline at all. */
 		expect_refused(argv[1], "hello world, this is not a timeline file at all", 48,
 			       "text");
-		/* Wrong version. */
+		/* Another version: refused, saying so. */
 		memcpy(mod, buf, len);
-		mod[8] = 2;
+		mod[8] = 1;
 		expect_refused(argv[1], mod, len, "version");
-		/* Every header and lane-table byte flipped, one at a time. */
-		for (size_t at = 8; at < 128 + NLANES * 136; at++) {
-			if (at >= 24 && at < 56) {
-				continue; /* begin/end/events: free values, checked below */
+		CHECK(rdv_tl_reader_open_mem(mod, len, &r, err, sizeof(err)) == -EINVAL &&
+		      strstr(err, "version 1") && strstr(err, "version 2"));
+		/* Every header and lane-table byte flipped, one at a time, but
+		 * those that hold free values. */
+		for (size_t at = 8; at < HEADER + NLANES * LANE; at++) {
+			size_t in_lane = (at - HEADER) % LANE;
+
+			if ((at >= 24 && at < 56) || (at >= 128 && at < 144) ||
+			    (at >= 192 && at < 200) || (at >= 224 && at < 240)) {
+				continue; /* times, counts: free values */
+			}
+			if (at >= HEADER && (in_lane < 16 || in_lane >= 136)) {
+				continue; /* the key (named by isolations or not), totals */
 			}
 			memcpy(mod, buf, len);
 			mod[at] ^= 0x5a;
-			if (at >= 128 && (at - 128) % 136 < 16) {
-				continue; /* vpid, domain, thread, os_tid: any value is valid */
-			}
 			expect_refused(argv[1], mod, len, "flipped header byte");
+		}
+		/* A corrupt distribution, isolation, late record, stall. */
+		{
+			struct rdv_tl_reader *ok;
+			uint64_t n;
+			const struct rdv_tl_isolation *x;
+			const struct rdv_tl_late *late;
+			const struct rdv_tl_stall *st;
+			const struct rdv_tl_latency *l;
+
+			CHECK(rdv_tl_reader_open_mem(buf, len, &ok, err, sizeof(err)) == 0);
+			l = rdv_tl_reader_latency(ok, RDV_TL_LAT_BLOCKED);
+			memcpy(mod, buf, len);
+			mod[(const char *)&l->p50_ns - buf + 7] = 0x7f;
+			expect_refused(argv[1], mod, len, "bad percentile");
+			x = rdv_tl_reader_isolations(ok, &n);
+			memcpy(mod, buf, len);
+			mod[(const char *)&x[5].wait_ns - buf] ^= 1;
+			expect_refused(argv[1], mod, len, "wait does not match");
+			memcpy(mod, buf, len);
+			mod[(const char *)&x[5].vpid - buf] ^= 1;
+			expect_refused(argv[1], mod, len, "requester key");
+			memcpy(mod, buf, len);
+			mod[(const char *)&x[5].nlate - buf + 2] = 1;
+			expect_refused(argv[1], mod, len, "late range");
+			late = rdv_tl_reader_late(ok, &n);
+			memcpy(mod, buf, len);
+			mod[(const char *)&late[3].from_site - buf] = 9;
+			expect_refused(argv[1], mod, len, "late site");
+			st = rdv_tl_reader_stalls(ok, &n);
+			memcpy(mod, buf, len);
+			mod[(const char *)&st[1].time_ns - buf + 7] = 0; /* before stall 0 */
+			memset(mod + ((const char *)&st[1].time_ns - buf), 0, 8);
+			expect_refused(argv[1], mod, len, "stall order");
+			rdv_tl_reader_close(ok);
 		}
 		/* begin after end. */
 		memcpy(mod, buf, len);

@@ -1,0 +1,206 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""One analysis, one set of numbers (issue 10, DESIGN.md §5): on a trace,
+every tool must show the same events, threads, discarded events, isolations,
+latency counts and percentiles, and stragglers:
+
+- rdv-trace's summary (summary-dump: the function rdv-trace calls, or the
+  line rdv-trace record printed, --record-log),
+- rdv-analyze's text report and its --json,
+- the plugin sink.rdv.analyze (report and json-path),
+- the --timeline file read back (check-timeline),
+- rdv-view's model on the timeline file and on the trace directory
+  (model-numbers: the numbers its latency panel and straggler list draw).
+
+It also checks the samples against the trace itself (Python bt2): for each
+latency, count + skipped_gap + unfinished + timed_out equals the starts the
+trace holds (requests, grants, harmless_wait), and the discarded events
+are the trace's.
+
+    consistency.py TRACE [--record-log FILE] [--want-discarded]
+Environment: RDV_ANALYZE, RDV_PLUGIN_DIR, RDV_CHECK_TIMELINE,
+RDV_SUMMARY_DUMP, RDV_MODEL_NUMBERS (optional: skipped when the viewer is
+not built).
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import bt2
+
+LATS = ["isolate_wait", "isolation_hold", "blocked"]
+NUMS = ["count", "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"]
+errors = []
+
+
+def expect(what, got, want):
+    if got != want:
+        errors.append("%s: %r, want %r" % (what, got, want))
+
+
+def run(*cmd, stdout=None):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                       timeout=120)
+    if r.returncode != 0:
+        sys.exit("consistency: %s failed (%d): %s" % (" ".join(cmd), r.returncode,
+                                                      r.stderr.strip()))
+    return r.stdout
+
+
+def parse_report(text):
+    """The numbers of rdv-analyze's human report."""
+    out = {"latency": {}}
+    m = re.search(r"^rdv-analyze: (\d+) rdv events, (\d+) threads", text, re.M)
+    out["events"], out["threads"] = int(m.group(1)), int(m.group(2))
+    m = re.search(r"^WARNING: (\d+) events discarded", text, re.M)
+    out["discarded_events"] = int(m.group(1)) if m else None
+    if not m and re.search(r"^No discarded events\.", text, re.M):
+        out["discarded_events"] = 0
+    for name in LATS:
+        m = re.search(r"^%s +(\d+) +(\d+) +([\d.]+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$"
+                      % name, text, re.M)
+        v = [float(x) if i == 2 else int(x) for i, x in enumerate(m.groups())]
+        out["latency"][name] = {"count": v[0], "min_ns": v[1], "mean_ns": v[2],
+                                "p50_ns": v[3], "p90_ns": v[4], "p99_ns": v[5],
+                                "p999_ns": v[6], "max_ns": v[7], "skipped_gap": v[8]}
+    return out
+
+
+def parse_record_log(text):
+    m = re.search(r"rdv-trace: (\d+) events, (\d+) discarded, (\d+) threads", text)
+    if not m:
+        sys.exit("consistency: no summary line in the rdv-trace log")
+    return {"events": int(m.group(1)), "discarded_events": int(m.group(2)),
+            "threads": int(m.group(3))}
+
+
+def trace_facts(trace):
+    """What the trace itself holds (Babeltrace2's Python bindings)."""
+    starts = {"isolate_wait": 0, "isolation_hold": 0, "blocked": 0}
+    events = discarded = 0
+    for msg in bt2.TraceCollectionMessageIterator(trace):
+        if type(msg) is bt2._DiscardedEventsMessageConst:
+            discarded += msg.count or 0
+            continue
+        if type(msg) is not bt2._EventMessageConst or not msg.event.name.startswith("rdv:"):
+            continue
+        events += 1
+        ev = msg.event
+        if ev.name != "rdv:mask_change":
+            continue
+        op = set(ev["op"].labels)
+        mask = set(ev["mask"].labels)
+        bit = 1 << (int(ev["thread"]) % 64)
+        is_set = bool(int(ev["new"]) & bit)
+        if "want_rdv" in mask and is_set and op & {"isolate_request", "isolate_full_request"}:
+            starts["isolate_wait"] += 1
+        if "harmless" in mask and not is_set and "isolate_grant" in op:
+            starts["isolation_hold"] += 1
+        if "harmless" in mask and is_set and "harmless_wait" in op:
+            starts["blocked"] += 1
+    return events, discarded % (1 << 64), starts
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("trace")
+    ap.add_argument("--record-log")
+    ap.add_argument("--want-discarded", action="store_true")
+    a = ap.parse_args()
+    env = os.environ
+    tmp = tempfile.mkdtemp(prefix="rdv-consistency.")
+    j, tl, pj = (os.path.join(tmp, n) for n in ("r.json", "t.rdvtl", "p.json"))
+
+    text = run(env["RDV_ANALYZE"], a.trace, "--json", j, "--timeline", tl)
+    rep = json.load(open(j))
+    ptext = run("babeltrace2", "--plugin-path=" + env["RDV_PLUGIN_DIR"], a.trace,
+                "-c", "sink.rdv.analyze", "-p", 'json-path="%s"' % pj)
+    plug = json.load(open(pj))
+    tlj = json.loads(run(env["RDV_CHECK_TIMELINE"], tl))
+    summ = json.loads(run(env["RDV_SUMMARY_DUMP"], a.trace))
+    views = {}
+    if env.get("RDV_MODEL_NUMBERS"):
+        views["viewer model (timeline)"] = json.loads(run(env["RDV_MODEL_NUMBERS"], tl))
+        views["viewer model (trace dir)"] = json.loads(run(env["RDV_MODEL_NUMBERS"], a.trace))
+
+    expect("plugin JSON", plug, rep)
+    expect("plugin report", ptext, text)
+    txt = parse_report(text)
+    threads = len(rep["threads"])
+    isolations = sum(t["isolations"] for t in rep["threads"])
+    stragglers = sorted((s["vpid"], s["domain"], s["thread"], s["count"], s["delay_ns"])
+                        for s in rep["stragglers"])
+    lat = rep["latency"]
+
+    # events, threads, discarded events
+    for name, src in [("report", txt), ("timeline", tlj), ("summary", summ)] + \
+            list(views.items()):
+        expect(name + " events", src["events"], rep["events"])
+        expect(name + " discarded", src["discarded_events"], rep["discarded_events"])
+    for name, src in [("report", txt), ("summary", summ)] + list(views.items()):
+        expect(name + " threads", src["threads"], threads)
+    expect("timeline lanes", len(tlj["lanes"]), threads)
+    if a.record_log:
+        rec = parse_record_log(open(a.record_log).read())
+        for k in ("events", "discarded_events", "threads"):
+            expect("rdv-trace record " + k, rec[k], summ[k] if k != "threads" else threads)
+    # isolations
+    expect("summary isolations", summ["isolations"], isolations)
+    expect("timeline isolation records", tlj["nisolations"], isolations)
+    expect("timeline isolations", sum(l["isolations"] for l in tlj["lanes"]), isolations)
+    for name, v in views.items():
+        expect(name + " isolations", v["isolations"], isolations)
+        expect(name + " stragglers",
+               sorted((s["vpid"], s["domain"], s["thread"], s["count"], s["delay_ns"])
+                      for s in v["stragglers"]), stragglers)
+    expect("timeline waits", tlj["isolation_waits"], lat["isolate_wait"]["count"])
+    expect("timeline holds", tlj["isolation_holds"], lat["isolation_hold"]["count"])
+    # latency counts and percentiles
+    for name in LATS:
+        want = lat[name]
+        for src_name, src in [("report", txt["latency"][name]),
+                              ("timeline", tlj["latency"][name])]:
+            for k in NUMS + ["skipped_gap"]:
+                expect("%s %s.%s" % (src_name, name, k), src[k], want[k])
+            expect("%s %s.mean" % (src_name, name), round(src["mean_ns"], 1),
+                   round(want["mean_ns"], 1))
+        for src_name, src in [(n, v["latency"][name]) for n, v in views.items()]:
+            for k in NUMS:
+                expect("%s %s.%s" % (src_name, name, k), src[k], want[k])
+            # the model keeps the mean to the ns
+            expect("%s %s.mean" % (src_name, name), abs(src["mean_ns"] - want["mean_ns"]) <= 0.5,
+                   True)
+        for k in ("started", "unfinished", "timed_out"):
+            expect("timeline %s.%s" % (name, k), tlj["latency"][name][k], want[k])
+    w = lat["isolate_wait"]
+    expect("summary isolate_wait", summ["isolate_wait"],
+           {"count": w["count"], "p50_ns": w["p50_ns"], "p99_ns": w["p99_ns"]})
+    # against the trace itself
+    events, discarded, starts = trace_facts(a.trace)
+    expect("events in the trace", rep["events"], events)
+    expect("discarded in the trace", rep["discarded_events"], discarded)
+    if a.want_discarded and discarded == 0:
+        errors.append("the trace lost no event: this run cannot show the discarded count")
+    for name in LATS:
+        v = lat[name]
+        expect(name + " starts in the trace", v["started"], starts[name])
+        expect(name + " count + skipped + unfinished + timed out",
+               v["count"] + v["skipped_gap"] + v["unfinished"] + v["timed_out"],
+               starts[name])
+    if errors:
+        print("consistency: %s: %d disagreements:" % (a.trace, len(errors)), file=sys.stderr)
+        for e in errors:
+            print("  " + e, file=sys.stderr)
+        sys.exit(1)
+    print("consistency: %s: %d events, %d threads, %d discarded, %d isolations, %s; the same "
+          "in every tool" % (a.trace, rep["events"], threads, rep["discarded_events"],
+                             isolations, ", ".join("%s %d+%d skipped" % (n, lat[n]["count"],
+                                                   lat[n]["skipped_gap"]) for n in LATS)))
+
+
+if __name__ == "__main__":
+    main()
