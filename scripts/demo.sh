@@ -54,17 +54,10 @@ if [ -x "$bin/rdv-view" ] && [ -f "$out/poller.timeline" ]; then
 			--screenshot "$out/timeline.png" --size 1280x800
 		echo "timeline picture: $out/timeline.png"
 		# A second picture, zoomed on the isolation that waited longest:
-		# its request -> grant, the straggler, the blocked threads.
-		range=$(awk -F, -v begin="$(sed -n 's/.*"begin_ns": *\([0-9]*\).*/\1/p' "$out/report.json")" '
-			$4 == "waiting" && $6 - $5 > best { best = $6 - $5; b = $5; e = $6 }
-			END { if (best) { pad = best / 2 + 2000; printf "%d %d %d", b - pad - begin, e + pad - begin, b - begin } }
-		' "$out/intervals.csv")
-		if [ -n "$range" ]; then
-			set -- $range
-			SDL_VIDEODRIVER=offscreen "$bin/rdv-view" "$out/poller.timeline" \
-				--screenshot "$out/isolation.png" --size 1280x800 \
-				--from "$1ns" --to "$2ns" --at "$3ns"
-			echo "longest isolate_wait, zoomed: $out/isolation.png"
-		fi
+		# its request -> grant, the threads that held it back, the
+		# blocked ones.
+		SDL_VIDEODRIVER=offscreen "$bin/rdv-view" "$out/poller.timeline" \
+			--screenshot "$out/isolation.png" --size 1280x800 --select worst
+		echo "longest isolate_wait, zoomed: $out/isolation.png"
 	fi
 fi
