@@ -5,9 +5,11 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config clang
 	liblttng-ust-dev lttng-tools liblttng-ctl-dev
-	libbabeltrace2-dev babeltrace2 python3-bt2
+	libbabeltrace2-dev babeltrace2 python3-bt2 libdw-dev zlib1g-dev
 	libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev fonts-dejavu-core
 	xvfb xdotool xauth spin valgrind imagemagick util-linux procps time bc
+	man-db groff-base binutils
+	wrk # samples/haproxy: the load generator (build.sh also needs dpkg-dev and patch, from build-essential)
 )
 if [ "$(id -u)" -ne 0 ]; then
 	# Not root: ask sudo (a fresh Debian as root needs none, and may lack it).

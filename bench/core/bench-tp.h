@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The benchmark's own LTTng-UST provider `rdvbench`: one event shaped
- * exactly like rdv:mask_change (DESIGN.md §3) — u32 domain, u32 thread, two
- * u8-container enums, u32 word, two u64 hex — so that rdv-bench-traced can
- * compare rdv's traced transition with a bare event of the same size.
+ * exactly like rdv:mask_change of provider version 2 (DESIGN.md §3) — u32
+ * domain, u32 thread, two u8-container enums, u32 word, three u64 hex (old,
+ * new, caller) — so that rdv-bench-traced can compare rdv's traced
+ * transition with a bare event of the same size.
  * Linked statically into the benchmark (probes in bench-tp.c).
  */
 #undef LTTNG_UST_TRACEPOINT_PROVIDER
@@ -33,7 +34,8 @@ LTTNG_UST_TRACEPOINT_ENUM(rdvbench, mask,
 
 LTTNG_UST_TRACEPOINT_EVENT(rdvbench, mask_change,
 	LTTNG_UST_TP_ARGS(uint32_t, domain, uint32_t, thread, int, op, int, mask,
-			  uint32_t, word, uint64_t, old_value, uint64_t, new_value),
+			  uint32_t, word, uint64_t, old_value, uint64_t, new_value,
+			  uint64_t, caller),
 	LTTNG_UST_TP_FIELDS(
 		lttng_ust_field_integer(uint32_t, domain, domain)
 		lttng_ust_field_integer(uint32_t, thread, thread)
@@ -42,6 +44,7 @@ LTTNG_UST_TRACEPOINT_EVENT(rdvbench, mask_change,
 		lttng_ust_field_integer(uint32_t, word, word)
 		lttng_ust_field_integer_hex(uint64_t, old, old_value)
 		lttng_ust_field_integer_hex(uint64_t, new, new_value)
+		lttng_ust_field_integer_hex(uint64_t, caller, caller)
 	)
 )
 

@@ -13,6 +13,11 @@
  *                  the same kind of word as rdv's harmless[0]
  *   atomic_own     the same on a word per thread, each on its own cache line
  *                  (figure only: shows what sharing the word costs)
+ *   before         the pair of the librdv before 1.1 (RDV_BENCH_BEFORE_COMMIT,
+ *                  a module built from `git show` output and dlopen()ed, see
+ *                  bench-before.h; tracing compiled out there), each thread
+ *                  on its own handle of a domain of that library (figure
+ *                  only: what 1.1's fast path costs more or less)
  *
  * The implementations run in turn, `reps` times each (the starting one
  * rotates), every thread doing the same number of pairs between two
@@ -23,7 +28,11 @@
  * rounds where they all ran at once count ("clean": threads' CPU time >= 90%
  * of threads x wall time; printed as concurrency= and clean_rounds=): on a
  * loaded machine a round where one was preempted measures an uncontended
- * word. Targets: rdv <= rwlock, rdv <= 1.5 x atomic.
+ * word. Targets: rdv <= rwlock, rdv <= 1.5 x atomic, judged on the median of
+ * the per-repetition ratios (each repetition measures every implementation
+ * back to back, so a ratio compares figures taken a few hundred ms apart:
+ * the machine's drift, ±30 % between runs here, mostly cancels); the ratio
+ * of the best figures is printed too (ratio_best_vs_*).
  *
  * Whether librdv's trace probes are loaded (RDV_TRACEPOINTS=0 keeps them
  * out) is detected and printed as tp=loaded|absent: the fast path is the
@@ -38,6 +47,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "bench-before.h"
 #include "bench.h"
 #include "rdv/rdv.h"
 
@@ -45,20 +55,23 @@
 #define MAX_THREADS 64
 #define MAX_REPS 101
 
-enum impl { IMPL_RDV, IMPL_RWLOCK, IMPL_ATOMIC, IMPL_ATOMIC_OWN, N_IMPL };
+enum impl { IMPL_RDV, IMPL_RWLOCK, IMPL_ATOMIC, IMPL_ATOMIC_OWN, IMPL_BEFORE, N_IMPL };
 
-static const char *const impl_name[N_IMPL] = {"rdv", "rwlock", "atomic", "atomic_own"};
+static const char *const impl_name[N_IMPL] = {"rdv", "rwlock", "atomic", "atomic_own", "before"};
 
 struct worker {
 	pthread_t thread;
 	unsigned index;
 	struct rdv_thread *handle;		/* weak: belongs to the domain */
+	struct rdv_thread *before_handle;	/* weak: of B.before_dom */
 	uint64_t elapsed_ns;			/* thread CPU time, last round */
 	_Alignas(64) _Atomic uint64_t own_word; /* atomic_own: this thread's word */
 } __attribute__((aligned(64)));
 
 static struct {
-	struct rdv *dom; /* owned */
+	struct rdv *dom;	 /* owned */
+	struct bench_rdv before; /* the "before" library, when loaded */
+	struct rdv *before_dom;	 /* owned: a domain of that library, or NULL */
 	pthread_rwlock_t rwlock;
 	pthread_barrier_t start, end;
 	unsigned nthreads;
@@ -100,6 +113,12 @@ static void run_pairs(struct worker *w, enum impl impl, long pairs)
 			atomic_fetch_and(&w->own_word, ~bit);
 		}
 		break;
+	case IMPL_BEFORE:
+		for (long i = 0; i < pairs; i++) {
+			B.before.harmless_now(w->before_handle);
+			B.before.harmless_end(w->before_handle);
+		}
+		break;
 	default:
 		break;
 	}
@@ -114,6 +133,14 @@ static void *worker_main(void *arg)
 		fprintf(stderr, PROG ": cannot register a thread: %s\n", strerror(errno));
 		exit(1);
 	}
+	if (B.before_dom) {
+		w->before_handle = B.before.thread_register(B.before_dom);
+		if (!w->before_handle) {
+			fprintf(stderr, PROG ": cannot register a thread (before): %s\n",
+				strerror(errno));
+			exit(1);
+		}
+	}
 	for (;;) {
 		uint64_t t0;
 
@@ -127,6 +154,9 @@ static void *worker_main(void *arg)
 		pthread_barrier_wait(&B.end);
 	}
 	rdv_thread_unregister(w->handle);
+	if (B.before_dom) {
+		B.before.thread_unregister(w->before_handle);
+	}
 	return NULL;
 }
 
@@ -190,6 +220,34 @@ static long select_rounds(const double *ns, const double *conc, long reps, unsig
 	return clean;
 }
 
+/*
+ * Median over the repetitions of ns[a][r] / ns[b][r]: the two figures of a
+ * repetition were taken back to back. With several threads only the
+ * repetitions where both were clean count (all of them when none was);
+ * *kept says how many counted.
+ */
+static double paired_ratio(const double ns[][MAX_REPS], const double conc[][MAX_REPS], int a, int b,
+			   long reps, unsigned nthreads, long *kept)
+{
+	double v[MAX_REPS], unused, med;
+	long n = 0;
+
+	for (long r = 0; r < reps; r++) {
+		if (nthreads == 1 ||
+		    (conc[a][r] >= 0.9 * nthreads && conc[b][r] >= 0.9 * nthreads)) {
+			v[n++] = ns[a][r] / ns[b][r];
+		}
+	}
+	*kept = n;
+	if (n == 0) {
+		for (long r = 0; r < reps; r++) {
+			v[n++] = ns[a][r] / ns[b][r];
+		}
+	}
+	bench_min_median(v, (size_t)n, &unused, &med);
+	return med;
+}
+
 static int provider_seen(struct dl_phdr_info *info, size_t size, void *data)
 {
 	(void)size;
@@ -202,31 +260,46 @@ static int provider_seen(struct dl_phdr_info *info, size_t size, void *data)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: " PROG " [--reps N] THREADS DURATION\n"
+		"Usage: " PROG " [--reps N] [--only IMPL] [--before PATH|none] THREADS DURATION\n"
 		"Cost of an rdv_harmless_now()+rdv_harmless_end() pair vs a pthread_rwlock\n"
 		"read lock+unlock pair and a bare atomic fetch_or+fetch_and pair, each\n"
 		"thread on its own handle. THREADS 1..%d; DURATION in seconds, the whole\n"
 		"run's budget. --reps N: repetitions per implementation (default 11).\n"
-		"--only IMPL: measure only rdv, rwlock, atomic or atomic_own (for perf).\n"
-		"Prints one bench=harmless_pair line per figure.\n",
-		MAX_THREADS);
+		"--only IMPL: measure only rdv, rwlock, atomic, atomic_own or before (for\n"
+		"perf). --before: the module of the librdv of commit %s (default: the one\n"
+		"built; none: skip it). Prints one bench=harmless_pair line per figure.\n",
+		MAX_THREADS, bench_before_commit());
+}
+
+static void print_verdict(const char *tp, const char *base, int b, long kept, long reps,
+			  const double *best, const double ratio, double limit)
+{
+	printf("bench=harmless_pair impl=rdv threads=%u tp=%s concurrent=%s ns_per_op=%.2f "
+	       "%s_ns=%.2f ratio_vs_%s=%.3f ratio_best_vs_%s=%.3f paired_reps=%ld/%ld "
+	       "target=<=%.1f %s\n",
+	       B.nthreads, tp, B.nthreads == 1 || kept ? "yes" : "no", best[IMPL_RDV], base,
+	       best[b], base, ratio, base, best[IMPL_RDV] / best[b], kept, reps, limit,
+	       bench_verdict(ratio, limit));
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"reps", required_argument, NULL, 'r'},
 					     {"only", required_argument, NULL, 'o'},
+					     {"before", required_argument, NULL, 'b'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	double per_rep[N_IMPL][MAX_REPS], conc[N_IMPL][MAX_REPS], best[N_IMPL], median[N_IMPL];
-	double best_conc[N_IMPL], unused;
-	long clean[N_IMPL];
+	static double per_rep[N_IMPL][MAX_REPS], conc[N_IMPL][MAX_REPS];
+	double best[N_IMPL], median[N_IMPL], best_conc[N_IMPL], unused, ratio;
+	long clean[N_IMPL], kept;
 	long reps = 11, nthreads, pairs[N_IMPL];
 	double duration;
 	bool tp_loaded = false, run_impl[N_IMPL];
-	int c, only = -1;
+	const char *before = bench_before_default(), *tp;
+	char err[512];
+	int c, only = -1, nrun = 0;
 
-	while ((c = getopt_long(argc, argv, "r:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:o:b:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (!bench_parse_long(PROG, "--reps", optarg, 1, MAX_REPS, &reps)) {
@@ -242,11 +315,14 @@ int main(int argc, char **argv)
 			if (only < 0) {
 				fprintf(stderr,
 					PROG
-					": cannot use --only '%s': expected rdv, rwlock, atomic "
-					"or atomic_own\n",
+					": cannot use --only '%s': expected rdv, rwlock, atomic, "
+					"atomic_own or before\n",
 					optarg);
 				return 2;
 			}
+			break;
+		case 'b':
+			before = strcmp(optarg, "none") == 0 ? NULL : optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -264,12 +340,29 @@ int main(int argc, char **argv)
 	    !bench_parse_seconds(PROG, "DURATION", argv[optind + 1], 3600, &duration)) {
 		return 2;
 	}
+	if (only == IMPL_BEFORE && !before) {
+		fprintf(stderr, PROG ": cannot use --only before: no before library (--before)\n");
+		return 2;
+	}
 
 	B.nthreads = (unsigned)nthreads;
 	B.dom = rdv_create(B.nthreads);
 	if (!B.dom) {
 		fprintf(stderr, PROG ": cannot create an rdv domain: %s\n", strerror(errno));
 		return 1;
+	}
+	if (before) {
+		if (!bench_rdv_before(&B.before, before, err, sizeof(err))) {
+			fprintf(stderr, PROG ": cannot load the before library '%s': %s\n", before,
+				err);
+			return 1;
+		}
+		B.before_dom = B.before.create(B.nthreads);
+		if (!B.before_dom) {
+			fprintf(stderr, PROG ": cannot create a before domain: %s\n",
+				strerror(errno));
+			return 1;
+		}
 	}
 	pthread_rwlock_init(&B.rwlock, NULL);
 	pthread_barrier_init(&B.start, NULL, B.nthreads + 1);
@@ -282,13 +375,15 @@ int main(int argc, char **argv)
 		}
 	}
 	dl_iterate_phdr(provider_seen, &tp_loaded);
+	tp = tp_loaded ? "loaded" : "absent";
 	for (int i = 0; i < N_IMPL; i++) {
-		run_impl[i] = only < 0 || only == i;
+		run_impl[i] = (only < 0 || only == i) && (i != IMPL_BEFORE || B.before_dom);
+		nrun += run_impl[i];
 	}
 
 	/* Calibrate: pairs per round so that all rounds fill `duration`. */
 	for (int i = 0; i < N_IMPL; i++) {
-		double round_budget_ns = duration * 1e9 / (double)(reps * (only < 0 ? N_IMPL : 1));
+		double round_budget_ns = duration * 1e9 / (double)(reps * nrun);
 		double ns;
 
 		if (!run_impl[i]) {
@@ -301,6 +396,8 @@ int main(int argc, char **argv)
 			pairs[i] = 1000;
 		}
 	}
+	/* Every repetition measures each implementation once, back to back,
+	 * starting with a different one each time. */
 	for (long r = 0; r < reps; r++) {
 		for (int k = 0; k < N_IMPL; k++) {
 			int i = (int)((r + k) % N_IMPL);
@@ -324,33 +421,37 @@ int main(int argc, char **argv)
 					 &median[i], &best_conc[i]);
 		printf("bench=harmless_pair impl=%s threads=%u tp=%s ns_per_op=%.2f median_ns=%.2f "
 		       "concurrency=%.2f clean_rounds=%ld/%ld pairs_per_thread=%ld\n",
-		       impl_name[i], B.nthreads, tp_loaded ? "loaded" : "absent", best[i],
+		       impl_name[i], B.nthreads, i == IMPL_BEFORE ? "compiled_out" : tp, best[i],
 		       median[i], best_conc[i], clean[i], reps, pairs[i]);
 	}
 	if (only >= 0) {
 		goto out; /* one implementation (for perf): no ratio */
 	}
 	/*
-	 * concurrent=no: with several threads, no clean round (the machine was
-	 * too busy for them to run at once): the figures are uncontended ones.
+	 * concurrent=no: with several threads, no clean pair of rounds (the
+	 * machine was too busy for them to run at once): the figures are
+	 * uncontended ones.
 	 */
-	printf("bench=harmless_pair impl=rdv threads=%u tp=%s concurrent=%s ns_per_op=%.2f "
-	       "rwlock_ns=%.2f ratio_vs_rwlock=%.3f target=<=1.0 %s\n",
-	       B.nthreads, tp_loaded ? "loaded" : "absent",
-	       clean[IMPL_RDV] && clean[IMPL_RWLOCK] ? "yes" : "no", best[IMPL_RDV],
-	       best[IMPL_RWLOCK], best[IMPL_RDV] / best[IMPL_RWLOCK],
-	       bench_verdict(best[IMPL_RDV] / best[IMPL_RWLOCK], 1.0));
-	printf("bench=harmless_pair impl=rdv threads=%u tp=%s concurrent=%s ns_per_op=%.2f "
-	       "atomic_ns=%.2f ratio_vs_atomic=%.3f target=<=1.5 %s\n",
-	       B.nthreads, tp_loaded ? "loaded" : "absent",
-	       clean[IMPL_RDV] && clean[IMPL_ATOMIC] ? "yes" : "no", best[IMPL_RDV],
-	       best[IMPL_ATOMIC], best[IMPL_RDV] / best[IMPL_ATOMIC],
-	       bench_verdict(best[IMPL_RDV] / best[IMPL_ATOMIC], 1.5));
+	ratio = paired_ratio(per_rep, conc, IMPL_RDV, IMPL_RWLOCK, reps, B.nthreads, &kept);
+	print_verdict(tp, "rwlock", IMPL_RWLOCK, kept, reps, best, ratio, 1.0);
+	ratio = paired_ratio(per_rep, conc, IMPL_RDV, IMPL_ATOMIC, reps, B.nthreads, &kept);
+	print_verdict(tp, "atomic", IMPL_ATOMIC, kept, reps, best, ratio, 1.5);
+	if (run_impl[IMPL_BEFORE]) {
+		/* A figure: how much 1.1's fast path costs over the one it replaced. */
+		ratio = paired_ratio(per_rep, conc, IMPL_RDV, IMPL_BEFORE, reps, B.nthreads, &kept);
+		printf("bench=harmless_pair impl=rdv threads=%u tp=%s ns_per_op=%.2f "
+		       "before_ns=%.2f ratio_vs_before=%.3f paired_reps=%ld/%ld before_commit=%s\n",
+		       B.nthreads, tp, best[IMPL_RDV], best[IMPL_BEFORE], ratio, kept, reps,
+		       bench_before_commit());
+	}
 out:
 	fflush(stdout);
 	pthread_barrier_destroy(&B.start);
 	pthread_barrier_destroy(&B.end);
 	pthread_rwlock_destroy(&B.rwlock);
 	rdv_destroy(B.dom);
+	if (B.before_dom) {
+		B.before.destroy(B.before_dom);
+	}
 	return 0;
 }

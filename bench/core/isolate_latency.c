@@ -23,15 +23,19 @@
  * reads' p50, the floor of what can be measured).
  *
  * Both: N isolations (--iterations, bounded by DURATION seconds), a pause
- * between them (--pause-us). Reported per implementation: p50/p99/max of
+ * between them (--pause-us), in R rounds (--rounds) that alternate the two
+ * implementations (each round sets up its own workers; the first of a round
+ * alternates), so that a drift of the machine hits both alike. Reported per
+ * implementation, over all its rounds: p50/p99/max of
  * the latency (CLOCK_MONOTONIC around the request), the process CPU time
  * over the isolations (getrusage RUSAGE_SELF, user+sys; and how much of it
  * is the control thread's own, RUSAGE_THREAD: its requests and pauses, the
  * rest is the workers'), and the voluntary
  * context switches of the workers over the same window (read from
  * /proc/self/task/TID/status before and after): the wake-ups each
- * isolation caused. Targets: rdv p50 <= 2 us, <= 1/100 of wake_all's p50,
- * and no worker wake-up.
+ * isolation caused. Targets: rdv p50 <= 2 us, <= 1/100 of wake_all's p50
+ * (judged on the median over rounds of the ratio of the two p50s of a
+ * round), and no worker wake-up.
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -54,6 +58,7 @@
 #define PROG "rdv-bench-isolate"
 #define MAX_WORKERS 1024
 #define SPIN_CHECKS 200
+#define MAX_ROUNDS 101
 
 enum impl { IMPL_RDV, IMPL_WAKE_ALL };
 
@@ -272,12 +277,16 @@ static void wake_all_release(void)
 	wait_value(&S.departed, S.nworkers);
 }
 
+/* One implementation's figures, summed over its rounds. */
 struct result {
 	long isolations;
-	uint64_t p50, p99, max;
-	double cpu_s;	      /* the process */
-	double control_cpu_s; /* of which the control thread (requests, pauses) */
-	long vcsw, ivcsw;     /* workers, over the window */
+	uint64_t p50, p99, max; /* over every isolation of every round */
+	double cpu_s;		/* the process */
+	double control_cpu_s;	/* of which the control thread (requests, pauses) */
+	long vcsw, ivcsw;	/* workers, over the windows */
+	uint64_t *lat;		/* owned: every round's latencies */
+	int rounds;
+	double round_p50[MAX_ROUNDS];
 };
 
 static int run(enum impl impl, unsigned nworkers, long iterations, double duration, long pause_us,
@@ -290,6 +299,7 @@ static int run(enum impl impl, unsigned nworkers, long iterations, double durati
 	uint64_t deadline, one = 1;
 	double cpu0, control_cpu0;
 	long n = 0;
+	uint64_t p50;
 
 	memset(&S, 0, sizeof(S));
 	S.impl = impl;
@@ -350,9 +360,8 @@ static int run(enum impl impl, unsigned nworkers, long iterations, double durati
 		lat[n] = t1 - t0;
 		nanosleep(&pause, NULL);
 	}
-	res->cpu_s = cpu_seconds(RUSAGE_SELF) - cpu0;
-	res->control_cpu_s = cpu_seconds(RUSAGE_THREAD) - control_cpu0;
-	res->vcsw = res->ivcsw = 0;
+	res->cpu_s += cpu_seconds(RUSAGE_SELF) - cpu0;
+	res->control_cpu_s += cpu_seconds(RUSAGE_THREAD) - control_cpu0;
 	for (unsigned i = 0; i < nworkers; i++) {
 		long v = 0, iv = 0;
 
@@ -376,13 +385,34 @@ static int run(enum impl impl, unsigned nworkers, long iterations, double durati
 	close(S.sync_fd);
 	free(S.workers);
 
+	memcpy(res->lat + res->isolations, lat, (size_t)n * sizeof(*lat));
+	res->isolations += n;
 	qsort(lat, (size_t)n, sizeof(*lat), bench_cmp_u64);
-	res->isolations = n;
-	res->p50 = bench_percentile(lat, (size_t)n, 0.50);
-	res->p99 = bench_percentile(lat, (size_t)n, 0.99);
-	res->max = lat[n - 1];
+	p50 = bench_percentile(lat, (size_t)n, 0.50);
+	res->round_p50[res->rounds++] = (double)p50;
 	free(lat);
 	return 0;
+}
+
+/* After the last round: the percentiles over every isolation. */
+static void finish(struct result *r)
+{
+	qsort(r->lat, (size_t)r->isolations, sizeof(*r->lat), bench_cmp_u64);
+	r->p50 = bench_percentile(r->lat, (size_t)r->isolations, 0.50);
+	r->p99 = bench_percentile(r->lat, (size_t)r->isolations, 0.99);
+	r->max = r->lat[r->isolations - 1];
+}
+
+/* Median over rounds of rdv's p50 over wake_all's p50 in the same round. */
+static double paired_ratio(const struct result *a, const struct result *b)
+{
+	double v[MAX_ROUNDS], unused, med;
+
+	for (int i = 0; i < a->rounds; i++) {
+		v[i] = a->round_p50[i] / b->round_p50[i];
+	}
+	bench_min_median(v, (size_t)a->rounds, &unused, &med);
+	return med;
 }
 
 /* p50 of two back-to-back clock reads: the floor under every latency here. */
@@ -417,11 +447,12 @@ static void print_result(const char *impl, unsigned nworkers, const struct resul
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [--iterations N] [--pause-us U] WORKERS DURATION\n"
+	fprintf(f, "Usage: " PROG " [--iterations N] [--pause-us U] [--rounds R] WORKERS DURATION\n"
 		   "Isolation request->grant latency with WORKERS threads asleep in epoll_wait(),\n"
 		   "rdv vs a wake-every-thread sync point (eventfd + barrier). Each\n"
 		   "implementation runs N isolations (default 2000) or for DURATION seconds,\n"
-		   "whichever ends first, pausing U microseconds between them (default 50).\n"
+		   "whichever ends first, pausing U microseconds between them (default 50),\n"
+		   "split into R rounds (default 5) that alternate the implementations.\n"
 		   "Prints bench=isolate_latency lines: p50/p99, CPU time, worker wake-ups.\n");
 }
 
@@ -429,15 +460,16 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {{"iterations", required_argument, NULL, 'n'},
 					     {"pause-us", required_argument, NULL, 'p'},
+					     {"rounds", required_argument, NULL, 'r'},
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
-	long iterations = 2000, pause_us = 50, nworkers;
-	struct result rdv, base;
+	long iterations = 2000, pause_us = 50, rounds = 5, nworkers;
+	static struct result rdv, base;
 	double duration, ratio, wake_per_iso;
 	uint64_t clock_ns;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:p:r:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (!bench_parse_long(PROG, "--iterations", optarg, 1, 10000000,
@@ -447,6 +479,11 @@ int main(int argc, char **argv)
 			break;
 		case 'p':
 			if (!bench_parse_long(PROG, "--pause-us", optarg, 0, 1000000, &pause_us)) {
+				return 2;
+			}
+			break;
+		case 'r':
+			if (!bench_parse_long(PROG, "--rounds", optarg, 1, MAX_ROUNDS, &rounds)) {
 				return 2;
 			}
 			break;
@@ -468,22 +505,44 @@ int main(int argc, char **argv)
 	}
 	prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); /* a 50 us pause, not 100 */
 
-	if (run(IMPL_RDV, (unsigned)nworkers, iterations, duration, pause_us, &rdv) ||
-	    run(IMPL_WAKE_ALL, (unsigned)nworkers, iterations, duration, pause_us, &base)) {
+	if (rounds > iterations) {
+		rounds = iterations;
+	}
+	rdv.lat = calloc((size_t)iterations, sizeof(*rdv.lat));
+	base.lat = calloc((size_t)iterations, sizeof(*base.lat));
+	if (!rdv.lat || !base.lat) {
+		fprintf(stderr, PROG ": cannot allocate: %s\n", strerror(errno));
 		return 1;
 	}
+	for (long r = 0; r < rounds; r++) {
+		/* The last round takes what the others left. */
+		long n = r < rounds - 1 ? iterations / rounds
+					: iterations - (rounds - 1) * (iterations / rounds);
+		double d = duration / (double)rounds;
+
+		for (int k = 0; k < 2; k++) {
+			enum impl i = (r + k) % 2 ? IMPL_WAKE_ALL : IMPL_RDV;
+
+			if (run(i, (unsigned)nworkers, n, d, pause_us,
+				i == IMPL_RDV ? &rdv : &base)) {
+				return 1;
+			}
+		}
+	}
+	finish(&rdv);
+	finish(&base);
 	clock_ns = clock_floor_ns();
 	print_result("rdv", (unsigned)nworkers, &rdv, clock_ns);
 	print_result("wake_all", (unsigned)nworkers, &base, clock_ns);
 
-	ratio = (double)rdv.p50 / (double)base.p50;
+	ratio = paired_ratio(&rdv, &base);
 	wake_per_iso = (double)rdv.vcsw / (double)rdv.isolations;
 	printf("bench=isolate_latency impl=rdv workers=%ld p50_ns=%llu target=<=2000 %s\n",
 	       nworkers, (unsigned long long)rdv.p50, bench_verdict((double)rdv.p50, 2000));
 	printf("bench=isolate_latency impl=rdv workers=%ld p50_ns=%llu wake_all_p50_ns=%llu "
-	       "ratio_vs_wake_all=%.5f target=<=0.01 %s\n",
+	       "ratio_vs_wake_all=%.5f rounds=%d target=<=0.01 %s\n",
 	       nworkers, (unsigned long long)rdv.p50, (unsigned long long)base.p50, ratio,
-	       bench_verdict(ratio, 0.01));
+	       rdv.rounds, bench_verdict(ratio, 0.01));
 	printf("bench=isolate_latency impl=rdv workers=%ld worker_wakeups_per_isolation=%.3f "
 	       "wake_all_wakeups_per_isolation=%.3f target=<=0.01 %s\n",
 	       nworkers, wake_per_iso, (double)base.vcsw / (double)base.isolations,

@@ -13,19 +13,28 @@
 #               -DRDV_WITH_LTTNG=OFF: the pair is also measured with the
 #               tracepoints compiled out.
 #
+# Every program interleaves its implementations round by round and judges
+# a target on the median of per-round ratios, so that the drift of a shared
+# machine (±30 % between runs) hits both sides of a ratio alike.
+#
 # 1. harmless_pair   rdv_harmless_now()+end() vs rwlock and bare atomics,
 #                    1 and 2 threads, then again with RDV_TRACEPOINTS=0
-#                    (probes not loaded) and, with NOTRACE_BUILD, compiled out
+#                    (probes not loaded) and, with NOTRACE_BUILD, compiled out;
+#                    the pre-1.1 librdv's pair ("before") as a figure
 # 2. isolate_latency isolate->grant with 16 and 64 workers asleep in
 #                    epoll_wait(), vs a wake-every-thread sync point
-# 3. traced_transition  one traced transition vs a bare LTTng-UST event,
+# 3. storm           128 and 256 threads reach their safe point one at a time
+#                    during one isolation: futex sleeps and CPU/system time
+#                    per isolation, librdv 1.1 vs the librdv before it (built
+#                    from git by the bench build; skipped when it could not be)
+# 4. traced_transition  one traced transition vs a bare LTTng-UST event,
 #                    under a session this script creates (and destroys),
 #                    starting a session daemon only if none is reachable
 #                    (and stopping only that one). The trace goes to a temp
 #                    dir, checked for discarded and missing events, then
 #                    deleted.
 #
-# Takes about a minute. Exit status: 0 when every benchmark ran (whatever
+# Takes about a minute and a half. Exit status: 0 when every benchmark ran (whatever
 # its verdicts: grep for FAIL), 1 when one could not run.
 set -u
 
@@ -50,7 +59,7 @@ if [ ! -d "$build" ] && [ -d "$root/$build" ]; then
 fi
 [ -d "$build" ] || die "cannot find build dir '$build': configure and build first (cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release && cmake --build $build)"
 bin=$build/bin
-for p in rdv-bench-harmless rdv-bench-isolate; do
+for p in rdv-bench-harmless rdv-bench-isolate rdv-bench-storm; do
 	[ -x "$bin/$p" ] || die "cannot find $bin/$p: build it first (cmake --build $build --target $p)"
 done
 
@@ -108,7 +117,12 @@ printf '%s\n%s\n%s\n' "$loaded" "$absent" "$compiled_out" | awk '
 run "$bin/rdv-bench-isolate" 16 20
 run "$bin/rdv-bench-isolate" 64 20
 
-# 3. Traced transitions, under a session of our own.
+# 3. The wake-up storm (issue 9), 1.1 against the librdv before it.
+run "$bin/rdv-bench-storm" --rounds 5 128
+run "$bin/rdv-bench-storm" --rounds 5 256
+run "$bin/rdv-bench-storm" --rounds 3 --mode now 128
+
+# 4. Traced transitions, under a session of our own.
 session=
 tmp=
 our_sessiond=

@@ -5,21 +5,24 @@
  *
  *   rdv    rdv_harmless_now(h); rdv_harmless_end(h);  two transitions, each
  *          an atomic RMW whose old value is used + one rdv:mask_change
- *   bare   old = atomic_fetch_or(&w, bit);  rdvbench:mask_change(…, old, new)
- *          old = atomic_fetch_and(&w, ~bit); rdvbench:mask_change(…, old, new)
+ *   bare   old = atomic_fetch_or(&w, bit);  rdvbench:mask_change(…, old, new,
+ *                                                                caller)
+ *          old = atomic_fetch_and(&w, ~bit); rdvbench:mask_change(…)
  *          the same atomic operations on the same kind of word, and an event
- *          with the same fields (bench-tp.h), without rdv around them
+ *          with the same fields (bench-tp.h, `caller` included: a return
+ *          address, as rdv records), without rdv around them
  *
  * Both providers must be recorded by the same session, in channels with the
  * same configuration and contexts (run.sh sets it up). Rounds alternate,
  * each followed by a pause that lets the consumer daemon drain the buffers,
  * and the total number of events stays below --max-events so the trace stays
  * small. Times are each thread's CPU time (CLOCK_THREAD_CPUTIME_ID), so
- * preemption by other jobs does not count. The result is the best round's
- * ns per transition; the target:
- * rdv <= 1.2 x bare. The line also gives the events each side emitted, so
- * that run.sh checks the trace holds them all (nothing discarded, rdv's
- * probes really enabled).
+ * preemption by other jobs does not count. Figures are the best round's
+ * ns per transition (and the median); the target, rdv <= 1.2 x bare, is
+ * judged on the median over rounds of rdv's round over the bare round next
+ * to it (the ratio of the best rounds is printed too). The line also gives the events each side
+ * emitted, so that run.sh checks the trace holds them all (nothing discarded, rdv's probes really
+ * enabled).
  */
 #define _GNU_SOURCE
 #include <getopt.h>
@@ -64,6 +67,8 @@ static void run_pairs(struct worker *w, enum impl impl, long pairs)
 {
 	const uint32_t domain = rdv_domain_id(B.dom);
 	const uint64_t bit = UINT64_C(1) << w->index;
+	/* rdv records its public call's return address: so does bare. */
+	const uint64_t caller = (uint64_t)(uintptr_t)__builtin_return_address(0);
 
 	if (impl == IMPL_RDV) {
 		for (long i = 0; i < pairs; i++) {
@@ -76,10 +81,10 @@ static void run_pairs(struct worker *w, enum impl impl, long pairs)
 		uint64_t old = atomic_fetch_or(&shared_word, bit);
 
 		lttng_ust_tracepoint(rdvbench, mask_change, domain, w->index, 0, 0, 0, old,
-				     old | bit);
+				     old | bit, caller);
 		old = atomic_fetch_and(&shared_word, ~bit);
 		lttng_ust_tracepoint(rdvbench, mask_change, domain, w->index, 1, 0, 0, old,
-				     old & ~bit);
+				     old & ~bit, caller);
 	}
 }
 
@@ -150,6 +155,7 @@ int main(int argc, char **argv)
 					     {"help", no_argument, NULL, 'h'},
 					     {NULL, 0, NULL, 0}};
 	double per_rep[N_IMPL][MAX_REPS], best[N_IMPL], median[N_IMPL], duration, ratio;
+	double ratios[MAX_REPS], unused;
 	long reps = 11, max_events = 2000000, drain_ms = 40, wait_s = 0, nthreads, pairs[N_IMPL];
 	long events[N_IMPL] = {0, 0};
 	int c;
@@ -263,16 +269,21 @@ int main(int argc, char **argv)
 		pthread_join(B.workers[i].thread, NULL);
 	}
 
+	/* Paired before the sort below reorders each side's rounds. */
+	for (long r = 0; r < reps; r++) {
+		ratios[r] = per_rep[IMPL_RDV][r] / per_rep[IMPL_BARE][r];
+	}
+	bench_min_median(ratios, (size_t)reps, &unused, &ratio);
 	for (int i = 0; i < N_IMPL; i++) {
 		bench_min_median(per_rep[i], (size_t)reps, &best[i], &median[i]);
 		printf("bench=traced_transition impl=%s threads=%u ns_per_op=%.2f median_ns=%.2f "
 		       "pairs_per_round=%ld reps=%ld events=%ld\n",
 		       impl_name[i], B.nthreads, best[i], median[i], pairs[i], reps, events[i]);
 	}
-	ratio = best[IMPL_RDV] / best[IMPL_BARE];
 	printf("bench=traced_transition impl=rdv threads=%u ns_per_op=%.2f bare_ns=%.2f "
-	       "ratio_vs_bare=%.3f target=<=1.2 %s\n",
-	       B.nthreads, best[IMPL_RDV], best[IMPL_BARE], ratio, bench_verdict(ratio, 1.2));
+	       "ratio_vs_bare=%.3f ratio_best_vs_bare=%.3f target=<=1.2 %s\n",
+	       B.nthreads, best[IMPL_RDV], best[IMPL_BARE], ratio, best[IMPL_RDV] / best[IMPL_BARE],
+	       bench_verdict(ratio, 1.2));
 	fflush(stdout);
 
 	pthread_barrier_destroy(&B.start);

@@ -13,8 +13,9 @@
 #   cpu_s           process CPU time, user+system (getrusage), load
 #                   generator included (the same in both)
 #   worker_wakeups  voluntary context switches of the worker threads
-#   isolate_p50_ns, isolate_p99_ns  time from asking for isolation to being
-#                   alone, seen by the control thread
+#   isolate_call_p50_ns, isolate_call_p99_ns  time from the call that asks for
+#                   isolation to its return, seen by the control thread (rdv-analyze's
+#                   isolate_wait runs from the request to the grant)
 #
 #   BUILD_DIR   the build tree (argument, else $BUILD, else `build`); a
 #               relative path is taken from the current directory, then
@@ -88,11 +89,11 @@ awk '
 		vals[s, "req_per_s"] = vals[s, "req_per_s"] " " field($0, "req_per_s")
 		vals[s, "cpu_s"] = vals[s, "cpu_s"] " " field($0, "cpu_s")
 		vals[s, "worker_wakeups"] = vals[s, "worker_wakeups"] " " field($0, "worker_vcsw")
-		vals[s, "isolate_p50_ns"] = vals[s, "isolate_p50_ns"] " " field($0, "isolate_p50_ns")
-		vals[s, "isolate_p99_ns"] = vals[s, "isolate_p99_ns"] " " field($0, "isolate_p99_ns")
+		vals[s, "isolate_call_p50_ns"] = vals[s, "isolate_call_p50_ns"] " " field($0, "isolate_call_p50_ns")
+		vals[s, "isolate_call_p99_ns"] = vals[s, "isolate_call_p99_ns"] " " field($0, "isolate_call_p99_ns")
 	}
 	END {
-		split("req_per_s cpu_s worker_wakeups isolate_p50_ns isolate_p99_ns", metrics, " ")
+		split("req_per_s cpu_s worker_wakeups isolate_call_p50_ns isolate_call_p99_ns", metrics, " ")
 		for (m = 1; m <= 5; m++) {
 			k = metrics[m]
 			a = median(vals["poller", k]); b = median(vals["wakeall", k])

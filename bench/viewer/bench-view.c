@@ -7,7 +7,8 @@
  * renderer on a 1280x800 surface, the whole frame: lanes, axis, panels), and
  * the peak resident memory against the file size. Prints the figures with
  * their targets; exits 1 when a target is missed.
- * Usage: bench-view [--timeline FILE] [--lanes N] [--intervals N] [--size WxH]
+ * Usage: bench-view [--timeline FILE] [--lanes N] [--intervals N] [--size WxH] [--no-panel]
+ * (--no-panel: without the isolations panel and a selection, to compare)
  */
 #include "model.h"
 #include "render.h"
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,9 +124,11 @@ int main(int argc, char **argv)
 	unsigned lanes = 64;
 	unsigned long long intervals = 10000000ull;
 	int width = 1280, height = 800;
+	bool panel = true;
 	struct tl_model m;
 	struct tl_view v;
 	struct tl_layout lo;
+	struct tl_metrics met;
 	struct tl_render rd;
 	SDL_Surface *s;
 	SDL_Renderer *r;
@@ -143,12 +147,14 @@ int main(int argc, char **argv)
 			lanes = (unsigned)atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--intervals") && i + 1 < argc) {
 			intervals = strtoull(argv[++i], NULL, 0);
+		} else if (!strcmp(argv[i], "--no-panel")) {
+			panel = false;
 		} else if (!strcmp(argv[i], "--size") && i + 1 < argc &&
 			   sscanf(argv[i + 1], "%dx%d", &width, &height) == 2) {
 			i++;
 		} else {
 			fprintf(stderr, "usage: bench-view [--timeline FILE] [--lanes N] "
-					"[--intervals N] [--size WxH]\n");
+					"[--intervals N] [--size WxH] [--no-panel]\n");
 			return 2;
 		}
 	}
@@ -205,8 +211,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	rd.title = "bench";
-	view_layout(&lo, width, height);
+	render_metrics(&rd, &met);
 	view_init(&v, &m);
+	/* The isolations panel open, the worst isolation selected (its threads
+	 * pinned, its info box), as a user looking at it has it. */
+	v.panel = panel;
+	if (panel) {
+		view_select_worst(&v, &m, 0);
+	}
+	view_layout(&lo, &met, width, height, &v, &m);
 	/* What a user waits for: open, fonts, the first full picture. */
 	render_frame(&rd, &m, &v, &lo);
 	SDL_RenderPresent(r);
@@ -244,16 +257,27 @@ int main(int argc, char **argv)
 				view_pan(&v, &m, (rng % 2) ? 0.3 : -0.3);
 			}
 			if (step % 23 == 0) {
-				view_scroll_rows(&v, &m, &lo, (int)(rng % 40) - 20);
+				view_scroll_rows(&v, &lo, (int)(rng % 40) - 20);
 			}
 			v.cursor_ns = v.t0 + (v.t1 - v.t0) / 2;
 			v.hover = true;
-			v.hover_row = v.first_row + 3;
 			v.hover_x = lo.lanes_x + lo.lanes_w / 2;
-			v.hover_y = lo.lanes_y + 3 * lo.row_h;
-			v.hover_ns = view_x_to_ns(&v, &lo, v.hover_x);
+			v.hover_y = lo.lanes_y + lo.lanes_h / 2;
 			t = now_s();
 			c = cpu_s();
+			/* What the event loop does for a frame: the selection now
+			 * and then (next-worst: its threads pinned), the table
+			 * scrolled, the layout, the drawing. */
+			if (panel && step % 50 == 49) {
+				uint64_t keep0 = v.t0, keep1 = v.t1;
+
+				view_select_worst(&v, &m, 1);
+				view_set_range(&v, &m, keep0, keep1);
+			}
+			if (step % 11 == 0) {
+				view_scroll_table(&v, &lo, (int64_t)(rng % 9) - 4);
+			}
+			view_layout(&lo, &met, width, height, &v, &m);
 			render_frame(&rd, &m, &v, &lo);
 			SDL_RenderPresent(r);
 			cpu[nframes] = (cpu_s() - c) * 1e3;
@@ -275,10 +299,11 @@ int main(int argc, char **argv)
 		double rss_mib = (double)rss_peak_kib / 1024;
 		double ratio = rss_mib / file_mib;
 
-		printf("rdv-view benchmark: %u lanes, %llu intervals, %llu isolations, timeline "
-		       "file %.1f MiB",
-		       m.info.nlanes, (unsigned long long)m.info.nintervals,
-		       (unsigned long long)m.nisolations, file_mib);
+		printf("rdv-view benchmark: %u lanes in %u domains, %llu intervals, %llu "
+		       "isolations (%s), timeline file %.1f MiB",
+		       m.info.nlanes, m.ngroups, (unsigned long long)m.info.nintervals,
+		       (unsigned long long)m.nisolations,
+		       panel ? "panel open, one selected" : "no panel, no selection", file_mib);
 		if (gen_s > 0) {
 			printf(" (written in %.2f s)", gen_s);
 		}
@@ -305,6 +330,7 @@ int main(int argc, char **argv)
 	SDL_DestroyRenderer(r);
 	SDL_FreeSurface(s);
 	SDL_Quit();
+	view_fini(&v);
 	timeline_model_close(&m);
 	return ok ? 0 : 1;
 }

@@ -8,9 +8,10 @@
  *   members[]  threads an isolation waits for (set after H and I at
  *              register, cleared first at unregister)
  *   used[]     slots claimed (by CAS), freed last
- *   rq         pending requests: low 32 bits the plain ones, bits 32..62
+ *   rq         pending requests: low 32 bits the plain ones, bits 32..61
  *              the full ones (queued or held), bit 63 "a full isolation is
- *              held". The one word every thread leaving harmless reads.
+ *              held", bit 62 "stall reports on". The one word every thread
+ *              leaving harmless reads.
  *   lock       a small futex lock (owner index + 1, bit 31: sleepers) that
  *              serializes the request queue, grants and withdrawals. The
  *              harmless/idle fast paths never take it.
@@ -92,6 +93,8 @@
 #include "rdv/rdv.h"
 
 #define LTTNG_UST_TRACEPOINT_DEFINE
+/* The tracepoint state is librdv's own: hidden, read without the GOT. */
+#define LTTNG_UST_TRACEPOINT_HIDDEN_DEFINITION
 #include "trace.h"
 
 #define RDV_CACHELINE 64
@@ -104,18 +107,26 @@ _Static_assert(sizeof(uintptr_t) >= 8, "librdv handles need 64-bit pointers");
 #define RDV_SPIN_CHECKS 256
 #define RDV_YIELD_CHECKS 16
 
-/* Handle layout: registry index | slot | generation. */
-#define RDV__REG_BITS 12
-#define RDV__SLOT_BITS 16
-#define RDV__GEN_BITS 36
-#define RDV__MAX_DOMAINS (1u << RDV__REG_BITS)
+/* Handle layout: generation (24 bits) | slot address / 256 (40 bits: user
+ * addresses below 2^48). Slots are 256-byte aligned and never freed (a
+ * destroyed domain's slots wait in a pool for the next domain), so decoding
+ * a stale handle reads valid memory. */
+#define RDV__SLOT_ALIGN 256
+#define RDV__ADDR_SHIFT 8
+#define RDV__ADDR_BITS 40
+#define RDV__GEN_BITS 24
+#define RDV__ADDR_MASK ((UINT64_C(1) << RDV__ADDR_BITS) - 1)
 #define RDV__GEN_MASK ((UINT64_C(1) << RDV__GEN_BITS) - 1)
 
-/* rq layout. */
+/* rq layout: the plain requests, the full ones, "a full isolation is held",
+ * and "stall reports on" (leaves then read the clock), so the fast path's
+ * one load of rq covers everything. */
 #define RDV__RQ_PLAIN_ONE UINT64_C(1)
 #define RDV__RQ_PLAIN_MASK UINT64_C(0xffffffff)
 #define RDV__RQ_FULL_ONE (UINT64_C(1) << 32)
+#define RDV__RQ_STAMP (UINT64_C(1) << 62)
 #define RDV__RQ_FULL_HELD (UINT64_C(1) << 63)
+#define RDV__RQ_PENDING (~RDV__RQ_STAMP)
 
 /* Lock word: 0 free, else owner (slot index + 1, or RDV__LOCK_ANON). */
 #define RDV__LOCK_SLEEPERS (UINT32_C(1) << 31)
@@ -123,13 +134,18 @@ _Static_assert(sizeof(uintptr_t) >= 8, "librdv handles need 64-bit pointers");
 
 #define RDV__NONE UINT32_MAX
 
-/* Per-thread flags (owner and its signal handlers only). */
-#define RDV__IN_RDV 1u /* inside an rdv call that waits (block, request) */
 
 /* The signal stack: one bit per rdv_harmless_now() not yet ended, "was H
- * already set"; a leading 1 marks the bottom. */
+ * already set"; a leading 1 marks the bottom. Below its first "set" entry
+ * the stack is implicit: a rdv_harmless_now() that finds H clear and the
+ * stack empty pushes nothing (the fast path stores nothing), and an
+ * rdv_harmless_end_sig() that finds it empty ends a section that raised H
+ * from clear. */
 #define RDV__SIG_EMPTY UINT64_C(1)
-#define RDV__SIG_FULL (UINT64_C(1) << 63)
+#define RDV__SIG_FULL (UINT64_C(1) << 62)
+/* In the same word (one load on the fast path): inside an rdv call that
+ * waits (block, request). */
+#define RDV__IN_RDV (UINT64_C(1) << 63)
 
 struct rdv__chan {
 	_Atomic uint32_t seq;
@@ -141,15 +157,14 @@ struct rdv__chan {
 struct rdv__slot {
 	/* Hot, read by the owner on every call. */
 	_Atomic uint64_t gen; /* the live registration's generation, 0 when free */
-	struct rdv *dom;      /* weak: the domain outlives its slots */
+	struct rdv *dom;      /* weak: NULL while the slot waits in the pool */
 	_Atomic uint64_t *hword, *iword, *wword; /* this thread's mask words */
 	uint32_t index;
 	uint32_t word;
 	uint32_t bitno;		 /* index % 64 */
 	_Atomic bool isolated;	 /* holds an isolation (owner writes) */
 	bool full;		 /* that isolation is full (owner) */
-	_Atomic uint32_t flags;	 /* RDV__IN_RDV (owner and its handlers) */
-	_Atomic uint64_t sigstk; /* see RDV__SIG_EMPTY (owner and its handlers) */
+	_Atomic uint64_t sigstk; /* RDV__SIG_EMPTY, RDV__IN_RDV (owner, handlers) */
 	int32_t os_tid;
 	struct rdv__slot *tls_next; /* the owner thread's registrations */
 #ifndef NDEBUG
@@ -162,21 +177,22 @@ struct rdv__slot {
 	_Atomic bool q_eligible;  /* may be granted (see top comment) */
 	uint64_t q_time;	  /* request time, when stalls are reported */
 	_Atomic uint64_t left_h_ns, left_i_ns; /* last H / I clear, when stamping */
-} __attribute__((aligned(RDV_CACHELINE)));
+	uint32_t next_gen; /* kept across domains: the slot's next generation */
+} __attribute__((aligned(RDV__SLOT_ALIGN)));
 
 struct rdv {
 	/* Read-mostly after rdv_create(). */
 	uint32_t id;
 	uint32_t max_threads;
 	uint32_t nwords;
-	uint32_t reg; /* registry index */
-	struct rdv__slot *slots;    /* owned: max_threads slots */
+	uint32_t capacity;	    /* slots in the block (>= max_threads) */
+	struct rdv *next;	    /* the live domains (under rdv__domains_lock) */
+	struct rdv__slot *slots;    /* owned, from the pool: capacity slots */
 	_Atomic uint64_t *harmless; /* owned: all the word arrays, one block */
 	_Atomic uint64_t *want_rdv;
 	_Atomic uint64_t *idle;
 	_Atomic uint64_t *members;
 	_Atomic uint64_t *used;
-	_Atomic bool stamp; /* stall reports on: leaves record their time */
 
 	/* Read by every leave, written by every request and release. */
 	_Alignas(RDV_CACHELINE) _Atomic uint64_t rq;
@@ -202,16 +218,16 @@ struct rdv {
 	_Atomic uint32_t n_registered;
 };
 
-/* Which domain a handle's registry index names. `gens` numbers the
- * registrations of every domain that ever used the entry, so a handle of a
- * destroyed domain never matches a slot of the next one. */
-struct rdv__reg_entry {
-	struct rdv *_Atomic dom;
-	_Atomic uint64_t gens;
+/* Slot blocks of destroyed domains, for the next ones (never freed). */
+struct rdv__pool_block {
+	struct rdv__pool_block *next;
+	struct rdv__slot *slots;
+	uint32_t capacity;
 };
 
-static struct rdv__reg_entry rdv__registry[RDV__MAX_DOMAINS];
-static pthread_mutex_t rdv__registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rdv *rdv__domains; /* live domains, for fork() */
+static struct rdv__pool_block *rdv__pool;
+static pthread_mutex_t rdv__domains_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic uint32_t rdv__next_domain_id;
 static pthread_once_t rdv__once = PTHREAD_ONCE_INIT;
 static pthread_key_t rdv__exit_key;
@@ -242,44 +258,44 @@ static uint64_t rdv__now_ns(void)
 
 /* ---- handles ---- */
 
-static inline struct rdv_thread *rdv__handle(const struct rdv *d, const struct rdv__slot *s)
+static inline struct rdv_thread *rdv__handle(const struct rdv__slot *s)
 {
-	uint64_t v = ((uint64_t)d->reg << (RDV__SLOT_BITS + RDV__GEN_BITS)) |
-		     ((uint64_t)s->index << RDV__GEN_BITS) |
-		     atomic_load_explicit(&((struct rdv__slot *)s)->gen, memory_order_relaxed);
+	uint64_t v = (atomic_load_explicit(&((struct rdv__slot *)s)->gen, memory_order_relaxed)
+		      << RDV__ADDR_BITS) |
+		     ((uint64_t)(uintptr_t)s >> RDV__ADDR_SHIFT);
 
 	return (struct rdv_thread *)(uintptr_t)v;
 }
 
-/* The domain a handle names, if it still exists (for counting misuse). */
-static inline struct rdv *rdv__handle_domain(const struct rdv_thread *h)
+static inline struct rdv__slot *rdv__handle_slot(const struct rdv_thread *h)
 {
-	uint64_t v = (uint64_t)(uintptr_t)h;
-
-	return atomic_load_explicit(&rdv__registry[v >> (RDV__SLOT_BITS + RDV__GEN_BITS)].dom,
-				    memory_order_acquire);
+	return (struct rdv__slot *)(uintptr_t)(((uint64_t)(uintptr_t)h & RDV__ADDR_MASK)
+					       << RDV__ADDR_SHIFT);
 }
 
-/* The slot of a live registration, or NULL (NULL, stale or foreign handle).
+/* The domain a handle's slot belongs to now, if any (for counting misuse:
+ * a stale handle's misuse counts in the domain that uses its slot). */
+static inline struct rdv *rdv__handle_domain(const struct rdv_thread *h)
+{
+	struct rdv__slot *s = rdv__handle_slot(h);
+
+	return s ? __atomic_load_n(&s->dom, __ATOMIC_RELAXED) : NULL;
+}
+
+/* The slot of a live registration, or NULL (NULL or stale handle).
  * `owner`: the caller must be the registered thread (checked in debug
- * builds); queries may come from any thread. */
+ * builds); queries may come from any thread. One load (the generation)
+ * before the slot's words can be used. */
 static inline struct rdv__slot *rdv__lookup_from(const struct rdv_thread *h, bool owner)
 {
-	uint64_t v = (uint64_t)(uintptr_t)h;
-	struct rdv *d;
-	struct rdv__slot *s;
-	uint32_t slot;
+	struct rdv__slot *s = rdv__handle_slot(h);
 
-	if (unlikely(!h)) {
+	if (unlikely(!s)) {
 		return NULL;
 	}
-	d = rdv__handle_domain(h);
-	slot = (uint32_t)(v >> RDV__GEN_BITS) & ((1u << RDV__SLOT_BITS) - 1);
-	if (unlikely(!d || slot >= d->max_threads)) {
-		return NULL;
-	}
-	s = &d->slots[slot];
-	if (unlikely(atomic_load_explicit(&s->gen, memory_order_relaxed) != (v & RDV__GEN_MASK))) {
+	/* Free slots have generation 0, handles never. */
+	if (unlikely(atomic_load_explicit(&s->gen, memory_order_relaxed) !=
+		     (uint64_t)(uintptr_t)h >> RDV__ADDR_BITS)) {
 		return NULL;
 	}
 #ifndef NDEBUG
@@ -378,34 +394,63 @@ static inline bool rdv__bit_is_set(struct rdv__slot *s, int mask)
 static inline void rdv__sig_push(struct rdv__slot *s, bool was)
 {
 	uint64_t v = atomic_load_explicit(&s->sigstk, memory_order_relaxed);
+	uint64_t stk = v & ~RDV__IN_RDV;
 
-	/* Deeper than 63 unended sections: the oldest are forgotten. */
-	v = (v << 1) | was;
-	if (!(v >> 1)) {
-		v = RDV__SIG_FULL | was;
+	if (stk & RDV__SIG_FULL) {
+		return; /* 62 open sections: deeper ones are not tracked */
 	}
-	atomic_store_explicit(&s->sigstk, v, memory_order_relaxed);
+	atomic_store_explicit(&s->sigstk, (stk << 1) | was | (v & RDV__IN_RDV),
+			      memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
 }
 
+/* Pops one entry: was H set before that rdv_harmless_now()? (An empty
+ * stack answers no: see RDV__SIG_EMPTY.) */
+static inline bool rdv__sig_pop(struct rdv__slot *s)
+{
+	uint64_t v = atomic_load_explicit(&s->sigstk, memory_order_relaxed);
+	uint64_t stk = v & ~RDV__IN_RDV;
+
+	if (stk == RDV__SIG_EMPTY) {
+		return false;
+	}
+	atomic_store_explicit(&s->sigstk, (stk >> 1) | (v & RDV__IN_RDV), memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	return stk & 1;
+}
+
+/* Ends every open section of the stack. */
 static inline void rdv__sig_reset(struct rdv__slot *s)
 {
-	atomic_store_explicit(&s->sigstk, RDV__SIG_EMPTY, memory_order_relaxed);
+	uint64_t v = atomic_load_explicit(&s->sigstk, memory_order_relaxed);
+
+	if (unlikely(v != RDV__SIG_EMPTY) && (v & ~RDV__IN_RDV) != RDV__SIG_EMPTY) {
+		atomic_store_explicit(&s->sigstk, RDV__SIG_EMPTY | (v & RDV__IN_RDV),
+				      memory_order_relaxed);
+	}
 	atomic_signal_fence(memory_order_seq_cst);
 }
 
-static inline void rdv__flags_set(struct rdv__slot *s, uint32_t f)
+/* Marks the thread inside a waiting rdv call; returns whether it already
+ * was (nested: a signal handler's call inside a wait). */
+static inline bool rdv__in_rdv_enter(struct rdv__slot *s)
 {
-	atomic_store_explicit(&s->flags, atomic_load_explicit(&s->flags, memory_order_relaxed) | f,
-			      memory_order_relaxed);
+	uint64_t v = atomic_load_explicit(&s->sigstk, memory_order_relaxed);
+
+	atomic_store_explicit(&s->sigstk, v | RDV__IN_RDV, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
+	return v & RDV__IN_RDV;
 }
 
-static inline void rdv__flags_clear(struct rdv__slot *s, uint32_t f)
+static inline void rdv__in_rdv_leave(struct rdv__slot *s, bool was_in)
 {
 	atomic_signal_fence(memory_order_seq_cst);
-	atomic_store_explicit(&s->flags, atomic_load_explicit(&s->flags, memory_order_relaxed) & ~f,
-			      memory_order_relaxed);
+	if (!was_in) {
+		atomic_store_explicit(&s->sigstk,
+				      atomic_load_explicit(&s->sigstk, memory_order_relaxed) &
+					      ~RDV__IN_RDV,
+				      memory_order_relaxed);
+	}
 }
 
 /* ---- futexes: channels and the lock ---- */
@@ -428,7 +473,7 @@ static void rdv__chan_wake(struct rdv *d, struct rdv__chan *c)
  * requesters that wait for the others, if any request is pending. */
 static inline void rdv__wake_ready(struct rdv *d)
 {
-	if (unlikely(atomic_load(&d->rq) != 0)) {
+	if (unlikely(atomic_load(&d->rq) & RDV__RQ_PENDING)) {
 		rdv__chan_wake(d, &d->ready);
 	}
 }
@@ -559,7 +604,8 @@ static int rdv__wait(struct rdv__slot *s, rdv__pred_fn *pred, void *arg, uint64_
 /* Must a thread that leaves harmless wait, given rq and its own I bit? */
 static inline bool rdv__must_block(uint64_t rq, bool idle)
 {
-	return idle ? rq != 0 : (rq & (RDV__RQ_PLAIN_MASK | RDV__RQ_FULL_HELD)) != 0;
+	return idle ? (rq & RDV__RQ_PENDING) != 0
+		    : (rq & (RDV__RQ_PLAIN_MASK | RDV__RQ_FULL_HELD)) != 0;
 }
 
 struct rdv__block_arg {
@@ -576,7 +622,7 @@ static bool rdv__block_over(struct rdv__slot *s, void *arg, struct rdv__chan **c
 
 static inline void rdv__stamp(struct rdv *d, _Atomic uint64_t *where)
 {
-	if (unlikely(atomic_load_explicit(&d->stamp, memory_order_relaxed))) {
+	if (unlikely(atomic_load_explicit(&d->rq, memory_order_relaxed) & RDV__RQ_STAMP)) {
 		atomic_store_explicit(where, rdv__now_ns(), memory_order_relaxed);
 	}
 }
@@ -591,39 +637,41 @@ static __attribute__((noinline)) void rdv__block(struct rdv__slot *s, int op, co
 {
 	struct rdv *d = s->dom;
 	struct rdv__block_arg b = { .idle = rdv__bit_is_set(s, RDV_MASK_IDLE) };
-	uint32_t flags = atomic_load_explicit(&s->flags, memory_order_relaxed);
+	bool was_in;
 
 	stat_inc(d, n_blocked);
-	rdv__flags_set(s, RDV__IN_RDV);
+	was_in = rdv__in_rdv_enter(s);
 	do {
 		rdv__mask_set(s, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_WAIT, caller);
 		rdv__wake_ready(d); /* our H may complete a grant */
 		rdv__wait(s, rdv__block_over, &b, 0);
 		rdv__mask_clear(s, RDV_MASK_HARMLESS, op, caller);
 	} while (rdv__must_block(atomic_load(&d->rq), b.idle));
-	if (!(flags & RDV__IN_RDV)) {
-		rdv__flags_clear(s, RDV__IN_RDV);
-	}
+	rdv__in_rdv_leave(s, was_in);
 	rdv__stamp(d, &s->left_h_ns);
 }
 
-/* Leaves harmless for `op`: the Dekker side of the thread (top comment). */
-static inline void rdv__leave_harmless(struct rdv__slot *s, int op, const void *caller)
+/* The slow part of a leave: a request is pending, or stall reports are on. */
+static __attribute__((noinline)) void rdv__leave_slow(struct rdv__slot *s, int op,
+						       const void *caller, bool was, uint64_t rq)
 {
-	struct rdv *d = s->dom;
-	bool was = rdv__mask_clear(s, RDV_MASK_HARMLESS, op, caller);
-	uint64_t rq = atomic_load(&d->rq);
-
-	if (likely(rq == 0) || atomic_load_explicit(&s->isolated, memory_order_relaxed)) {
-		if (was) {
-			rdv__stamp(d, &s->left_h_ns);
-		}
-		return;
-	}
-	if (rdv__must_block(rq, rdv__bit_is_set(s, RDV_MASK_IDLE))) {
+	if ((rq & RDV__RQ_PENDING) && !atomic_load_explicit(&s->isolated, memory_order_relaxed) &&
+	    rdv__must_block(rq, rdv__bit_is_set(s, RDV_MASK_IDLE))) {
 		rdv__block(s, op, caller);
 	} else if (was) {
-		rdv__stamp(d, &s->left_h_ns);
+		rdv__stamp(s->dom, &s->left_h_ns);
+	}
+}
+
+/* Leaves harmless for `op`: the Dekker side of the thread (top comment). */
+static inline __attribute__((always_inline)) void rdv__leave_harmless(struct rdv__slot *s, int op,
+								       const void *caller)
+{
+	bool was = rdv__mask_clear(s, RDV_MASK_HARMLESS, op, caller);
+	uint64_t rq = atomic_load(&s->dom->rq);
+
+	if (unlikely(rq != 0)) {
+		rdv__leave_slow(s, op, caller, was, rq);
 	}
 }
 
@@ -958,7 +1006,7 @@ static int rdv__isolate(struct rdv__slot *s, bool full, uint64_t timeout_ns, boo
 	int op = full ? RDV_OP_ISOLATE_FULL_REQUEST : RDV_OP_ISOLATE_REQUEST;
 	uint64_t start = 0, deadline = 0, stall_at = 0, prev_rq;
 	struct rdv__stall_cfg cfg = { 0 };
-	uint32_t flags = atomic_load_explicit(&s->flags, memory_order_relaxed);
+	bool was_in;
 	int ret = 0;
 
 	if (atomic_load_explicit(&s->isolated, memory_order_relaxed)) {
@@ -978,7 +1026,7 @@ static int rdv__isolate(struct rdv__slot *s, bool full, uint64_t timeout_ns, boo
 		return 0; /* already isolated, at least as strongly */
 	}
 	rdv__sig_reset(s); /* a request ends any harmless section */
-	rdv__flags_set(s, RDV__IN_RDV);
+	was_in = rdv__in_rdv_enter(s);
 	rdv__lock(d, s->index + 1);
 	cfg.threshold_ns = d->stall_ns;
 	cfg.fn = d->stall_fn;
@@ -1005,7 +1053,7 @@ static int rdv__isolate(struct rdv__slot *s, bool full, uint64_t timeout_ns, boo
 		goto end;
 	}
 	rdv__unlock(d);
-	if (prev_rq != 0) {
+	if (prev_rq & RDV__RQ_PENDING) {
 		rdv__chan_wake(d, &d->ready); /* our H (and I) may complete another grant */
 	}
 
@@ -1054,9 +1102,7 @@ static int rdv__isolate(struct rdv__slot *s, bool full, uint64_t timeout_ns, boo
 		}
 	}
 end:
-	if (!(flags & RDV__IN_RDV)) {
-		rdv__flags_clear(s, RDV__IN_RDV);
-	}
+	rdv__in_rdv_leave(s, was_in);
 	return ret;
 }
 
@@ -1125,26 +1171,18 @@ static void rdv__thread_exit(void *value)
 
 static void rdv__fork_prepare(void)
 {
-	pthread_mutex_lock(&rdv__registry_lock);
-	for (unsigned i = 0; i < RDV__MAX_DOMAINS; i++) {
-		struct rdv *d = atomic_load(&rdv__registry[i].dom);
-
-		if (d) {
-			rdv__lock(d, RDV__LOCK_ANON);
-		}
+	pthread_mutex_lock(&rdv__domains_lock);
+	for (struct rdv *d = rdv__domains; d; d = d->next) {
+		rdv__lock(d, RDV__LOCK_ANON);
 	}
 }
 
 static void rdv__fork_parent(void)
 {
-	for (unsigned i = 0; i < RDV__MAX_DOMAINS; i++) {
-		struct rdv *d = atomic_load(&rdv__registry[i].dom);
-
-		if (d) {
-			rdv__unlock(d);
-		}
+	for (struct rdv *d = rdv__domains; d; d = d->next) {
+		rdv__unlock(d);
 	}
-	pthread_mutex_unlock(&rdv__registry_lock);
+	pthread_mutex_unlock(&rdv__domains_lock);
 }
 
 static bool rdv__mine(const struct rdv__slot *s)
@@ -1165,7 +1203,7 @@ static bool rdv__mine(const struct rdv__slot *s)
  */
 static void rdv__fork_child_domain(struct rdv *d)
 {
-	uint64_t rq = 0;
+	uint64_t rq = atomic_load(&d->rq) & RDV__RQ_STAMP;
 
 	for (uint32_t i = 0; i < d->max_threads; i++) {
 		struct rdv__slot *s = &d->slots[i];
@@ -1203,14 +1241,10 @@ static void rdv__fork_child_domain(struct rdv *d)
 
 static void rdv__fork_child(void)
 {
-	for (unsigned i = 0; i < RDV__MAX_DOMAINS; i++) {
-		struct rdv *d = atomic_load(&rdv__registry[i].dom);
-
-		if (d) {
-			rdv__fork_child_domain(d);
-		}
+	for (struct rdv *d = rdv__domains; d; d = d->next) {
+		rdv__fork_child_domain(d);
 	}
-	pthread_mutex_unlock(&rdv__registry_lock);
+	pthread_mutex_unlock(&rdv__domains_lock);
 }
 
 static void rdv__init_once(void)
@@ -1231,10 +1265,61 @@ static void rdv__init_once(void)
 
 /* ---- domains ---- */
 
+/* A block of at least n slots: the smallest pooled one that fits, or a new
+ * one (under rdv__domains_lock). */
+static struct rdv__slot *rdv__slots_get(uint32_t n, uint32_t *capacity)
+{
+	struct rdv__pool_block **best = NULL;
+	struct rdv__slot *slots = NULL;
+
+	for (struct rdv__pool_block **p = &rdv__pool; *p; p = &(*p)->next) {
+		if ((*p)->capacity >= n && (!best || (*p)->capacity < (*best)->capacity)) {
+			best = p;
+		}
+	}
+	if (best) {
+		struct rdv__pool_block *b = *best;
+
+		*best = b->next;
+		slots = b->slots;
+		*capacity = b->capacity;
+		free(b);
+		return slots;
+	}
+	if (posix_memalign((void **)&slots, RDV__SLOT_ALIGN, (size_t)n * sizeof(*slots))) {
+		return NULL;
+	}
+	/* The handle keeps 40 bits of the slot's address / 256. */
+	if (((uintptr_t)slots + (size_t)n * sizeof(*slots)) >> (RDV__ADDR_BITS + RDV__ADDR_SHIFT)) {
+		free(slots);
+		return NULL;
+	}
+	memset(slots, 0, (size_t)n * sizeof(*slots));
+	*capacity = n;
+	return slots;
+}
+
+/* Gives a destroyed domain's slots back (under rdv__domains_lock). A
+ * handle of the domain stays decodable: its slot is free (generation 0) or
+ * used by a later registration with another generation. */
+static int rdv__slots_put(struct rdv__slot *slots, uint32_t capacity)
+{
+	struct rdv__pool_block *b = malloc(sizeof(*b));
+
+	if (!b) {
+		return -ENOMEM; /* kept by nobody: leaked, still valid memory */
+	}
+	b->slots = slots;
+	b->capacity = capacity;
+	b->next = rdv__pool;
+	rdv__pool = b;
+	return 0;
+}
+
 struct rdv *rdv_create(unsigned max_threads)
 {
 	struct rdv *d = NULL;
-	uint32_t nwords, reg;
+	uint32_t nwords;
 	size_t words;
 
 	if (max_threads == 0 || max_threads > RDV_MAX_THREADS) {
@@ -1258,15 +1343,27 @@ struct rdv *rdv_create(unsigned max_threads)
 	d->idle = d->want_rdv + words;
 	d->members = d->idle + words;
 	d->used = d->members + words;
-	if (posix_memalign((void **)&d->slots, RDV_CACHELINE,
-			   (size_t)max_threads * sizeof(struct rdv__slot))) {
+	d->max_threads = max_threads;
+	d->nwords = nwords;
+	d->q_head = d->q_tail = RDV__NONE;
+	if (rdv__env_stall_ns) {
+		d->stall_ns = rdv__env_stall_ns;
+		d->stamp_since = rdv__now_ns();
+		atomic_store(&d->rq, RDV__RQ_STAMP);
+	}
+
+	pthread_mutex_lock(&rdv__domains_lock);
+	d->slots = rdv__slots_get(max_threads, &d->capacity);
+	if (!d->slots) {
+		pthread_mutex_unlock(&rdv__domains_lock);
 		goto nomem;
 	}
-	memset(d->slots, 0, (size_t)max_threads * sizeof(struct rdv__slot));
 	for (uint32_t i = 0; i < max_threads; i++) {
 		struct rdv__slot *s = &d->slots[i];
+		uint32_t next_gen = s->next_gen;
 
-		s->dom = d;
+		memset(s, 0, sizeof(*s));
+		s->next_gen = next_gen;
 		s->index = i;
 		s->word = i / 64;
 		s->bitno = i % 64;
@@ -1275,41 +1372,18 @@ struct rdv *rdv_create(unsigned max_threads)
 		s->iword = &d->idle[s->word];
 		s->q_prev = s->q_next = RDV__NONE;
 		atomic_store(&s->sigstk, RDV__SIG_EMPTY);
+		__atomic_store_n(&s->dom, d, __ATOMIC_RELAXED);
 	}
-	d->max_threads = max_threads;
-	d->nwords = nwords;
-	d->q_head = d->q_tail = RDV__NONE;
-	if (rdv__env_stall_ns) {
-		d->stall_ns = rdv__env_stall_ns;
-		d->stamp_since = rdv__now_ns();
-		atomic_store(&d->stamp, true);
-	}
-
-	pthread_mutex_lock(&rdv__registry_lock);
-	for (reg = 0; reg < RDV__MAX_DOMAINS; reg++) {
-		if (!atomic_load(&rdv__registry[reg].dom)) {
-			break;
-		}
-	}
-	if (reg == RDV__MAX_DOMAINS) {
-		pthread_mutex_unlock(&rdv__registry_lock);
-		free((void *)d->harmless);
-		free(d->slots);
-		free(d);
-		errno = EMFILE;
-		return NULL;
-	}
-	d->reg = reg;
 	d->id = atomic_fetch_add(&rdv__next_domain_id, 1);
-	atomic_store_explicit(&rdv__registry[reg].dom, d, memory_order_release);
-	pthread_mutex_unlock(&rdv__registry_lock);
+	d->next = rdv__domains;
+	rdv__domains = d;
+	pthread_mutex_unlock(&rdv__domains_lock);
 	rdv_trace(domain_create, d->id, d->max_threads);
 	return d;
 
 nomem:
 	if (d) {
 		free((void *)d->harmless);
-		free(d->slots);
 		free(d);
 	}
 	errno = ENOMEM;
@@ -1326,11 +1400,19 @@ void rdv_destroy(struct rdv *d)
 		errno = EBUSY;
 		return;
 	}
-	pthread_mutex_lock(&rdv__registry_lock);
-	atomic_store(&rdv__registry[d->reg].dom, NULL);
-	pthread_mutex_unlock(&rdv__registry_lock);
+	pthread_mutex_lock(&rdv__domains_lock);
+	for (struct rdv **p = &rdv__domains; *p; p = &(*p)->next) {
+		if (*p == d) {
+			*p = d->next;
+			break;
+		}
+	}
+	for (uint32_t i = 0; i < d->max_threads; i++) {
+		__atomic_store_n(&d->slots[i].dom, NULL, __ATOMIC_RELAXED);
+	}
+	rdv__slots_put(d->slots, d->capacity);
+	pthread_mutex_unlock(&rdv__domains_lock);
 	rdv_trace(domain_destroy, d->id);
-	free(d->slots);
 	free((void *)d->harmless);
 	free(d);
 }
@@ -1349,10 +1431,14 @@ int rdv_set_stall_handler(struct rdv *d, uint64_t threshold_ns, rdv_stall_fn *fn
 	d->stall_ns = threshold_ns;
 	d->stall_fn = fn;
 	d->stall_arg = arg;
-	if (threshold_ns && !atomic_load(&d->stamp)) {
+	if (threshold_ns && !(atomic_load(&d->rq) & RDV__RQ_STAMP)) {
 		d->stamp_since = rdv__now_ns();
 	}
-	atomic_store(&d->stamp, threshold_ns != 0);
+	if (threshold_ns) {
+		atomic_fetch_or(&d->rq, RDV__RQ_STAMP);
+	} else {
+		atomic_fetch_and(&d->rq, ~RDV__RQ_STAMP);
+	}
 	rdv__unlock(d);
 	return 0;
 }
@@ -1396,15 +1482,17 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 	atomic_store_explicit(&s->isolated, false, memory_order_relaxed);
 	s->full = false;
 	s->os_tid = (int32_t)syscall(SYS_gettid);
-	atomic_store(&s->flags, 0);
 	atomic_store(&s->sigstk, RDV__SIG_EMPTY);
 	atomic_store(&s->left_h_ns, 0);
 	atomic_store(&s->left_i_ns, 0);
 #ifndef NDEBUG
 	s->owner = pthread_self();
 #endif
-	/* A generation never used by any domain of this registry entry. */
-	atomic_store(&s->gen, (atomic_fetch_add(&rdv__registry[d->reg].gens, 1) % RDV__GEN_MASK) + 1);
+	/* The slot's next generation (never 0): a handle of an earlier
+	 * registration of this slot, in this domain or an earlier one, differs
+	 * until 2^24 - 1 registrations of the slot later. */
+	s->next_gen = s->next_gen % (uint32_t)RDV__GEN_MASK + 1;
+	atomic_store(&s->gen, s->next_gen);
 	atomic_fetch_add(&d->n_registered, 1);
 	s->tls_next = rdv__tls_head;
 	rdv__tls_head = s;
@@ -1423,7 +1511,7 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 	rdv__leave_harmless(s, RDV_OP_REGISTER, caller);
 	rdv__mask_clear(s, RDV_MASK_IDLE, RDV_OP_REGISTER, caller);
 	rdv__stamp(d, &s->left_i_ns);
-	return rdv__handle(d, s);
+	return rdv__handle(s);
 }
 
 static void rdv__unregister(struct rdv__slot *s, const void *caller)
@@ -1491,11 +1579,15 @@ void rdv_harmless_now(struct rdv_thread *t)
 		return;
 	}
 	was = rdv__mask_set(s, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_NOW, caller);
-	rdv__sig_push(s, was);
+	if (unlikely(was) ||
+	    unlikely(atomic_load_explicit(&s->sigstk, memory_order_relaxed) != RDV__SIG_EMPTY)) {
+		rdv__sig_push(s, was);
+	}
 	/* Nobody waits for the isolated thread's bits: its nested sections
 	 * wake no one. */
-	if (!was && !atomic_load_explicit(&s->isolated, memory_order_relaxed)) {
-		rdv__wake_ready(s->dom);
+	if (!was && unlikely(atomic_load(&s->dom->rq) & RDV__RQ_PENDING) &&
+	    !atomic_load_explicit(&s->isolated, memory_order_relaxed)) {
+		rdv__chan_wake(s->dom, &s->dom->ready);
 	}
 }
 
@@ -1503,17 +1595,7 @@ void rdv_harmless_now(struct rdv_thread *t)
  * back as it was before that call. */
 static void rdv__harmless_end_sig(struct rdv__slot *s, const void *caller)
 {
-	uint64_t v = atomic_load_explicit(&s->sigstk, memory_order_relaxed);
-	bool was;
-
-	if (v == RDV__SIG_EMPTY) {
-		rdv_misuse(s->dom, "rdv_harmless_end_sig() without rdv_harmless_now()");
-		return;
-	}
-	was = v & 1;
-	atomic_store_explicit(&s->sigstk, v >> 1 ? v >> 1 : RDV__SIG_EMPTY, memory_order_relaxed);
-	atomic_signal_fence(memory_order_seq_cst);
-	if (was) {
+	if (rdv__sig_pop(s)) {
 		return; /* the interrupted code was harmless: it stays so */
 	}
 	if (atomic_load_explicit(&s->isolated, memory_order_relaxed) ||
@@ -1551,14 +1633,17 @@ void rdv_harmless_end(struct rdv_thread *t)
 			   "rdv_harmless_end() on an unregistered handle");
 		return;
 	}
-	if (unlikely(atomic_load_explicit(&s->flags, memory_order_relaxed) & RDV__IN_RDV)) {
-		/* A signal handler interrupted an rdv call that waits (the
-		 * thread is waiting in rdv_isolate*() or blocked): ending the
-		 * handler's section may not end the interrupted one. */
-		rdv__harmless_end_sig(s, caller);
-		return;
+	if (unlikely(atomic_load_explicit(&s->sigstk, memory_order_relaxed) != RDV__SIG_EMPTY)) {
+		if (atomic_load_explicit(&s->sigstk, memory_order_relaxed) & RDV__IN_RDV) {
+			/* A signal handler interrupted an rdv call that waits
+			 * (the thread is waiting in rdv_isolate*() or blocked):
+			 * ending the handler's section may not end the
+			 * interrupted one. */
+			rdv__harmless_end_sig(s, caller);
+			return;
+		}
+		rdv__sig_reset(s);
 	}
-	rdv__sig_reset(s);
 	rdv__leave_harmless(s, RDV_OP_HARMLESS_END, caller);
 }
 

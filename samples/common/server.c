@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -28,7 +29,6 @@
 #define MAX_CONNS 4096
 
 /* epoll tags: a connection is tagged with its fd (>= 0). */
-#define TAG_LISTEN ((uint64_t)-1)
 #define TAG_STOP ((uint64_t)-2)
 #define TAG_SYNC ((uint64_t)-3)
 
@@ -36,7 +36,7 @@ struct options {
 	unsigned threads;    /* worker threads */
 	double duration;     /* seconds of load */
 	double rate;	     /* requests per second, all connections */
-	unsigned conns;	     /* client connections */
+	unsigned conns;	     /* client connections, at least one per worker */
 	double isolate_rate; /* isolations per second */
 };
 
@@ -60,8 +60,7 @@ struct config {
 
 static const struct sample_sync *sync_ops;
 static struct options opt;
-static int listen_fds[MAX_WORKERS]; /* one per worker, SO_REUSEPORT */
-static int stop_fd = -1;	    /* written once at the end: wakes every worker */
+static int stop_fd = -1; /* written once at the end: wakes every worker */
 static struct conn conn_table[MAX_CONNS];
 static struct config *shared_config;
 static atomic_bool load_done;
@@ -74,9 +73,10 @@ struct worker {
 	pthread_t tid;
 	unsigned index;
 	int epoll_fd;
-	int listen_fd; /* its own socket on the shared port: the kernel spreads
-			* connections over the workers */
+	uint64_t requests; /* served by this worker (written by it alone) */
 };
+
+static struct worker workers[MAX_WORKERS];
 
 static void die(const char *what)
 {
@@ -103,26 +103,7 @@ static void epoll_add(int ep, int fd, uint32_t events, uint64_t tag)
 
 /* ---- workers ---- */
 
-static void worker_accept(struct worker *w)
-{
-	for (;;) {
-		int fd = accept4(w->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		int one = 1;
-
-		if (fd < 0) {
-			return; /* EAGAIN: none left */
-		}
-		if (fd >= MAX_CONNS) {
-			close(fd);
-			continue;
-		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		conn_table[fd] = (struct conn){.used = true, .worker = w->index};
-		epoll_add(w->epoll_fd, fd, EPOLLIN, (uint64_t)fd);
-	}
-}
-
-static void worker_serve(int fd)
+static void worker_serve(struct worker *w, int fd)
 {
 	char buf[4096];
 	struct conn *c = &conn_table[fd];
@@ -142,6 +123,7 @@ static void worker_serve(int fd)
 	c->bytes += (uint64_t)n;
 	c->requests += done;
 	c->config_gen = shared_config->generation; /* harmful read */
+	w->requests += done;
 	atomic_fetch_add_explicit(&requests_served, done, memory_order_relaxed);
 }
 
@@ -176,10 +158,8 @@ static void *worker_main(void *arg)
 
 			if (tag == TAG_STOP) {
 				stop = true;
-			} else if (tag == TAG_LISTEN) {
-				worker_accept(w);
 			} else if (tag != TAG_SYNC) {
-				worker_serve((int)tag);
+				worker_serve(w, (int)tag);
 			}
 		}
 	}
@@ -287,6 +267,9 @@ struct client_conn {
 };
 
 static atomic_bool interrupted;
+/* The client connects, then waits here until every connection has been
+ * handed to a worker and the load's start is set. */
+static pthread_barrier_t load_start;
 
 static void *client_main(void *arg)
 {
@@ -311,6 +294,7 @@ static void *client_main(void *arg)
 		setsockopt(cc[i].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		epoll_add(ep, cc[i].fd, EPOLLIN, i);
 	}
+	pthread_barrier_wait(&load_start);
 	start = load_end_ns - (uint64_t)(opt.duration * 1e9);
 	end = load_end_ns;
 	for (;;) {
@@ -393,14 +377,18 @@ static void usage(FILE *out)
 		"  --threads N        worker threads, each with its epoll loop (default 4)\n"
 		"  --duration S       seconds of load (default 3)\n"
 		"  --rate R           requests per second, all connections (default 5000)\n"
-		"  --conns C          client connections (default 16)\n"
+		"  --conns C          client connections, handed to the workers in turn\n"
+		"                     (default 16, and at least --threads)\n"
 		"  --isolate-rate R   isolations per second by the control thread,\n"
 		"                     alternately a table walk and a full isolation\n"
 		"                     (default 100)\n"
 		"  --help             this text\n\n"
 		"Summary: sample= threads= duration_s= requests= req_per_s= isolations= full=\n"
-		"isolate_p50_ns= isolate_p99_ns= cpu_s= worker_vcsw= (the worker threads'\n"
-		"voluntary context switches, i.e. their wake-ups).\n",
+		"isolate_call_p50_ns= isolate_call_p99_ns= (from the call that asks for\n"
+		"isolation to its return, measured here; rdv-analyze's isolate_wait runs from\n"
+		"the request, inside the call, to the grant) cpu_s= worker_vcsw= (the worker\n"
+		"threads' voluntary context switches, i.e. their wake-ups) worker_req_min=\n"
+		"worker_req_max= (requests served by the least and the most busy worker).\n",
 		sync_ops->name,
 		strcmp(sync_ops->name, "wakeall") == 0
 		    ? "by waking every worker through an eventfd, then a barrier"
@@ -435,6 +423,8 @@ static void parse_options(int argc, char **argv)
 	};
 	int c;
 
+	bool conns_given = false;
+
 	opterr = 0; /* one line of our own instead of getopt's two */
 	opt = (struct options){
 	    .threads = 4, .duration = 3, .rate = 5000, .conns = 16, .isolate_rate = 100};
@@ -451,6 +441,7 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'c':
 			opt.conns = (unsigned)parse_number("--conns", optarg, 1, 1024);
+			conns_given = true;
 			break;
 		case 'i':
 			opt.isolate_rate = parse_number("--isolate-rate", optarg, 0.1, 1e5);
@@ -467,6 +458,17 @@ static void parse_options(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", sync_ops->name,
 			argv[optind]);
+		exit(2);
+	}
+	/* Every worker serves: at least one connection each. */
+	if (!conns_given && opt.conns < opt.threads) {
+		opt.conns = opt.threads;
+	}
+	if (opt.conns < opt.threads) {
+		fprintf(stderr,
+			"%s: --conns %u is less than --threads %u: every worker needs a "
+			"connection (see --help)\n",
+			sync_ops->name, opt.conns, opt.threads);
 		exit(2);
 	}
 }
@@ -495,17 +497,16 @@ static uint64_t percentile(const uint64_t *sorted, size_t n, double p)
 
 int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 {
-	struct worker workers[MAX_WORKERS];
 	struct latencies lat = {0};
 	struct sockaddr_in addr = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(addr);
 	pthread_t control, client;
 	struct rusage ru;
 	sigset_t stop_signals;
-	uint64_t t_start, t_end, one = 1;
+	uint64_t t_start, t_end, one = 1, req_min = UINT64_MAX, req_max = 0;
 	double elapsed;
 	unsigned i;
-	int sync_fd;
+	int sync_fd, listen_fd;
 
 	sync_ops = sync;
 	parse_options(argc, argv);
@@ -521,19 +522,13 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 	if (!shared_config) {
 		die("allocate the configuration");
 	}
-	/* One listening socket per worker on the same port (the first one
-	 * picks a free port), like HAProxy's per-thread listener shards. */
+	/* One listening socket on a free port. */
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	for (i = 0; i < opt.threads; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		int on = 1;
-
-		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0 ||
-		    bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 || listen(fd, 1024) < 0 ||
-		    getsockname(fd, (struct sockaddr *)&addr, &alen) < 0) {
-			die("listen on 127.0.0.1");
-		}
-		listen_fds[i] = fd;
+	listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (listen_fd < 0 || bind(listen_fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    listen(listen_fd, MAX_CONNS) < 0 ||
+	    getsockname(listen_fd, (struct sockaddr *)&addr, &alen) < 0) {
+		die("listen on 127.0.0.1");
 	}
 	stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (stop_fd < 0) {
@@ -543,29 +538,52 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 		die("set up the sync point");
 	}
 	sync_fd = sync->worker_fd();
-
 	for (i = 0; i < opt.threads; i++) {
 		workers[i].index = i;
 		workers[i].epoll_fd = epoll_create1(EPOLL_CLOEXEC);
 		if (workers[i].epoll_fd < 0) {
 			die("create an epoll instance");
 		}
-		workers[i].listen_fd = listen_fds[i];
-		epoll_add(workers[i].epoll_fd, listen_fds[i], EPOLLIN, TAG_LISTEN);
 		epoll_add(workers[i].epoll_fd, stop_fd, EPOLLIN, TAG_STOP);
 		if (sync_fd >= 0) {
 			epoll_add(workers[i].epoll_fd, sync_fd, EPOLLIN, TAG_SYNC);
 		}
+	}
+	/* The client connects; each connection goes to the next worker in
+	 * turn, like HAProxy's accept queue handing new connections to its
+	 * threads (a kernel hash over per-worker sockets left some workers
+	 * without any connection: idle for the whole run). */
+	if (pthread_barrier_init(&load_start, NULL, 2) ||
+	    pthread_create(&client, NULL, client_main, &addr)) {
+		die("start the client thread");
+	}
+	for (i = 0; i < opt.conns; i++) {
+		struct pollfd pfd = {.fd = listen_fd, .events = POLLIN};
+		int on = 1, fd;
+
+		if (poll(&pfd, 1, 10000) != 1) {
+			errno = ETIMEDOUT;
+			die("accept the load generator's connections");
+		}
+		fd = accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0 || fd >= MAX_CONNS) {
+			die("accept a connection");
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+		conn_table[fd] = (struct conn){.used = true, .worker = i % opt.threads};
+		epoll_add(workers[i % opt.threads].epoll_fd, fd, EPOLLIN, (uint64_t)fd);
+	}
+	for (i = 0; i < opt.threads; i++) {
 		if (pthread_create(&workers[i].tid, NULL, worker_main, &workers[i])) {
 			die("start a worker thread");
 		}
 	}
 	t_start = now_ns();
 	load_end_ns = t_start + (uint64_t)(opt.duration * 1e9);
-	if (pthread_create(&control, NULL, control_main, &lat) ||
-	    pthread_create(&client, NULL, client_main, &addr)) {
-		die("start the control and client threads");
+	if (pthread_create(&control, NULL, control_main, &lat)) {
+		die("start the control thread");
 	}
+	pthread_barrier_wait(&load_start); /* after load_end_ns is set */
 
 	/* Run until the load ends (the client returns) or a stop signal. */
 	for (;;) {
@@ -594,6 +612,8 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 	for (i = 0; i < opt.threads; i++) {
 		pthread_join(workers[i].tid, NULL);
 		close(workers[i].epoll_fd);
+		req_min = workers[i].requests < req_min ? workers[i].requests : req_min;
+		req_max = workers[i].requests > req_max ? workers[i].requests : req_max;
 	}
 	sync->teardown();
 
@@ -601,7 +621,8 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 	qsort(lat.ns, lat.count, sizeof(*lat.ns), compare_u64);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("sample=%s threads=%u duration_s=%.2f requests=%llu req_per_s=%.0f isolations=%zu "
-	       "full=%llu isolate_p50_ns=%llu isolate_p99_ns=%llu cpu_s=%.3f worker_vcsw=%llu\n",
+	       "full=%llu isolate_call_p50_ns=%llu isolate_call_p99_ns=%llu cpu_s=%.3f "
+	       "worker_vcsw=%llu worker_req_min=%llu worker_req_max=%llu\n",
 	       sync->name, opt.threads, elapsed, (unsigned long long)atomic_load(&requests_served),
 	       elapsed > 0 ? (double)atomic_load(&requests_served) / elapsed : 0.0, lat.count,
 	       (unsigned long long)lat.full,
@@ -609,12 +630,11 @@ int sample_server_main(const struct sample_sync *sync, int argc, char **argv)
 	       (unsigned long long)percentile(lat.ns, lat.count, 0.99),
 	       (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
 		   (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6,
-	       (unsigned long long)atomic_load(&worker_vcsw));
+	       (unsigned long long)atomic_load(&worker_vcsw), (unsigned long long)req_min,
+	       (unsigned long long)req_max);
 	free(lat.ns);
 	free(shared_config);
-	for (i = 0; i < opt.threads; i++) {
-		close(listen_fds[i]);
-	}
+	close(listen_fd);
 	close(stop_fd);
 	return atomic_load(&interrupted) ? 130 : 0;
 }

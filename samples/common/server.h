@@ -14,10 +14,16 @@
  *
  * At exit the program prints one line, the same for both samples:
  *   sample=NAME threads=N duration_s=D requests=R req_per_s=Q isolations=I
- *   full=F isolate_p50_ns=A isolate_p99_ns=B cpu_s=C worker_vcsw=W
- * (one line; isolate_* is the time from asking for isolation to being alone,
- * cpu_s the process user+system CPU time, worker_vcsw the voluntary context
- * switches of the worker threads: their wake-ups).
+ *   full=F isolate_call_p50_ns=A isolate_call_p99_ns=B cpu_s=C worker_vcsw=W
+ *   worker_req_min=M worker_req_max=X
+ * (one line; isolate_call_* is the time from the call that asks for
+ * isolation to its return, taken around the sample's isolate hook: it
+ * includes the call's own entry and exit, where rdv-analyze's isolate_wait
+ * runs from the request (W set, inside the call) to the grant; cpu_s the
+ * process user+system CPU time, worker_vcsw the voluntary context switches
+ * of the worker threads: their wake-ups; worker_req_min/max the requests
+ * served by the least and the most busy worker, each having been handed
+ * --conns/--threads of the connections in turn).
  */
 #ifndef RDV_SAMPLES_SERVER_H
 #define RDV_SAMPLES_SERVER_H

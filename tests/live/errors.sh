@@ -4,11 +4,21 @@
 # cleanly.
 . "$RDV_TEST_LIB"
 . "$RDV_LIVE_LIB"
+# rdv-view's usage errors: exit 2, the reason then "Try 'rdv-view --help'."
+expect_view_usage() {
+	local pattern=$1 rc
+	shift
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ "$rc" -eq 2 ] && [ "$(wc -l <"$TMP/err")" -eq 2 ] && grep -q -- "$pattern" "$TMP/err" &&
+		grep -q "^Try 'rdv-view --help'.$" "$TMP/err" ||
+		fail "'$*': exit $rc, expected a usage error '$pattern', got: '$(cat "$TMP/err")'"
+}
 expect_error "rdv-view: bad live URL 'foo'" "$RDV_VIEW" --live foo
 expect_error "no /host/HOSTNAME/SESSION part" "$RDV_VIEW" --live net://127.0.0.1:5344
-expect_error "bad --window '0'" "$RDV_VIEW" --live net://127.0.0.1/host/h/s --window 0
-expect_error "needs --exit-after" "$RDV_VIEW" --live net://127.0.0.1/host/h/s --screenshot "$TMP/x.png"
-expect_error "takes no TRACE_DIR" "$RDV_VIEW" --live net://127.0.0.1/host/h/s "$TMP"
+expect_view_usage "bad --window '0'" "$RDV_VIEW" --live net://127.0.0.1/host/h/s --window 0
+expect_view_usage "needs --exit-after" "$RDV_VIEW" --live net://127.0.0.1/host/h/s --screenshot "$TMP/x.png"
+expect_view_usage "takes no TRACE_DIR" "$RDV_VIEW" --live net://127.0.0.1/host/h/s "$TMP"
 expect_error "for live only" "$RDV_TRACE" record --view -- true
 expect_error "needs --view" "$RDV_TRACE" live --view-opt x -- true
 expect_error "exclusive" "$RDV_TRACE" live --save "$TMP/s" --relay net://127.0.0.1 -- true

@@ -38,7 +38,7 @@ esac
 [ "$isolations" -gt 0 ] || fail "the sample did no isolation"
 grants=$(bt_grants "$TMP/trace")
 [ "$grants" -eq "$isolations" ] || fail "$grants isolate_grant events in the trace, the sample did $isolations isolations"
-total=$(bt_count "$TMP/trace")
+total=$(bt_count "$TMP/trace" " rdv:")
 [ "$total" -eq "$events" ] || fail "rdv-trace counted $events events, babeltrace2 reads $total"
 [ "$threads" -eq "$want_threads" ] || fail "rdv-trace counted $threads threads, expected $want_threads"
 for ev in domain_create thread_register mask_change thread_unregister domain_destroy; do

@@ -16,7 +16,7 @@ cat "$TMP/stderr"
 kill -0 "$pid" || fail "the traced poller did not survive the detach"
 events=$(summary_value "$TMP/stderr" 1)
 [ -n "$events" ] && [ "$events" -gt 0 ] || fail "no events recorded while attached"
-n=$(bt_count "$TMP/trace")
+n=$(bt_count "$TMP/trace" " rdv:")
 [ "$n" -eq "$events" ] || fail "rdv-trace counted $events events, babeltrace2 reads $n"
 [ "$(bt_grants "$TMP/trace")" -gt 0 ] || fail "no isolation recorded while attached"
 [ "$(bt_count "$TMP/trace" "rdv:domain_create")" -eq 0 ] || fail "domain_create recorded: not attached mid-run?"

@@ -57,16 +57,39 @@ summary_value() {
 	sed -n "s/^rdv-trace: \([0-9]*\) events, \([0-9]*\) discarded, \([0-9]*\) threads.*/\\$2/p" "$1"
 }
 
-# Checks that the command failed with exactly one line on stderr matching
-# the pattern: expect_error PATTERN CMD...
+# Checks that the command failed with one line on stderr matching the
+# pattern (a usage error may add the line "Try 'TOOL --help'."):
+# expect_error PATTERN CMD...
 expect_error() {
-	local pattern=$1 rc
+	local pattern=$1 rc lines
 	shift
 	"$@" >"$TMP/out" 2>"$TMP/err"
 	rc=$?
 	[ "$rc" -ne 0 ] || fail "'$*' succeeded, expected an error"
-	[ "$(wc -l <"$TMP/err")" -eq 1 ] || fail "'$*': exit $rc, expected one line on stderr, got: '$(cat "$TMP/err")'"
-	grep -q -- "$pattern" "$TMP/err" || fail "'$*': stderr '$(cat "$TMP/err")' does not match '$pattern'"
+	lines=$(wc -l <"$TMP/err")
+	if [ "$lines" -eq 2 ]; then
+		tail -1 "$TMP/err" | grep -q "^Try '[a-z-]* --help'\.\$" ||
+			fail "'$*': exit $rc, expected one line on stderr, got: '$(cat "$TMP/err")'"
+	else
+		[ "$lines" -eq 1 ] || fail "'$*': exit $rc, expected one line on stderr, got: '$(cat "$TMP/err")'"
+	fi
+	head -1 "$TMP/err" | grep -q -- "$pattern" || fail "'$*': stderr '$(cat "$TMP/err")' does not match '$pattern'"
+}
+
+# A usage error (COMMON.md): exit 2, "TOOL: what is wrong" matching the
+# pattern, then "Try 'TOOL --help'.", nothing on stdout:
+# expect_usage PATTERN CMD...
+expect_usage() {
+	local pattern=$1 rc tool
+	shift
+	tool=$(basename "$1")
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	[ "$rc" -eq 2 ] || fail "'$*': exit $rc, expected 2 (usage error): $(cat "$TMP/err")"
+	[ "$(wc -l <"$TMP/err")" -eq 2 ] || fail "'$*': expected two lines on stderr, got: '$(cat "$TMP/err")'"
+	head -1 "$TMP/err" | grep -q -- "^$tool: .*$pattern" || fail "'$*': '$(head -1 "$TMP/err")' does not match '$tool: …$pattern'"
+	[ "$(tail -1 "$TMP/err")" = "Try '$tool --help'." ] || fail "'$*': second line '$(tail -1 "$TMP/err")'"
+	[ ! -s "$TMP/out" ] || fail "'$*': printed on stdout: $(cat "$TMP/out")"
 }
 
 # Starts lttng-relayd on three free loopback ports: sets RELAY_CTRL,

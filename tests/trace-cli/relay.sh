@@ -11,7 +11,7 @@ name=rdv-test-relay-$$
 	>"$TMP/stdout" 2>"$TMP/stderr" || fail "rdv-trace record --relay failed: $(cat "$TMP/stderr")"
 cat "$TMP/stdout" "$TMP/stderr"
 grep -q "trace streamed to net://127.0.0.1:$RELAY_CTRL:$RELAY_DATA" "$TMP/stderr" || fail "relay not named"
-grep -q "^rdv-trace: 0 events discarded" "$TMP/stderr" || fail "discarded events not reported"
+grep -q "^rdv-trace: LTTng's channel counter says 0 events discarded" "$TMP/stderr" || fail "discarded events not reported"
 trace=$(find "$RELAY_OUT" -maxdepth 2 -type d -name "$name-*")
 [ -n "$trace" ] || fail "no trace $name-* under the relay's output $RELAY_OUT"
 isolations=$(field "$(cat "$TMP/stdout")" isolations)

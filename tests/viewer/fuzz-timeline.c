@@ -71,8 +71,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (timeline_model_open_mem(&m, data, size, err, sizeof(err)) != 0) {
 			return 0;
 		}
-		view_layout(&lo, 1280, 800);
-		view_init(&v, &m);
+		struct tl_metrics met = {{17, 15, 12}, NULL, NULL};
+		struct tl_involved inv[16];
+		struct tl_late late[16];
+		uint64_t st[RDV_TL_NSTATES];
+
+		if (view_init(&v, &m) != 0) {
+			timeline_model_close(&m);
+			return 0;
+		}
+		view_layout(&lo, &met, 1280, 800, &v, &m);
 		for (int z = 0; z < 40; z++) {
 			for (uint32_t i = 0; i < m.info.nlanes && i < 8; i++) {
 				unsigned n = timeline_lod_query(&m, i, v.t0, v.t1, 64, buckets);
@@ -82,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				}
 				sink += timeline_state_at(&m, i, v.t0 + (v.t1 - v.t0) / 2);
 				sink += (uint64_t)timeline_isolation_at(&m, i, v.t0, v.t1 - v.t0);
+				sink += (uint64_t)timeline_isolation_of(&m, i, v.t0, v.t1 - v.t0);
 			}
 			view_zoom(&v, &m, z < 30 ? 0.5 : 3.0, v.t0 + (v.t1 - v.t0) / 3);
 			view_pan(&v, &m, z % 2 ? 0.7 : -0.3);
@@ -91,12 +100,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		view_select_next(&v, &m, 1);
 		view_select_next(&v, &m, 1);
+		view_select_worst(&v, &m, 1);
+		view_select_worst(&v, &m, 1);
+		if (m.nisolations > UINT32_MAX / 2 ||
+		    (v.selected >= 0 && (uint64_t)v.selected >= m.nisolations)) {
+			abort();
+		}
+		if (v.selected >= 0) {
+			sink += timeline_isolation_involved(&m, (uint64_t)v.selected, inv, 16);
+			sink += timeline_isolation_late(&m, (uint64_t)v.selected, late, 16);
+		}
+		for (unsigned b = 0; b < RDV_TL_HIST_BUCKETS; b += 7) {
+			view_cycle_bucket(&v, &m, TL_LAT_WAIT, b);
+			view_cycle_bucket(&v, &m, TL_LAT_HOLD, b);
+			view_cycle_bucket(&v, &m, TL_LAT_BLOCKED, b);
+		}
+		for (int k = 0; k < TL_NKEYS; k++) {
+			view_sort_table(&v, &m, (enum tl_iso_key)k);
+		}
+		view_toggle_focus_only(&v, &m);
+		view_toggle_all_groups(&v, &m);
+		view_layout(&lo, &met, 800, 500, &v, &m);
+		view_set_measure(&v, &m, v.t0, v.t1, &v.drows[0].lane, 1);
+		sink += view_measure_totals(&v, &m, st);
 		view_home(&v, &m);
 		view_end(&v, &m);
-		view_scroll_rows(&v, &m, &lo, 5);
+		view_scroll_rows(&v, &lo, 5);
 		v.playing = true;
 		v.speed = 1e12;
 		view_replay_tick(&v, &m, 0.5);
+		view_fini(&v);
 		timeline_model_close(&m);
 	}
 	return 0;

@@ -242,8 +242,10 @@ int main(int argc, char **argv)
 		struct tl_layout lo;
 		uint64_t anchor, span;
 
-		view_layout(&lo, 1280, 800);
-		view_init(&v, &m);
+		struct tl_metrics met = {{17, 15, 12}, NULL, NULL};
+
+		CHECK(view_init(&v, &m) == 0);
+		view_layout(&lo, &met, 1280, 800, &v, &m);
 		CHECK(v.t0 <= m.t_min && v.t1 >= m.t_max);
 		anchor = v.t0 + (v.t1 - v.t0) / 3;
 		span = v.t1 - v.t0;
@@ -264,12 +266,13 @@ int main(int argc, char **argv)
 			view_pan(&v, &m, 1.0);
 		}
 		CHECK(v.t0 < m.t_max); /* cannot get lost past the end */
+		view_zoom(&v, &m, 0.5, v.t0);
 		view_home(&v, &m);
 		CHECK(v.t0 == m.t_min && v.cursor_ns == m.t_min);
-		view_scroll_rows(&v, &m, &lo, 1000);
+		view_scroll_rows(&v, &lo, 1000);
 		CHECK(v.first_row == 0); /* everything fits at 800 px */
 		CHECK(view_x_to_ns(&v, &lo, lo.lanes_x) == v.t0);
-		CHECK(view_y_to_row(&v, &m, &lo, lo.lanes_y + lo.row_h + 1) == 1);
+		CHECK(view_y_to_drow(&v, &lo, lo.lanes_y + lo.hdr_h + 1) == 1);
 		view_speed(&v, 1e-30);
 		CHECK(v.speed == 1);
 		v.cursor_ns = m.t_min;
@@ -281,6 +284,7 @@ int main(int argc, char **argv)
 		CHECK(v.selected == 1);
 		CHECK(axis_step(1000000, 1000, 100) == 100000);
 		CHECK(axis_step(7000, 700, 100) == 1000);
+		view_fini(&v);
 	}
 	timeline_model_close(&m);
 	if (failures) {

@@ -23,7 +23,12 @@ int main(int argc, char **argv)
 	struct tl_model m;
 	struct tl_view v;
 	struct tl_layout lo;
-	SDL_Surface *img, *px;
+	struct tl_metrics met;
+	struct tl_render rd;
+	struct tl_slot slots[64];
+	unsigned nslots;
+	SDL_Surface *img, *px, *surf;
+	SDL_Renderer *rr;
 	char err[256];
 	int width, height, failures = 0, checked = 0;
 	uint64_t from, to;
@@ -51,14 +56,31 @@ int main(int argc, char **argv)
 		fprintf(stderr, "test-screenshot: %s is not %dx%d\n", argv[1], width, height);
 		return 1;
 	}
-	/* The same view rdv-view makes of --from/--to. */
+	/* The same view rdv-view makes of --from/--to, laid out with the same
+	 * fonts. */
+	if (SDL_Init(0) < 0 ||
+	    !(surf =
+		  SDL_CreateRGBSurfaceWithFormat(0, width, height, 32, SDL_PIXELFORMAT_ARGB8888)) ||
+	    !(rr = SDL_CreateSoftwareRenderer(surf)) ||
+	    render_init(&rd, rr, err, sizeof(err)) < 0) {
+		fprintf(stderr, "test-screenshot: cannot set up the renderer: %s\n",
+			SDL_GetError());
+		return 1;
+	}
+	render_metrics(&rd, &met);
 	view_init(&v, &m);
 	view_set_range(&v, &m, m.t_min + from, m.t_min + to);
 	view_set_cursor(&v, &m, m.t_min + strtoull(argv[7], NULL, 0));
-	view_layout(&lo, width, height);
-	for (uint32_t lane = 0; lane < m.info.nlanes; lane++) {
-		int y =
-		    lo.lanes_y + (int)(m.lane_row[lane] - v.first_row) * lo.row_h + lo.row_h / 2;
+	view_layout(&lo, &met, width, height, &v, &m);
+	nslots = view_slots(&v, &lo, slots, 64);
+	for (unsigned si = 0; si < nslots; si++) {
+		const struct tl_drow *d = &v.drows[slots[si].drow];
+		uint32_t lane = d->lane;
+		int y = slots[si].y + slots[si].h / 2;
+
+		if (d->kind != TL_DROW_LANE || slots[si].sticky_header) {
+			continue;
+		}
 
 		for (uint32_t j = 0; j < 7; j++) {
 			/* Three points per block: a quarter, the middle, three quarters. */
@@ -97,6 +119,11 @@ int main(int argc, char **argv)
 	}
 	SDL_FreeSurface(px);
 	SDL_FreeSurface(img);
+	render_fini(&rd);
+	SDL_DestroyRenderer(rr);
+	SDL_FreeSurface(surf);
+	SDL_Quit();
+	view_fini(&v);
 	timeline_model_close(&m);
 	if (checked < 7) {
 		fprintf(stderr, "test-screenshot: only %d pixels checked\n", checked);

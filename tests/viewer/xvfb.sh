@@ -1,7 +1,8 @@
 #!/bin/sh
 # rdv-view in a real window under Xvfb, driven by xdotool: every key and mouse
 # gesture of the help, a resize, then quit; it must not crash and must exit 0.
-# A bad file in the GUI: a message in the window, one error line, exit != 0.
+# A bad file: one error line, exit 1, no window; a bad trace directory: its
+# error in the window until a key, one line, exit 1.
 # Usage: xvfb.sh BINDIR
 set -u
 bin=$1
@@ -57,8 +58,9 @@ find_window() {
 vpid=$!
 find_window
 xdotool mousemove --window "$wid" 700 150
-for k in w w w s a d Left Right Up Down Next Prior f Home End n n p \
-	bracketleft bracketright question Escape Escape space; do
+for k in w w w s a d Left Right Up Down Next Prior f F 0 Home End n n p x x X Tab Tab \
+	shift+Tab i i o o c c m End m M Escape bracketleft bracketright question Escape Escape \
+	space; do
 	xdotool key "$k"
 	sleep 0.05
 	alive "key $k"
@@ -70,8 +72,13 @@ xdotool key space
 for b in 4 4 4 5 5 4; do xdotool click $b; sleep 0.03; done
 xdotool keydown shift click 5 click 4 keyup shift
 alive "wheel"
-# Click to select, drag to pan, hover.
+# Click to select, drag to pan, Shift+drag to measure, hover.
 xdotool mousemove --window "$wid" 640 120 click 1
+xdotool mousemove --window "$wid" 500 130 keydown shift mousedown 1 mousemove --window "$wid" 560 300 \
+	mousemove --window "$wid" 700 330 mouseup 1 keyup shift
+# The isolations table (header: sort; a row: select), a histogram bar.
+xdotool mousemove --window "$wid" 1050 120 click 1 mousemove --window "$wid" 1050 70 click 1
+xdotool mousemove --window "$wid" 600 700 click 1 click 1
 xdotool mousemove --window "$wid" 800 140 mousedown 1 mousemove --window "$wid" 600 140 \
 	mousemove --window "$wid" 400 160 mouseup 1
 xdotool mousemove --window "$wid" 500 100
@@ -98,19 +105,32 @@ if [ $rc -ne 0 ]; then
 	exit 1
 fi
 
-# Bad input in the GUI: the error is shown in the window until a key.
-"$bin/rdv-view" "$d/bad.timeline" 2>"$d/err" &
+# Bad input in the GUI: said at once on stderr (one line, exit 1), before
+# any window opens.
+timeout 20 "$bin/rdv-view" "$d/bad.timeline" 2>"$d/err"
+rc=$?
+if [ $rc -ne 1 ] || [ "$(wc -l <"$d/err")" -ne 1 ] ||
+	xdotool search --onlyvisible --name 'rdv-view' >/dev/null 2>&1; then
+	echo "xvfb.sh: bad input in the GUI: rc=$rc" >&2
+	cat "$d/err" >&2
+	exit 1
+fi
+# A trace directory that turns out bad (nothing in it): the analysis runs in
+# the window, whose message stays until a key; one error line, exit 1.
+mkdir "$d/empty-trace"
+"$bin/rdv-view" "$d/empty-trace" 2>"$d/err" &
 vpid=$!
 find_window
-sleep 0.2
+sleep 0.5
+alive "an empty trace directory"
 xdotool key Escape
 i=0
 while kill -0 "$vpid" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 wait "$vpid"
 rc=$?
 vpid=
-if [ $rc -eq 0 ] || [ $rc -ge 128 ] || [ "$(wc -l <"$d/err")" -ne 1 ]; then
-	echo "xvfb.sh: bad input in the GUI: rc=$rc" >&2
+if [ $rc -ne 1 ] || [ "$(wc -l <"$d/err")" -ne 1 ]; then
+	echo "xvfb.sh: bad trace directory in the GUI: rc=$rc" >&2
 	cat "$d/err" >&2
 	exit 1
 fi

@@ -118,8 +118,11 @@ int trace_sessiond_ensure(struct trace_session *s, bool autostart)
 	pid = fork();
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
+		sigset_t none;
 
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		/* a daemon of its own: none of our blocked signals */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
 		setsid();
 		if (null >= 0) {
 			dup2(null, 0), dup2(null, 1), dup2(null, 2);
@@ -274,30 +277,79 @@ static int create_descriptor(struct trace_session *s)
 	return 0;
 }
 
-static int track_vpid(struct trace_session *s)
+static int track_first_vpid(struct trace_session *s)
 {
-	struct lttng_process_attr_tracker_handle *tracker = NULL;
 	enum lttng_error_code code;
-	int ret = 0;
 
 	code = lttng_session_get_tracker_handle(s->name, LTTNG_DOMAIN_UST,
-						LTTNG_PROCESS_ATTR_VIRTUAL_PROCESS_ID, &tracker);
+						LTTNG_PROCESS_ATTR_VIRTUAL_PROCESS_ID, &s->tracker);
 	if (code != LTTNG_OK) {
+		s->tracker = NULL;
 		return fail(s, "cannot get the vpid tracker: %s", lttng_reason(code));
 	}
 	if (lttng_process_attr_tracker_handle_set_tracking_policy(
-		tracker, LTTNG_TRACKING_POLICY_INCLUDE_SET) !=
-		LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK ||
-	    lttng_process_attr_virtual_process_id_tracker_handle_add_pid(tracker, s->track_vpid) !=
-		LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK) {
-		ret = fail(s, "cannot track vpid %d", (int)s->track_vpid);
+		s->tracker, LTTNG_TRACKING_POLICY_INCLUDE_SET) !=
+	    LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK) {
+		return fail(s, "cannot set the vpid tracker's policy");
 	}
-	lttng_process_attr_tracker_handle_destroy(tracker);
-	return ret;
+	return trace_session_track(s, s->track_vpid);
+}
+
+int trace_session_track(struct trace_session *s, pid_t vpid)
+{
+	enum lttng_process_attr_tracker_handle_status st;
+
+	st = lttng_process_attr_virtual_process_id_tracker_handle_add_pid(s->tracker, vpid);
+	if (st != LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK &&
+	    st != LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_EXISTS) {
+		return fail(s, "cannot track vpid %d (status %d)", (int)vpid, (int)st);
+	}
+	return 0;
+}
+
+int trace_session_untrack(struct trace_session *s, pid_t vpid)
+{
+	enum lttng_process_attr_tracker_handle_status st;
+
+	st = lttng_process_attr_virtual_process_id_tracker_handle_remove_pid(s->tracker, vpid);
+	if (st != LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_OK &&
+	    st != LTTNG_PROCESS_ATTR_TRACKER_HANDLE_STATUS_MISSING) {
+		return fail(s, "cannot stop tracking vpid %d (status %d)", (int)vpid, (int)st);
+	}
+	return 0;
+}
+
+/* One recording rule: every event of a provider, any log level. */
+static int enable_provider(struct trace_session *s, struct lttng_handle *handle,
+			   const char *pattern)
+{
+	struct lttng_event *rule = lttng_event_create();
+	int ret;
+
+	if (!rule) {
+		return fail(s, "out of memory");
+	}
+	snprintf(rule->name, sizeof(rule->name), "%s", pattern);
+	rule->type = LTTNG_EVENT_TRACEPOINT;
+	rule->loglevel_type = LTTNG_EVENT_LOGLEVEL_ALL;
+	ret = lttng_enable_event(handle, rule, TRACE_CHANNEL);
+	lttng_event_destroy(rule);
+	if (ret < 0) {
+		return fail(s, "cannot enable %s events: %s", pattern, lttng_reason(ret));
+	}
+	return 0;
 }
 
 int trace_session_create(struct trace_session *s)
 {
+	/* rdv:* is the point; the statedump (objects mapped when the
+	 * process registers or the session starts) and lttng_ust_dl (objects
+	 * dlopen()ed later, when liblttng-ust-dl is preloaded) let a reader
+	 * turn a mask_change's `caller` into object, function and line;
+	 * lttng_ust_lib:unload is the only event that says an object went
+	 * away (lttng_ust_dl:dlclose fires on every dlclose() call). */
+	static const char *const providers[] = {"rdv:*", "lttng_ust_statedump:*", "lttng_ust_dl:*",
+						 "lttng_ust_lib:*"};
 	static const enum lttng_event_context_type contexts[] = {
 	    LTTNG_EVENT_CONTEXT_VPID,
 	    LTTNG_EVENT_CONTEXT_VTID,
@@ -306,7 +358,6 @@ int trace_session_create(struct trace_session *s)
 	struct lttng_domain domain = ust_domain();
 	struct lttng_handle *handle = NULL;
 	struct lttng_channel *chan = NULL;
-	struct lttng_event *rule = NULL;
 	size_t i;
 	int ret, status = -1;
 
@@ -315,8 +366,7 @@ int trace_session_create(struct trace_session *s)
 	}
 	handle = lttng_create_handle(s->name, &domain);
 	chan = lttng_channel_create(&domain);
-	rule = lttng_event_create();
-	if (!handle || !chan || !rule) {
+	if (!handle || !chan) {
 		fail(s, "out of memory");
 		goto end;
 	}
@@ -336,13 +386,10 @@ int trace_session_create(struct trace_session *s)
 		fail_lttng(s, what, ret);
 		goto end;
 	}
-	snprintf(rule->name, sizeof(rule->name), "rdv:*");
-	rule->type = LTTNG_EVENT_TRACEPOINT;
-	rule->loglevel_type = LTTNG_EVENT_LOGLEVEL_ALL;
-	ret = lttng_enable_event(handle, rule, TRACE_CHANNEL);
-	if (ret < 0) {
-		fail(s, "cannot enable rdv:* events: %s", lttng_reason(ret));
-		goto end;
+	for (i = 0; i < sizeof(providers) / sizeof(providers[0]); i++) {
+		if (enable_provider(s, handle, providers[i]) < 0) {
+			goto end;
+		}
 	}
 	for (i = 0; i < sizeof(contexts) / sizeof(contexts[0]); i++) {
 		struct lttng_event_context ctx;
@@ -355,12 +402,11 @@ int trace_session_create(struct trace_session *s)
 			goto end;
 		}
 	}
-	if (track_vpid(s) < 0) {
+	if (track_first_vpid(s) < 0) {
 		goto end;
 	}
 	status = 0;
 end:
-	lttng_event_destroy(rule);
 	lttng_channel_destroy(chan);
 	lttng_destroy_handle(handle);
 	return status;
@@ -399,6 +445,10 @@ int trace_session_stop(struct trace_session *s, uint64_t *discarded)
 			lttng_channel_get_discarded_event_count(&chans[i], discarded);
 		}
 	}
+	/* A cross-check only (the count reported is the trace's). This
+	 * counter was seen as 2^63 + N on a poller trace (LTTng 2.13, per-UID
+	 * buffers; not reproduced since): the count is in the low bits. */
+	*discarded &= ~(UINT64_C(1) << 63);
 	free(chans);
 	lttng_destroy_handle(handle);
 	return 0;
@@ -408,6 +458,8 @@ int trace_session_destroy(struct trace_session *s)
 {
 	int ret;
 
+	lttng_process_attr_tracker_handle_destroy(s->tracker);
+	s->tracker = NULL;
 	if (!s->created) {
 		return 0;
 	}

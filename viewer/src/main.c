@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * rdv-view: the timeline GUI. Opens a timeline file (memory-mapped), or
- * analyzes a trace directory in-process into a temporary timeline file with
- * a progress bar, then shows it. --screenshot renders one frame with SDL's
- * software renderer onto a surface (no display needed) and exits.
+ * rdv-view: the timeline GUI. One event loop shows what a frame source
+ * provides: a timeline file (memory-mapped, opened before any window), a
+ * trace directory analyzed in-process into a temporary timeline file (with a
+ * progress bar), or the snapshots of a live session. --screenshot runs the
+ * same loop on SDL's software renderer and a surface (no display needed),
+ * saves the first complete frame and exits.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -29,18 +31,24 @@
 #endif
 
 #define PROG "rdv-view"
+#ifndef RDV_VERSION_STRING
+#define RDV_VERSION_STRING "unknown"
+#endif
 
 struct options {
 	const char *input;
 	const char *screenshot;
 	int width, height;
-	const char *from, *to, *at;
-	long long select;
+	bool has_from, has_to, has_at;
+	uint64_t from, to, at;
+	long long select; /* -1: none, -2: worst */
 	bool help_overlay;
 	int hover_x, hover_y; /* -1: none */
+	bool dump_view;
 	/* --live */
 	const char *live_url;
 	double window_s;
+	bool has_window;
 	long live_pid;
 	double live_dump_s;  /* 0: no dump lines */
 	double exit_after_s; /* 0: until closed */
@@ -48,36 +56,53 @@ struct options {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: " PROG " [OPTIONS] TRACE_DIR|FILE.timeline\n"
-		   "       " PROG " --live net://HOST[:PORT]/host/HOSTNAME/SESSION [OPTIONS]\n"
-		   "Shows the rdv thread states (running, harmless, idle, blocked, waiting,\n"
-		   "isolated) of a trace on a zoomable timeline, with the H/W/I masks at the\n"
-		   "cursor and the latency histograms. A TRACE_DIR (what rdv-trace records) is\n"
-		   "analyzed first; a FILE.timeline (rdv-analyze --timeline) opens at once.\n"
-		   "\n"
-		   "Options:\n"
-		   "  --screenshot F.png  render one frame to F.png (no display needed) and exit\n"
-		   "  --size WxH          window or screenshot size (default 1280x800)\n"
-		   "  --from T --to T     visible time range, from the trace start\n"
-		   "  --at T              cursor time (the mask panel shows this instant)\n"
-		   "  --select N          select isolation number N (in request order) and,\n"
-		   "                      without --from/--to, zoom on it\n"
-		   "  --help-overlay      show the key help (screenshots)\n"
-		   "Live mode (an LTTng live session through lttng-relayd, e.g. what\n"
-		   "'rdv-trace live' prints; 'rdv-trace live --view' opens this for you):\n"
-		   "  --live URL          follow the session: the last --window seconds, updated\n"
-		   "                      4 times a second; Space pauses the view (reception\n"
-		   "                      goes on), - / + lengthen / shorten the window\n"
-		   "  --window S          rolling window, seconds (default 10, 0.1 to 600)\n"
-		   "  --pid PID           the traced process: say when it exits\n"
-		   "  --live-dump S       every S seconds print one line on stdout: the state\n"
-		   "                      and what the shown model holds (tests, benchmarks)\n"
-		   "  --exit-after S      close the window after S seconds (with --screenshot\n"
-		   "                      F.png: save the last frame; SDL_VIDEODRIVER=offscreen\n"
-		   "                      needs no display)\n"
-		   "  -h, --help          this help\n"
-		   "Times T: a number with a unit, ns us ms s (default ns), e.g. 1.5ms.\n"
-		   "Keys: press ? in the window.\n");
+	fprintf(f,
+		"Usage: " PROG " [OPTIONS] TRACE_DIR|FILE.timeline\n"
+		"       " PROG " --live net://HOST[:PORT]/host/HOSTNAME/SESSION [OPTIONS]\n"
+		"Shows the rdv thread states (running, harmless, idle, blocked, waiting,\n"
+		"isolated) of a trace on a zoomable timeline, with the H/W/I masks at the\n"
+		"cursor, the latency histograms and the table of isolations. A TRACE_DIR\n"
+		"(what rdv-trace records) is analyzed first; a FILE.timeline (rdv-analyze\n"
+		"--timeline) opens at once.\n"
+		"\n"
+		"Options:\n"
+		"  --screenshot F.png  render one frame to F.png (no display needed) and exit\n"
+		"  --size WxH          window or screenshot size (default 1280x800)\n"
+		"  --from T --to T     visible time range, from the trace start\n"
+		"  --at T              cursor time (the mask panel shows this instant)\n"
+		"  --select N|worst    select isolation number N (in request order) or the\n"
+		"                      one that waited longest; without --from/--to, zoom on it\n"
+		"  --help-overlay      show the key help (screenshots)\n"
+		"Live mode (an LTTng live session through lttng-relayd, e.g. what\n"
+		"'rdv-trace live' prints; 'rdv-trace live --view' opens this for you):\n"
+		"  --live URL          follow the session: the last --window seconds, updated\n"
+		"                      4 times a second; Space pauses the view (reception\n"
+		"                      goes on), - / + lengthen / shorten the window\n"
+		"  --window S          rolling window, seconds (default 10, 0.1 to 600)\n"
+		"  --pid PID           the traced process: say when it exits\n"
+		"Test hooks:\n"
+		"  --dump-view         after each frame that differs, print one line on stdout:\n"
+		"                      the selected isolation, its requester, straggler and\n"
+		"                      late threads, the lanes on screen\n"
+		"  --hover X,Y         a pointer at X,Y (the tooltip, in screenshots)\n"
+		"  --live-dump S       every S seconds print one line on stdout: the live\n"
+		"                      state and what the shown model holds\n"
+		"  --exit-after S      close the window after S seconds (with --screenshot\n"
+		"                      F.png: save the last frame; SDL_VIDEODRIVER=offscreen\n"
+		"                      needs no display)\n"
+		"  -h, --help          this help\n"
+		"  --version           the version\n"
+		"Times T: a number with a unit, ns us ms s (default ns), e.g. 1.5ms.\n"
+		"Keys: press ? in the window.\n");
+}
+
+/* A usage error: what is wrong, where to look, exit status 2. */
+static int usage_error(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, PROG ": ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\nTry '" PROG " --help'.\n");
+	return -1;
 }
 
 static int parse_time(const char *s, uint64_t *out)
@@ -88,7 +113,7 @@ static int parse_time(const char *s, uint64_t *out)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || v < 0) {
+	if (errno || end == s || !(v >= 0)) {
 		return -1;
 	}
 	if (!strcmp(end, "") || !strcmp(end, "ns")) {
@@ -109,6 +134,8 @@ static int parse_time(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* Returns 0, 1 when the program is done (--help, --version), or -1 after a
+ * usage error. */
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -123,32 +150,62 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
-			exit(0);
+			return 1;
+		} else if (!strcmp(a, "--version")) {
+			printf(PROG " (rdv) " RDV_VERSION_STRING "\n");
+			return 1;
 		} else if (!strcmp(a, "--screenshot") && has_arg) {
 			o->screenshot = argv[++i];
 		} else if (!strcmp(a, "--size") && has_arg) {
-			if (sscanf(argv[++i], "%dx%d", &o->width, &o->height) != 2 ||
+			char c;
+
+			if (sscanf(argv[++i], "%dx%d%c", &o->width, &o->height, &c) != 2 ||
 			    o->width < 320 || o->height < 240 || o->width > 8192 ||
 			    o->height > 8192) {
-				fprintf(stderr,
-					PROG ": bad --size '%s': want WxH, 320x240 to 8192x8192\n",
-					argv[i]);
-				return -1;
+				return usage_error(
+				    "bad --size '%s'%s: want WxH, 320x240 to 8192x8192", argv[i],
+				    "");
 			}
-		} else if (!strcmp(a, "--from") && has_arg) {
-			o->from = argv[++i];
-		} else if (!strcmp(a, "--to") && has_arg) {
-			o->to = argv[++i];
-		} else if (!strcmp(a, "--at") && has_arg) {
-			o->at = argv[++i];
+		} else if ((!strcmp(a, "--from") || !strcmp(a, "--to") || !strcmp(a, "--at")) &&
+			   has_arg) {
+			uint64_t t;
+
+			if (parse_time(argv[++i], &t) < 0) {
+				return usage_error("bad time in %s '%s': want e.g. 1.5ms", a,
+						   argv[i]);
+			}
+			if (a[2] == 'f') {
+				o->from = t;
+				o->has_from = true;
+			} else if (a[3] == 'o') {
+				o->to = t;
+				o->has_to = true;
+			} else {
+				o->at = t;
+				o->has_at = true;
+			}
 		} else if (!strcmp(a, "--select") && has_arg) {
-			o->select = atoll(argv[++i]);
+			char *end;
+
+			if (!strcmp(argv[++i], "worst")) {
+				o->select = -2;
+				continue;
+			}
+			errno = 0;
+			o->select = strtoll(argv[i], &end, 10);
+			if (errno || *end || end == argv[i] || o->select < 0) {
+				return usage_error(
+				    "bad --select '%s'%s: want an isolation number or "
+				    "'worst'",
+				    argv[i], "");
+			}
 		} else if (!strcmp(a, "--hover") && has_arg) {
-			if (sscanf(argv[++i], "%d,%d", &o->hover_x, &o->hover_y) != 2 ||
+			char c;
+
+			if (sscanf(argv[++i], "%d,%d%c", &o->hover_x, &o->hover_y, &c) != 2 ||
 			    o->hover_x < 0 || o->hover_y < 0) {
-				fprintf(stderr, PROG ": bad --hover '%s': want X,Y in pixels\n",
-					argv[i]);
-				return -1;
+				return usage_error("bad --hover '%s'%s: want X,Y in pixels",
+						   argv[i], "");
 			}
 		} else if (!strcmp(a, "--live") && has_arg) {
 			o->live_url = argv[++i];
@@ -160,12 +217,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 			bool win = !strcmp(a, "--window");
 
 			if (*end || end == argv[i] || !(d > 0) || (win && (d < 0.1 || d > 600))) {
-				fprintf(stderr, PROG ": bad %s '%s': want seconds%s\n", a, argv[i],
-					win ? ", 0.1 to 600" : " > 0");
-				return -1;
+				return usage_error(win ? "bad %s '%s': want seconds, 0.1 to 600"
+						       : "bad %s '%s': want seconds > 0",
+						   a, argv[i]);
 			}
 			if (win) {
 				o->window_s = d;
+				o->has_window = true;
 			} else if (!strcmp(a, "--live-dump")) {
 				o->live_dump_s = d;
 			} else {
@@ -176,507 +234,361 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 			o->live_pid = strtol(argv[++i], &end, 10);
 			if (*end || end == argv[i] || o->live_pid <= 0) {
-				fprintf(stderr, PROG ": bad --pid '%s'\n", argv[i]);
-				return -1;
+				return usage_error("bad --pid '%s'%s", argv[i], "");
 			}
 		} else if (!strcmp(a, "--help-overlay")) {
 			o->help_overlay = true;
+		} else if (!strcmp(a, "--dump-view")) {
+			o->dump_view = true;
 		} else if (a[0] == '-' && a[1]) {
-			fprintf(stderr,
-				PROG ": unknown option or missing argument '%s' (see --help)\n", a);
-			return -1;
+			return usage_error("unknown option or missing argument '%s'%s", a, "");
 		} else if (o->input) {
-			fprintf(stderr,
-				PROG ": only one TRACE_DIR or FILE.timeline, got '%s' and '%s'\n",
-				o->input, a);
-			return -1;
+			return usage_error("only one TRACE_DIR or FILE.timeline, got '%s' and '%s'",
+					   o->input, a);
 		} else {
 			o->input = a;
 		}
 	}
 	if (o->live_url && o->input) {
-		fprintf(stderr, PROG ": --live takes no TRACE_DIR or FILE.timeline ('%s')\n",
-			o->input);
-		return -1;
+		return usage_error("--live takes no TRACE_DIR or FILE.timeline ('%s')%s", o->input,
+				   "");
+	}
+	if (o->live_url && (o->select != -1 || o->has_from || o->has_to || o->has_at)) {
+		return usage_error("--select, --from, --to and --at are for a TRACE_DIR or "
+				   "FILE.timeline, not --live%s%s",
+				   "", "");
+	}
+	if (!o->live_url && (o->live_dump_s > 0 || o->live_pid || o->has_window)) {
+		return usage_error("--window, --pid and --live-dump are for --live%s%s", "", "");
 	}
 	if (o->live_url && o->screenshot && !(o->exit_after_s > 0)) {
-		fprintf(stderr,
-			PROG ": --live --screenshot F needs --exit-after S (the frame shown "
-			     "then is saved)\n");
-		return -1;
+		return usage_error("--live --screenshot F needs --exit-after S (the frame shown "
+				   "then is saved)%s%s",
+				   "", "");
 	}
 	if (!o->input && !o->live_url) {
-		fprintf(stderr, PROG ": no input given (see --help)\n");
-		return -1;
+		return usage_error("no input given%s%s", "", "");
+	}
+	if (o->has_from && o->has_to && o->to <= o->from) {
+		return usage_error("--to must be after --from%s%s", "", "");
 	}
 	return 0;
 }
 
-/* Applies --from/--to/--at/--select; times relative to the trace start. */
+/* Applies --from/--to/--at/--select to the first model shown. */
 static int apply_view_options(const struct options *o, struct tl_view *v, const struct tl_model *m,
 			      char *err, size_t errlen)
 {
-	uint64_t from = 0, to = 0, at = 0;
+	if (o->has_from || o->has_to) {
+		uint64_t from = o->has_from ? o->from : 0;
+		uint64_t to = o->has_to ? o->to : m->t_max - m->t_min;
 
-	if ((o->from && parse_time(o->from, &from)) || (o->to && parse_time(o->to, &to)) ||
-	    (o->at && parse_time(o->at, &at))) {
-		snprintf(err, errlen, "bad time in --from/--to/--at (want e.g. 1.5ms)");
-		return -1;
-	}
-	if (o->from || o->to) {
-		if (!o->to) {
-			to = m->t_max - m->t_min;
-		}
 		if (to <= from) {
-			snprintf(err, errlen, "--to must be after --from");
+			snprintf(err, errlen, "--from %.6f ms is past the trace end",
+				 (double)from / 1e6);
 			return -1;
 		}
 		view_set_range(v, m, m->t_min + from, m->t_min + to);
 	}
-	if (o->select >= 0) {
-		if ((uint64_t)o->select >= m->nisolations) {
-			snprintf(err, errlen, "--select %lld: the trace has %llu isolations",
-				 o->select, (unsigned long long)m->nisolations);
+	if (o->select != -1) {
+		int64_t k = o->select == -2 ? timeline_by_wait(m, 0) : o->select;
+
+		if (k < 0 || (uint64_t)k >= m->nisolations) {
+			snprintf(err, errlen, "--select %s: the trace has %llu isolations",
+				 o->select == -2 ? "worst" : "N",
+				 (unsigned long long)m->nisolations);
+			if (o->select >= 0) {
+				snprintf(err, errlen,
+					 "--select %lld: the trace has %llu isolations", o->select,
+					 (unsigned long long)m->nisolations);
+			}
 			return -1;
 		}
-		v->selected = o->select;
-		if (!o->from && !o->to) {
-			view_show_isolation(v, m, true);
+		{
+			uint64_t t0 = v->t0, t1 = v->t1;
+
+			view_select(v, m, k, true);
+			if (o->has_from || o->has_to) {
+				view_set_range(v, m, t0, t1);
+			}
 		}
-		v->cursor_ns = m->isolations[o->select].request_ns;
 	}
-	if (o->at) {
-		view_set_cursor(v, m, m->t_min + at);
+	if (o->has_at) {
+		view_set_cursor(v, m, m->t_min + o->at);
 	}
 	v->help = o->help_overlay;
+	if (o->hover_x >= 0) {
+		v->hover = true;
+		v->hover_x = o->hover_x;
+		v->hover_y = o->hover_y;
+	}
 	return 0;
 }
 
-/* ---- Loading: a timeline file, or a trace analyzed in a thread --------- */
+/* ---- Frame sources -------------------------------------------------------------
+ * What the loop shows: take() hands over a new model when there is one
+ * (the caller then owns it: timeline_model_close(), free()); status() says
+ * what to show meanwhile, and returns -1 once the source failed for good.
+ */
 
-struct loader {
+struct frame_source {
+	const char *what; /* for the title */
+	bool live;
+	struct tl_model *(*take)(struct frame_source *s);
+	int (*status)(struct frame_source *s, char *title, size_t tlen, char *msg, size_t mlen,
+		      double *fraction);
+	/* live only: the rolling window, and a line for the header */
+	void (*set_window)(struct frame_source *s, double seconds);
+	void (*line)(struct frame_source *s, char *buf, size_t len, const struct tl_view *v,
+		     const struct tl_model *m);
+	void (*close)(struct frame_source *s);
+	void *ctx;
+};
+
+/* A timeline file: opened before the window. */
+struct file_source {
+	struct tl_model *m; /* not yet taken */
+};
+
+static struct tl_model *file_take(struct frame_source *s)
+{
+	struct file_source *f = s->ctx;
+	struct tl_model *m = f->m;
+
+	f->m = NULL;
+	return m;
+}
+
+static int file_status(struct frame_source *s, char *title, size_t tlen, char *msg, size_t mlen,
+		       double *fraction)
+{
+	(void)s;
+	snprintf(title, tlen, "Opening…");
+	msg[0] = '\0';
+	(void)mlen;
+	*fraction = -1;
+	return 0;
+}
+
+static void file_close(struct frame_source *s)
+{
+	struct file_source *f = s->ctx;
+
+	if (f->m) {
+		timeline_model_close(f->m);
+		free(f->m);
+	}
+	free(f);
+}
+
+/* Opens and validates a timeline file into a new model; says why not. */
+static struct tl_model *open_model(const char *path, const char *shown, char *err, size_t errlen)
+{
+	struct tl_model *m = calloc(1, sizeof(*m));
+	char reason[400] = "";
+
+	if (!m) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (timeline_model_open(m, path, reason, sizeof(reason)) != 0) {
+		snprintf(err, errlen, "cannot open '%s': %s", shown, reason);
+		free(m);
+		return NULL;
+	}
+	if (m->info.nlanes == 0 || m->info.nintervals == 0) {
+		snprintf(err, errlen,
+			 "cannot show '%s': no rdv thread in it (empty trace, or no rdv:* events)",
+			 shown);
+		timeline_model_close(m);
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+static int file_source_open(struct frame_source *s, const char *path, char *err, size_t errlen)
+{
+	struct file_source *f = calloc(1, sizeof(*f));
+
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	f->m = open_model(path, path, err, errlen);
+	if (!f->m) {
+		free(f);
+		return -1;
+	}
+	memset(s, 0, sizeof(*s));
+	s->what = path;
+	s->take = file_take;
+	s->status = file_status;
+	s->close = file_close;
+	s->ctx = f;
+	return 0;
+}
+
+/* A trace directory: rdv_analyze_run() in a thread writes a temporary
+ * timeline file, then it is opened like a file. */
+struct trace_source {
 	const char *input;
-	char tmp[4096]; /* the temporary timeline of a trace */
-	bool is_trace;
+	char tmp[4096];
 	pthread_t thread;
-	bool thread_started;
+	bool started, taken;
 	atomic_bool done;
 	atomic_uint_fast64_t events;
 	_Atomic double fraction;
-	int status; /* 0 or -1 with err */
+	int status; /* 0, or -1 with err */
 	char err[512];
 };
 
 #ifdef RDV_VIEW_HAVE_ANALYSIS
 static void on_progress(void *arg, uint64_t events, double fraction)
 {
-	struct loader *ld = arg;
+	struct trace_source *t = arg;
 
-	atomic_store(&ld->events, events);
-	atomic_store(&ld->fraction, fraction);
+	atomic_store(&t->events, events);
+	atomic_store(&t->fraction, fraction);
 }
 
 static void *analyze_thread(void *arg)
 {
-	struct loader *ld = arg;
+	struct trace_source *t = arg;
 	struct rdv_analyze_options opts;
-	const char *traces[1] = {ld->input};
+	const char *traces[1] = {t->input};
 
 	memset(&opts, 0, sizeof(opts));
 	opts.traces = traces;
 	opts.ntraces = 1;
-	opts.timeline_path = ld->tmp;
+	opts.timeline_path = t->tmp;
 	opts.progress = on_progress;
-	opts.progress_arg = ld;
-	if (rdv_analyze_run(&opts, ld->err, sizeof(ld->err)) != 0) {
-		ld->status = -1;
-		if (!ld->err[0]) {
-			snprintf(ld->err, sizeof(ld->err), "analysis failed");
+	opts.progress_arg = t;
+	if (rdv_analyze_run(&opts, t->err, sizeof(t->err)) != 0) {
+		t->status = -1;
+		if (!t->err[0]) {
+			snprintf(t->err, sizeof(t->err), "analysis failed");
 		}
 	}
-	atomic_store(&ld->done, true);
+	atomic_store(&t->done, true);
 	return NULL;
 }
-#endif
 
-/* Starts loading; for a trace, the analysis runs in a thread (or inline when
- * `inline_run`). Returns -1 with ld->err on an immediate failure. */
-static int loader_start(struct loader *ld, const char *input, bool inline_run)
+static void trace_join(struct trace_source *t)
 {
-	struct stat st;
+	if (t->started) {
+		pthread_join(t->thread, NULL);
+		t->started = false;
+	}
+}
 
-	memset(ld, 0, sizeof(*ld));
-	ld->input = input;
-	atomic_store(&ld->fraction, -1.0);
-	if (stat(input, &st) < 0) {
-		snprintf(ld->err, sizeof(ld->err), "cannot open '%s': %s", input, strerror(errno));
+static struct tl_model *trace_take(struct frame_source *s)
+{
+	struct trace_source *t = s->ctx;
+	struct tl_model *m;
+
+	if (t->taken || t->status || !atomic_load(&t->done)) {
+		return NULL;
+	}
+	trace_join(t);
+	m = open_model(t->tmp, t->input, t->err, sizeof(t->err));
+	unlink(t->tmp); /* the mapping stays valid */
+	t->tmp[0] = '\0';
+	t->taken = true;
+	if (!m) {
+		t->status = -1;
+	}
+	return m;
+}
+
+static int trace_status(struct frame_source *s, char *title, size_t tlen, char *msg, size_t mlen,
+			double *fraction)
+{
+	struct trace_source *t = s->ctx;
+
+	if (t->status) {
+		snprintf(title, tlen, "rdv-view cannot show this input");
+		snprintf(msg, mlen, "%s", t->err);
+		*fraction = -1;
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		atomic_store(&ld->done, true);
-		return 0;
-	}
-	ld->is_trace = true;
-#ifdef RDV_VIEW_HAVE_ANALYSIS
-	{
-		const char *tmpdir = getenv("TMPDIR");
-		int fd;
+	snprintf(title, tlen, "Analyzing the trace…");
+	snprintf(msg, mlen, "%llu events read", (unsigned long long)atomic_load(&t->events));
+	*fraction = atomic_load(&t->fraction) < 0 ? 0 : atomic_load(&t->fraction);
+	return 0;
+}
 
-		snprintf(ld->tmp, sizeof(ld->tmp), "%s/rdv-view-XXXXXX",
-			 tmpdir && tmpdir[0] ? tmpdir : "/tmp");
-		fd = mkstemp(ld->tmp);
-		if (fd < 0) {
-			snprintf(ld->err, sizeof(ld->err), "cannot create a temporary timeline: %s",
-				 strerror(errno));
-			return -1;
-		}
-		close(fd);
-		if (inline_run) {
-			analyze_thread(ld);
-			return 0;
-		}
-		if (pthread_create(&ld->thread, NULL, analyze_thread, ld) != 0) {
-			unlink(ld->tmp);
-			snprintf(ld->err, sizeof(ld->err), "cannot start the analysis thread");
-			return -1;
-		}
-		ld->thread_started = true;
-		return 0;
+static void trace_close(struct frame_source *s)
+{
+	struct trace_source *t = s->ctx;
+
+	/* The analysis cannot be interrupted: wait for it, then clean up. */
+	trace_join(t);
+	if (t->tmp[0]) {
+		unlink(t->tmp);
 	}
+	free(t);
+}
+
+static int trace_source_open(struct frame_source *s, const char *dir, char *err, size_t errlen)
+{
+	struct trace_source *t = calloc(1, sizeof(*t));
+	const char *tmpdir = getenv("TMPDIR");
+	int fd;
+
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	t->input = dir;
+	atomic_store(&t->fraction, -1.0);
+	snprintf(t->tmp, sizeof(t->tmp), "%s/rdv-view-XXXXXX",
+		 tmpdir && tmpdir[0] ? tmpdir : "/tmp");
+	fd = mkstemp(t->tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot create a temporary timeline in '%s': %s",
+			 tmpdir && tmpdir[0] ? tmpdir : "/tmp", strerror(errno));
+		free(t);
+		return -1;
+	}
+	close(fd);
+	if (pthread_create(&t->thread, NULL, analyze_thread, t) != 0) {
+		unlink(t->tmp);
+		snprintf(err, errlen, "cannot start the analysis thread");
+		free(t);
+		return -1;
+	}
+	t->started = true;
+	memset(s, 0, sizeof(*s));
+	s->what = dir;
+	s->take = trace_take;
+	s->status = trace_status;
+	s->close = trace_close;
+	s->ctx = t;
+	return 0;
+}
 #else
-	(void)inline_run;
-	snprintf(ld->err, sizeof(ld->err),
+static int trace_source_open(struct frame_source *s, const char *dir, char *err, size_t errlen)
+{
+	(void)s;
+	snprintf(err, errlen,
 		 "cannot analyze trace '%s': this rdv-view was built without the analyzer "
 		 "(Babeltrace2); run rdv-analyze %s --timeline F and open F",
-		 input, input);
+		 dir, dir);
 	return -1;
+}
 #endif
-}
-
-/* After ld->done: opens the model. Returns 0 or -1 with ld->err. */
-static int loader_finish(struct loader *ld, struct tl_model *m)
-{
-	char reason[400] = "";
-	const char *path = ld->is_trace ? ld->tmp : ld->input;
-	int ret;
-
-	if (ld->thread_started) {
-		pthread_join(ld->thread, NULL);
-		ld->thread_started = false;
-	}
-	if (ld->status) {
-		if (ld->is_trace) {
-			unlink(ld->tmp);
-		}
-		return -1;
-	}
-	ret = timeline_model_open(m, path, reason, sizeof(reason));
-	if (ld->is_trace) {
-		unlink(ld->tmp); /* the mapping stays valid */
-	}
-	if (ret) {
-		snprintf(ld->err, sizeof(ld->err), "cannot open '%s': %s", ld->input, reason);
-		return -1;
-	}
-	if (m->info.nlanes == 0 || m->info.nintervals == 0) {
-		snprintf(ld->err, sizeof(ld->err),
-			 "cannot show '%s': no rdv thread in it (empty trace, or no rdv:* events)",
-			 ld->input);
-		timeline_model_close(m);
-		return -1;
-	}
-	return 0;
-}
-
-/* ---- Headless screenshot ------------------------------------------------ */
-
-static int screenshot(const struct options *o)
-{
-	struct loader ld;
-	struct tl_model m;
-	struct tl_view v;
-	struct tl_layout lo;
-	struct tl_render rd;
-	SDL_Surface *s = NULL;
-	SDL_Renderer *r = NULL;
-	char err[512];
-	int ret = 1;
-
-	if (loader_start(&ld, o->input, true) < 0 || loader_finish(&ld, &m) < 0) {
-		fprintf(stderr, PROG ": %s\n", ld.err);
-		return 1;
-	}
-	view_init(&v, &m);
-	if (apply_view_options(o, &v, &m, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		goto end_model;
-	}
-	if (SDL_Init(0) < 0) {
-		fprintf(stderr, PROG ": cannot initialize SDL: %s\n", SDL_GetError());
-		goto end_model;
-	}
-	s = SDL_CreateRGBSurfaceWithFormat(0, o->width, o->height, 32, SDL_PIXELFORMAT_ARGB8888);
-	r = s ? SDL_CreateSoftwareRenderer(s) : NULL;
-	if (!r) {
-		fprintf(stderr, PROG ": cannot create a software renderer: %s\n", SDL_GetError());
-		goto end_sdl;
-	}
-	if (render_init(&rd, r, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		goto end_sdl;
-	}
-	rd.title = o->input;
-	view_layout(&lo, o->width, o->height);
-	if (o->hover_x >= 0) {
-		int64_t row = view_y_to_row(&v, &m, &lo, o->hover_y);
-
-		v.hover =
-		    row >= 0 && o->hover_x >= lo.lanes_x && o->hover_x < lo.lanes_x + lo.lanes_w;
-		v.hover_row = row >= 0 ? (uint32_t)row : 0;
-		v.hover_x = o->hover_x;
-		v.hover_y = o->hover_y;
-		v.hover_ns = view_x_to_ns(&v, &lo, o->hover_x);
-	}
-	render_frame(&rd, &m, &v, &lo);
-	SDL_RenderPresent(r);
-	if (IMG_SavePNG(s, o->screenshot) < 0) {
-		fprintf(stderr, PROG ": cannot write '%s': %s\n", o->screenshot, IMG_GetError());
-	} else {
-		ret = 0;
-	}
-	render_fini(&rd);
-end_sdl:
-	if (r) {
-		SDL_DestroyRenderer(r);
-	}
-	if (s) {
-		SDL_FreeSurface(s);
-	}
-	SDL_Quit();
-end_model:
-	timeline_model_close(&m);
-	return ret;
-}
-
-/* ---- The window --------------------------------------------------------- */
-
-/* Shows an error in the window until a key, a click or 30 s. */
-static void show_error(struct tl_render *rd, SDL_Renderer *r, struct tl_layout *lo, const char *msg)
-{
-	Uint64 until = SDL_GetTicks64() + 30000;
-	bool dirty = true;
-
-	while (SDL_GetTicks64() < until) {
-		SDL_Event e;
-
-		if (dirty) {
-			render_message(rd, lo, "rdv-view cannot show this input", msg, -1);
-			SDL_RenderPresent(r);
-			dirty = false;
-		}
-		if (!SDL_WaitEventTimeout(&e, 200)) {
-			continue;
-		}
-		if (e.type == SDL_QUIT || e.type == SDL_KEYDOWN || e.type == SDL_MOUSEBUTTONDOWN) {
-			return;
-		}
-		if (e.type == SDL_WINDOWEVENT) {
-			if (e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
-				view_layout(lo, e.window.data1, e.window.data2);
-			}
-			dirty = true;
-		}
-	}
-}
-
-/* Opens the window, its renderer and the drawing resources. Returns 0, or
- * 1 after saying why (everything closed). */
-static int window_open(const struct options *o, const char *what, SDL_Window **winp,
-		       SDL_Renderer **rp, struct tl_render *rd, struct tl_layout *lo)
-{
-	SDL_Window *win;
-	SDL_Renderer *r;
-	char err[512], title[512];
-
-	if (SDL_Init(SDL_INIT_VIDEO) < 0) {
-		fprintf(stderr,
-			PROG ": cannot open a window: %s (use --screenshot without a display)\n",
-			SDL_GetError());
-		return 1;
-	}
-	{
-		/* Without a display SDL falls back to its offscreen driver: a
-		 * window nobody sees, waiting for input that never comes. */
-		const char *drv = SDL_GetCurrentVideoDriver();
-		const char *want = SDL_getenv("SDL_VIDEODRIVER");
-
-		if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) &&
-		    !(want && !strcmp(want, drv))) {
-			fprintf(stderr,
-				PROG ": cannot open a window: no display (set DISPLAY, or use "
-				     "--screenshot)\n");
-			SDL_Quit();
-			return 1;
-		}
-	}
-	snprintf(title, sizeof(title), "rdv-view — %s", what);
-	win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, o->width,
-			       o->height, SDL_WINDOW_RESIZABLE);
-	if (!win) {
-		fprintf(stderr, PROG ": cannot open a window: %s\n", SDL_GetError());
-		SDL_Quit();
-		return 1;
-	}
-	SDL_SetWindowMinimumSize(win, 640, 480);
-	r = SDL_CreateRenderer(win, -1, SDL_RENDERER_ACCELERATED);
-	if (!r) {
-		r = SDL_CreateRenderer(win, -1, SDL_RENDERER_SOFTWARE);
-	}
-	if (!r) {
-		fprintf(stderr, PROG ": cannot create a renderer: %s\n", SDL_GetError());
-		goto error_window;
-	}
-	if (render_init(rd, r, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		goto error_renderer;
-	}
-	rd->title = what;
-	{
-		int w, h;
-
-		SDL_GetRendererOutputSize(r, &w, &h);
-		view_layout(lo, w, h);
-	}
-	*winp = win;
-	*rp = r;
-	return 0;
-error_renderer:
-	SDL_DestroyRenderer(r);
-error_window:
-	SDL_DestroyWindow(win);
-	SDL_Quit();
-	return 1;
-}
-
-static void window_close(SDL_Window *win, SDL_Renderer *r, struct tl_render *rd)
-{
-	render_fini(rd);
-	SDL_DestroyRenderer(r);
-	SDL_DestroyWindow(win);
-	SDL_Quit();
-}
-
-static int run_window(const struct options *o)
-{
-	struct loader ld;
-	struct tl_model m;
-	struct tl_view v;
-	struct tl_layout lo;
-	struct tl_render rd;
-	struct tl_input in = {0};
-	SDL_Window *win;
-	SDL_Renderer *r;
-	char err[512];
-	bool loaded = false, dirty = true;
-	Uint64 last;
-	int ret = 1;
-
-	memset(&m, 0, sizeof(m));
-	if (window_open(o, o->input, &win, &r, &rd, &lo)) {
-		return 1;
-	}
-	if (loader_start(&ld, o->input, false) < 0) {
-		fprintf(stderr, PROG ": %s\n", ld.err);
-		show_error(&rd, r, &lo, ld.err);
-		goto end_render;
-	}
-	/* Progress while a trace is analyzed. */
-	while (!atomic_load(&ld.done) && !in.quit) {
-		SDL_Event e;
-		char msg[128];
-
-		snprintf(msg, sizeof(msg), "%llu events read",
-			 (unsigned long long)atomic_load(&ld.events));
-		render_message(&rd, &lo, "Analyzing the trace…", msg,
-			       atomic_load(&ld.fraction) < 0 ? 0 : atomic_load(&ld.fraction));
-		SDL_RenderPresent(r);
-		while (SDL_WaitEventTimeout(&e, 50)) {
-			if (e.type == SDL_QUIT) {
-				in.quit = true;
-			} else if (e.type == SDL_WINDOWEVENT &&
-				   e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
-				view_layout(&lo, e.window.data1, e.window.data2);
-			}
-		}
-	}
-	if (in.quit) {
-		/* The analysis cannot be interrupted: wait for it, then leave. */
-		loader_finish(&ld, &m);
-		if (m.reader) {
-			timeline_model_close(&m);
-		}
-		ret = 0;
-		goto end_render;
-	}
-	if (loader_finish(&ld, &m) < 0) {
-		fprintf(stderr, PROG ": %s\n", ld.err);
-		show_error(&rd, r, &lo, ld.err);
-		goto end_render;
-	}
-	loaded = true;
-	view_init(&v, &m);
-	if (apply_view_options(o, &v, &m, err, sizeof(err)) < 0) {
-		fprintf(stderr, PROG ": %s\n", err);
-		show_error(&rd, r, &lo, err);
-		goto end_render;
-	}
-	last = SDL_GetTicks64();
-	while (!in.quit) {
-		SDL_Event e;
-		Uint64 now;
-
-		if (SDL_WaitEventTimeout(&e, v.playing ? 10 : 500)) {
-			do {
-				if (e.type == SDL_WINDOWEVENT &&
-				    e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
-					int w, h;
-
-					SDL_GetRendererOutputSize(r, &w, &h);
-					view_layout(&lo, w, h);
-					view_scroll_rows(&v, &m, &lo, 0);
-					dirty = true;
-				}
-				if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_q &&
-				    (e.key.keysym.mod & KMOD_CTRL)) {
-					in.quit = true;
-				}
-				dirty |= input_handle(&in, &e, &v, &m, &lo);
-			} while (SDL_PollEvent(&e));
-		}
-		now = SDL_GetTicks64();
-		if (v.playing) {
-			dirty |= view_replay_tick(&v, &m, (double)(now - last) / 1000.0);
-		}
-		last = now;
-		if (dirty) {
-			render_frame(&rd, &m, &v, &lo);
-			SDL_RenderPresent(r);
-			dirty = false;
-		}
-	}
-	ret = 0;
-end_render:
-	if (loaded) {
-		timeline_model_close(&m);
-	}
-	window_close(win, r, &rd);
-	return ret;
-}
-
-/* ---- Live mode ------------------------------------------------------------ */
 
 #ifdef RDV_VIEW_HAVE_ANALYSIS
-static Uint32 live_event_type;
+/* A live session: the live thread's snapshots. */
+struct live_source {
+	struct live *live;
+	struct live_status st;
+	enum live_state last_state;
+	bool first;
+};
+
+static Uint32 live_event_type = (Uint32)-1;
 
 /* From the live thread: wake the UI (SDL_PushEvent is thread-safe). */
 static void live_wake(void *arg)
@@ -697,7 +609,7 @@ static void live_status_line(char *buf, size_t len, const struct live_status *st
 	format_duration(w, sizeof(w), (uint64_t)(window_s * 1e9));
 	switch (st->state) {
 	case LIVE_CONNECTING:
-		snprintf(buf, len, "connecting…%s%.200s", st->reason[0] ? " " : "", st->reason);
+		snprintf(buf, len, "connecting…%s%.120s", st->reason[0] ? " " : "", st->reason);
 		break;
 	case LIVE_RECEIVING:
 		snprintf(buf, len, "%s · last %s · %llu events%s",
@@ -718,11 +630,105 @@ static void live_status_line(char *buf, size_t len, const struct live_status *st
 	}
 }
 
-/* The test and benchmark hook: one parseable line about the shown model. */
-static void live_dump(const struct tl_model *m, const struct live_status *st, bool paused)
+static struct tl_model *live_take(struct frame_source *s)
 {
+	struct live_source *l = s->ctx;
+
+	return live_take_snapshot(l->live);
+}
+
+static int live_src_status(struct frame_source *s, char *title, size_t tlen, char *msg, size_t mlen,
+			   double *fraction)
+{
+	struct live_source *l = s->ctx;
+
+	live_get_status(l->live, &l->st);
+	snprintf(title, tlen, "%s",
+		 l->st.state == LIVE_RECEIVING ? "Connected: waiting for rdv events…"
+					       : "Live session");
+	live_status_line(msg, mlen, &l->st, false, 0);
+	*fraction = -1;
+	return 0;
+}
+
+static void live_src_window(struct frame_source *s, double seconds)
+{
+	struct live_source *l = s->ctx;
+
+	live_set_window(l->live, (uint64_t)(seconds * 1e9));
+}
+
+static void live_src_line(struct frame_source *s, char *buf, size_t len, const struct tl_view *v,
+			  const struct tl_model *m)
+{
+	struct live_source *l = s->ctx;
+
+	(void)m;
+	live_get_status(l->live, &l->st);
+	/* A state change is said once on stderr too. */
+	if (l->st.state != l->last_state) {
+		l->last_state = l->st.state;
+		if (l->st.state != LIVE_RECEIVING && l->st.state != LIVE_CONNECTING) {
+			char line[256];
+
+			live_status_line(line, sizeof(line), &l->st, v->paused, v->window_s);
+			fprintf(stderr, PROG ": %s\n", line);
+		}
+	}
+	live_status_line(buf, len, &l->st, v->paused, v->window_s);
+}
+
+static void live_src_close(struct frame_source *s)
+{
+	struct live_source *l = s->ctx;
+
+	live_stop(l->live);
+	free(l);
+}
+
+static int live_source_open(struct frame_source *s, const struct options *o, char *err,
+			    size_t errlen)
+{
+	struct live_source *l = calloc(1, sizeof(*l));
+	struct live_options lo;
+
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (live_event_type == (Uint32)-1) {
+		live_event_type = SDL_RegisterEvents(1);
+	}
+	memset(&lo, 0, sizeof(lo));
+	lo.url = o->live_url;
+	lo.window_ns = (uint64_t)(o->window_s * 1e9);
+	lo.pid = (pid_t)o->live_pid;
+	lo.notify = live_event_type != (Uint32)-1 ? live_wake : NULL;
+	if (live_start(&lo, &l->live, err, errlen) < 0) {
+		free(l);
+		return -1;
+	}
+	l->last_state = LIVE_CONNECTING;
+	memset(s, 0, sizeof(*s));
+	s->what = o->live_url;
+	s->live = true;
+	s->take = live_take;
+	s->status = live_src_status;
+	s->set_window = live_src_window;
+	s->line = live_src_line;
+	s->close = live_src_close;
+	s->ctx = l;
+	return 0;
+}
+
+/* The test and benchmark hook: one parseable line about the shown model. */
+static void live_dump(struct frame_source *s, const struct tl_model *m, bool paused)
+{
+	struct live_source *l = s->ctx;
+	struct live_status *st = &l->st;
 	struct timespec rt;
 
+	live_get_status(l->live, st);
 	clock_gettime(CLOCK_REALTIME, &rt);
 	printf("rdv-view: live state=%s paused=%d lanes=%u intervals=%llu model_end_ns=%llu "
 	       "events=%llu discarded=%llu snapshots=%llu kept=%llu dropped=%llu "
@@ -739,212 +745,467 @@ static void live_dump(const struct tl_model *m, const struct live_status *st, bo
 	       (unsigned long long)rt.tv_sec * 1000000000ull + (unsigned long long)rt.tv_nsec);
 	fflush(stdout);
 }
+#else
+static int live_source_open(struct frame_source *s, const struct options *o, char *err,
+			    size_t errlen)
+{
+	(void)s;
+	(void)o;
+	snprintf(err, errlen,
+		 "cannot follow a live session: this rdv-view was built without the "
+		 "analyzer (Babeltrace2)");
+	return -1;
+}
+
+static void live_dump(struct frame_source *s, const struct tl_model *m, bool paused)
+{
+	(void)s;
+	(void)m;
+	(void)paused;
+}
+#endif
 
 /* Follows the newest data: the last `window` of the model, cursor at its
  * end (the mask panel shows the latest state). */
-static void live_follow(struct tl_view *v, const struct tl_model *m, double window_s)
+static void live_follow(struct tl_view *v, const struct tl_model *m)
 {
-	uint64_t w = (uint64_t)(window_s * 1e9);
+	uint64_t w = (uint64_t)(v->window_s * 1e9);
 
 	view_set_range(v, m, m->t_max > w ? m->t_max - w : 0, m->t_max);
 	/* intervals are [begin, end): the last instant with a state */
 	view_set_cursor(v, m, m->t_max > m->t_min ? m->t_max - 1 : m->t_max);
 }
 
-static int run_live(const struct options *o)
-{
-	struct live_options lo_opts;
-	struct live *live = NULL;
-	struct live_status st;
-	struct tl_model *m = NULL;
-	struct tl_view v;
-	struct tl_layout lo;
-	struct tl_render rd;
-	struct tl_input in = {0};
-	SDL_Window *win;
+/* ---- Display: a window, or a surface for --screenshot -------------------------- */
+
+struct display {
+	SDL_Window *win;   /* NULL: headless */
+	SDL_Surface *surf; /* headless target */
 	SDL_Renderer *r;
-	char err[512], line[256];
-	bool dirty = true, paused = false;
-	double window_s = o->window_s;
-	Uint64 start, next_dump;
-	enum live_state last_state = LIVE_CONNECTING;
+	struct tl_render rd;
+	bool rd_ok;
+};
 
-	memset(&v, 0, sizeof(v));
-	if (window_open(o, o->live_url, &win, &r, &rd, &lo)) {
-		return 1;
+static void display_close(struct display *d)
+{
+	if (d->rd_ok) {
+		render_fini(&d->rd);
 	}
-	live_event_type = SDL_RegisterEvents(1);
-	memset(&lo_opts, 0, sizeof(lo_opts));
-	lo_opts.url = o->live_url;
-	lo_opts.window_ns = (uint64_t)(window_s * 1e9);
-	lo_opts.pid = (pid_t)o->live_pid;
-	lo_opts.notify = live_event_type != (Uint32)-1 ? live_wake : NULL;
-	if (live_start(&lo_opts, &live, err, sizeof(err)) < 0) {
+	if (d->r) {
+		SDL_DestroyRenderer(d->r);
+	}
+	if (d->win) {
+		SDL_DestroyWindow(d->win);
+	}
+	if (d->surf) {
+		SDL_FreeSurface(d->surf);
+	}
+	SDL_Quit();
+	memset(d, 0, sizeof(*d));
+}
+
+/* Opens the window (or the surface), its renderer and the drawing
+ * resources. Returns 0, or -1 after saying why (everything closed). */
+static int display_open(struct display *d, const struct options *o, bool headless, const char *what)
+{
+	char err[512], title[512];
+
+	memset(d, 0, sizeof(*d));
+	if (headless) {
+		if (SDL_Init(0) < 0) {
+			fprintf(stderr, PROG ": cannot initialize SDL: %s\n", SDL_GetError());
+			return -1;
+		}
+		d->surf = SDL_CreateRGBSurfaceWithFormat(0, o->width, o->height, 32,
+							 SDL_PIXELFORMAT_ARGB8888);
+		d->r = d->surf ? SDL_CreateSoftwareRenderer(d->surf) : NULL;
+		if (!d->r) {
+			fprintf(stderr, PROG ": cannot create a software renderer: %s\n",
+				SDL_GetError());
+			display_close(d);
+			return -1;
+		}
+	} else {
+		const char *drv, *want;
+
+		if (SDL_Init(SDL_INIT_VIDEO) < 0) {
+			fprintf(stderr,
+				PROG ": cannot open a window: %s (use --screenshot without a "
+				     "display)\n",
+				SDL_GetError());
+			return -1;
+		}
+		/* Without a display SDL falls back to its offscreen driver: a
+		 * window nobody sees, waiting for input that never comes. */
+		drv = SDL_GetCurrentVideoDriver();
+		want = SDL_getenv("SDL_VIDEODRIVER");
+		if (drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy")) &&
+		    !(want && !strcmp(want, drv))) {
+			fprintf(stderr, PROG ": cannot open a window: no display (set DISPLAY, or "
+					     "use --screenshot)\n");
+			SDL_Quit();
+			return -1;
+		}
+		snprintf(title, sizeof(title), "rdv-view — %s", what);
+		d->win = SDL_CreateWindow(title, SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+					  o->width, o->height, SDL_WINDOW_RESIZABLE);
+		if (!d->win) {
+			fprintf(stderr, PROG ": cannot open a window: %s\n", SDL_GetError());
+			display_close(d);
+			return -1;
+		}
+		SDL_SetWindowMinimumSize(d->win, 640, 400);
+		d->r = SDL_CreateRenderer(d->win, -1, SDL_RENDERER_ACCELERATED);
+		if (!d->r) {
+			d->r = SDL_CreateRenderer(d->win, -1, SDL_RENDERER_SOFTWARE);
+		}
+		if (!d->r) {
+			fprintf(stderr, PROG ": cannot create a renderer: %s\n", SDL_GetError());
+			display_close(d);
+			return -1;
+		}
+	}
+	if (render_init(&d->rd, d->r, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
-		window_close(win, r, &rd);
-		return 1;
+		display_close(d);
+		return -1;
 	}
-	start = SDL_GetTicks64();
-	next_dump = start + (Uint64)(o->live_dump_s * 1000);
-	while (!in.quit) {
+	d->rd_ok = true;
+	d->rd.title = what;
+	return 0;
+}
+
+static void display_size(struct display *d, int *w, int *h)
+{
+	SDL_GetRendererOutputSize(d->r, w, h);
+}
+
+static int save_png(struct display *d, const char *path)
+{
+	int w, h, ret = -1;
+	SDL_Surface *shot;
+
+	if (d->surf) {
+		if (IMG_SavePNG(d->surf, path) == 0) {
+			return 0;
+		}
+		fprintf(stderr, PROG ": cannot write '%s': %s\n", path, IMG_GetError());
+		return -1;
+	}
+	display_size(d, &w, &h);
+	shot = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
+	if (shot &&
+	    SDL_RenderReadPixels(d->r, NULL, SDL_PIXELFORMAT_ARGB8888, shot->pixels, shot->pitch) ==
+		0 &&
+	    IMG_SavePNG(shot, path) == 0) {
+		ret = 0;
+	} else {
+		fprintf(stderr, PROG ": cannot write '%s': %s\n", path, SDL_GetError());
+	}
+	SDL_FreeSurface(shot);
+	return ret;
+}
+
+/* ---- The event loop ----------------------------------------------------------------- */
+
+struct loop {
+	const struct options *o;
+	struct frame_source *src;
+	struct display *d;
+	struct tl_model *m; /* owned: what is shown, NULL until the first */
+	struct tl_view v;
+	bool view_ok;
+	struct tl_layout lo;
+	struct tl_metrics met;
+	struct tl_input in;
+	char last_dump[16384];
+};
+
+static void layout(struct loop *l)
+{
+	int w, h;
+
+	display_size(l->d, &w, &h);
+	if (l->m) {
+		view_layout(&l->lo, &l->met, w, h, &l->v, l->m);
+		view_scroll_rows(&l->v, &l->lo, 0);
+		view_scroll_table(&l->v, &l->lo, 0);
+		view_scroll_masks(&l->v, l->m, &l->lo, 0);
+	} else {
+		memset(&l->lo, 0, sizeof(l->lo));
+		l->lo.width = w;
+		l->lo.height = h;
+	}
+}
+
+/* Takes a new model from the source, if any. Returns -1 on a fatal error
+ * (said in err), 1 when a model was taken. */
+static int take_model(struct loop *l, char *err, size_t errlen)
+{
+	struct tl_model *nm = l->src->take(l->src);
+
+	if (!nm) {
+		return 0;
+	}
+	if (!l->m) {
+		/* What keys set while nothing was shown yet stays. */
+		double window_s = l->v.window_s;
+		bool help = l->v.help, paused = l->v.paused;
+
+		if (view_init(&l->v, nm) < 0) {
+			snprintf(err, errlen, "out of memory");
+			timeline_model_close(nm);
+			free(nm);
+			return -1;
+		}
+		l->view_ok = true;
+		l->v.live = l->src->live;
+		l->v.window_s = window_s;
+		l->v.help = help;
+		l->v.paused = paused;
+		l->m = nm;
+		layout(l);
+		if (!l->src->live && apply_view_options(l->o, &l->v, l->m, err, errlen) < 0) {
+			return -1;
+		}
+	} else {
+		if (view_model_changed(&l->v, l->m, nm) < 0) {
+			snprintf(err, errlen, "out of memory");
+			timeline_model_close(nm);
+			free(nm);
+			return -1;
+		}
+		timeline_model_close(l->m);
+		free(l->m);
+		l->m = nm;
+	}
+	l->v.playing = l->v.playing && !l->src->live;
+	if (l->src->live && !l->v.paused) {
+		live_follow(&l->v, l->m);
+	}
+	return 1;
+}
+
+static void draw_frame(struct loop *l)
+{
+	if (l->m) {
+		render_frame(&l->d->rd, l->m, &l->v, &l->lo);
+	} else {
+		char title[128], msg[512];
+		double fraction;
+
+		l->src->status(l->src, title, sizeof(title), msg, sizeof(msg), &fraction);
+		render_message(&l->d->rd, l->lo.width, l->lo.height, title, msg, fraction);
+	}
+	SDL_RenderPresent(l->d->r);
+	if (l->o->dump_view && l->m) {
+		char line[sizeof(l->last_dump)];
+		size_t n;
+
+		view_dump(&l->v, l->m, &l->lo, line, sizeof(line) - 24);
+		n = strlen(line);
+		snprintf(line + n, sizeof(line) - n, " clipped=%u", l->d->rd.clipped);
+		if (strcmp(line, l->last_dump)) {
+			printf("%s\n", line);
+			fflush(stdout);
+			snprintf(l->last_dump, sizeof(l->last_dump), "%s", line);
+		}
+	}
+}
+
+static int run(struct loop *l)
+{
+	const struct options *o = l->o;
+	bool headless = !l->d->win, dirty = true, quit = false;
+	Uint64 start = SDL_GetTicks64(), last = start, next_dump = start, fail_until = 0;
+	char err[600];
+	int ret = 0;
+
+	render_metrics(&l->d->rd, &l->met);
+	layout(l);
+	while (!quit) {
 		SDL_Event e;
+		unsigned flags = 0;
+		int got;
 		Uint64 now;
-		struct tl_model *snap;
 
-		if (SDL_WaitEventTimeout(&e, 100)) {
-			do {
-				if (e.type == live_event_type) {
-					continue;
-				}
-				if (e.type == SDL_WINDOWEVENT) {
-					int w, h;
+		if (!headless) {
+			int wait = l->v.playing ? 10 : l->m && !l->src->live ? 500 : 50;
 
-					SDL_GetRendererOutputSize(r, &w, &h);
-					view_layout(&lo, w, h);
-					if (m) {
-						view_scroll_rows(&v, m, &lo, 0);
+			if (SDL_WaitEventTimeout(&e, wait)) {
+				do {
+					flags |= input_handle(&l->in, &e, &l->v, l->m, &l->lo);
+					if (flags & INPUT_RESIZE) {
+						layout(l);
+						flags &= ~(unsigned)INPUT_RESIZE;
 					}
-					dirty = true;
-				}
-				if (e.type == SDL_QUIT ||
-				    (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_q)) {
-					in.quit = true;
-					continue;
-				}
-				if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_SPACE) {
-					paused = !paused;
-					dirty = true;
-					continue;
-				}
-				if (e.type == SDL_KEYDOWN && (e.key.keysym.sym == SDLK_MINUS ||
-							      e.key.keysym.sym == SDLK_KP_MINUS ||
-							      e.key.keysym.sym == SDLK_EQUALS ||
-							      e.key.keysym.sym == SDLK_PLUS ||
-							      e.key.keysym.sym == SDLK_KP_PLUS)) {
-					bool longer = e.key.keysym.sym == SDLK_MINUS ||
-						      e.key.keysym.sym == SDLK_KP_MINUS;
-
-					window_s = longer ? window_s * 2 : window_s / 2;
-					window_s = window_s < 0.1   ? 0.1
-						   : window_s > 600 ? 600
-								    : window_s;
-					live_set_window(live, (uint64_t)(window_s * 1e9));
-					if (m && !paused) {
-						live_follow(&v, m, window_s);
-					}
-					dirty = true;
-					continue;
-				}
-				if (m) {
-					dirty |= input_handle(&in, &e, &v, m, &lo);
-				}
-			} while (SDL_PollEvent(&e));
+				} while (SDL_PollEvent(&e));
+			}
+		} else if (!l->m) {
+			SDL_Delay(20); /* a trace being analyzed */
 		}
-		/* Paused: the shown snapshot stays; newer ones replace each other
-		 * in the live thread until Space. */
-		if (!paused && (snap = live_take_snapshot(live))) {
-			bool first = !m;
-
-			if (m) {
-				timeline_model_close(m);
-				free(m);
+		if (flags & INPUT_QUIT) {
+			quit = true;
+		}
+		if (l->v.failed) {
+			/* The error stays on screen until a key, a click or 30 s. */
+			if (dirty || (flags & INPUT_REDRAW)) {
+				render_message(&l->d->rd, l->lo.width, l->lo.height,
+					       "rdv-view cannot show this input", err, -1);
+				SDL_RenderPresent(l->d->r);
+				dirty = false;
 			}
-			m = snap;
-			if (first) {
-				view_init(&v, m);
-				v.live = true;
+			quit |= SDL_GetTicks64() >= fail_until;
+			continue;
+		}
+		if (l->src->live && (flags & INPUT_WINDOW)) {
+			l->src->set_window(l->src, l->v.window_s);
+		}
+		/* Paused (live): the shown snapshot stays; newer ones replace each
+		 * other in the live thread until Space. */
+		got = l->v.paused ? 0 : take_model(l, err, sizeof(err));
+		if (got < 0) {
+			fprintf(stderr, PROG ": %s\n", err);
+			ret = 1;
+			if (headless) {
+				break;
 			}
-			v.selected = -1;
-			v.hover = false;
-			v.playing = false;
-			view_scroll_rows(&v, m, &lo, 0);
-			live_follow(&v, m, window_s);
+			l->v.failed = true;
+			fail_until = SDL_GetTicks64() + 30000;
 			dirty = true;
+			continue;
 		}
-		live_get_status(live, &st);
-		if (st.state != last_state) {
-			last_state = st.state;
-			dirty = true;
-			if (st.state != LIVE_RECEIVING && st.state != LIVE_CONNECTING) {
-				live_status_line(line, sizeof(line), &st, paused, window_s);
-				fprintf(stderr, PROG ": %s\n", line);
+		dirty |= got > 0 || (flags & INPUT_REDRAW);
+		if (l->m && l->src->live && (flags & INPUT_FOLLOW)) {
+			live_follow(&l->v, l->m);
+		}
+		if (!l->m) {
+			char title[128], msg[512];
+			double fraction;
+
+			if (l->src->status(l->src, title, sizeof(title), msg, sizeof(msg),
+					   &fraction) < 0) {
+				fprintf(stderr, PROG ": %s\n", msg);
+				ret = 1;
+				if (headless) {
+					break;
+				}
+				snprintf(err, sizeof(err), "%s", msg);
+				l->v.failed = true;
+				fail_until = SDL_GetTicks64() + 30000;
+				dirty = true;
+				continue;
 			}
+			dirty = true; /* progress */
 		}
-		live_status_line(v.status, sizeof(v.status), &st, paused, window_s);
 		now = SDL_GetTicks64();
+		if (l->m && l->v.playing) {
+			dirty |= view_replay_tick(&l->v, l->m, (double)(now - last) / 1000.0);
+		}
+		last = now;
+		if (l->src->live && l->src->line) {
+			char line[160];
+
+			l->src->line(l->src, line, sizeof(line), &l->v, l->m);
+			if (strcmp(line, l->v.status)) {
+				snprintf(l->v.status, sizeof(l->v.status), "%s", line);
+				dirty = true;
+			}
+		}
 		if (o->live_dump_s > 0 && now >= next_dump) {
-			live_dump(m, &st, paused);
+			live_dump(l->src, l->m, l->v.paused);
 			next_dump = now + (Uint64)(o->live_dump_s * 1000);
 		}
 		if (o->exit_after_s > 0 && now - start >= (Uint64)(o->exit_after_s * 1000)) {
-			in.quit = true;
+			quit = true;
 		}
-		if (dirty) {
-			if (m) {
-				render_frame(&rd, m, &v, &lo);
-			} else {
-				render_message(&rd, &lo,
-					       st.state == LIVE_RECEIVING
-						   ? "Connected: waiting for rdv events…"
-						   : "Live session",
-					       v.status, -1);
-			}
-			SDL_RenderPresent(r);
+		if (dirty || (headless && l->m)) {
+			layout(l);
+			draw_frame(l);
 			dirty = false;
 		}
-	}
-	if (o->screenshot) {
-		/* the last frame, as shown */
-		int w, h;
-		SDL_Surface *shot;
-
-		SDL_GetRendererOutputSize(r, &w, &h);
-		shot = SDL_CreateRGBSurfaceWithFormat(0, w, h, 32, SDL_PIXELFORMAT_ARGB8888);
-		if (m) {
-			render_frame(&rd, m, &v, &lo);
+		if (headless && l->m) {
+			break; /* --screenshot: the first complete frame */
 		}
-		if (!shot ||
-		    SDL_RenderReadPixels(r, NULL, SDL_PIXELFORMAT_ARGB8888, shot->pixels,
-					 shot->pitch) < 0 ||
-		    IMG_SavePNG(shot, o->screenshot) < 0) {
-			fprintf(stderr, PROG ": cannot write '%s': %s\n", o->screenshot,
-				SDL_GetError());
-		}
-		SDL_FreeSurface(shot);
 	}
-	live_stop(live);
+	if (ret == 0 && o->screenshot && !l->v.failed) {
+		if (l->m) {
+			layout(l);
+			draw_frame(l);
+		}
+		if (save_png(l->d, o->screenshot) < 0) {
+			ret = 1;
+		}
+	}
 	if (o->live_dump_s > 0) {
-		live_dump(m, &st, paused);
+		live_dump(l->src, l->m, l->v.paused);
 	}
-	if (m) {
-		timeline_model_close(m);
-		free(m);
-	}
-	window_close(win, r, &rd);
-	return 0;
+	return ret;
 }
-#else
-static int run_live(const struct options *o)
-{
-	(void)o;
-	fprintf(stderr, PROG ": cannot follow a live session: this rdv-view was built without "
-			     "the analyzer (Babeltrace2)\n");
-	return 1;
-}
-#endif
 
 int main(int argc, char **argv)
 {
 	struct options o;
+	struct frame_source src;
+	struct display d;
+	struct loop *l;
+	char err[600];
+	int ret, pa = parse_args(argc, argv, &o);
+	bool headless;
 
-	if (parse_args(argc, argv, &o) < 0) {
-		return 2;
+	if (pa != 0) {
+		return pa > 0 ? 0 : 2;
 	}
-	if (o.live_url) {
-		return run_live(&o);
+	headless = o.screenshot && !o.live_url;
+	/* The input first: a missing or bad file is said before any display. */
+	if (!o.live_url) {
+		struct stat st;
+
+		if (stat(o.input, &st) < 0) {
+			fprintf(stderr, PROG ": cannot open '%s': %s\n", o.input, strerror(errno));
+			return 1;
+		}
+		if (S_ISDIR(st.st_mode) ? trace_source_open(&src, o.input, err, sizeof(err))
+					: file_source_open(&src, o.input, err, sizeof(err))) {
+			fprintf(stderr, PROG ": %s\n", err);
+			return 1;
+		}
 	}
-	if (o.screenshot) {
-		return screenshot(&o);
+	if (display_open(&d, &o, headless, o.live_url ? o.live_url : o.input) < 0) {
+		if (!o.live_url) {
+			src.close(&src);
+		}
+		return 1;
 	}
-	return run_window(&o);
+	/* Live: the thread starts once SDL can take its wake-up events. */
+	if (o.live_url && live_source_open(&src, &o, err, sizeof(err)) < 0) {
+		fprintf(stderr, PROG ": %s\n", err);
+		display_close(&d);
+		return 1;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		fprintf(stderr, PROG ": out of memory\n");
+		src.close(&src);
+		display_close(&d);
+		return 1;
+	}
+	l->o = &o;
+	l->src = &src;
+	l->d = &d;
+	l->v.selected = -1;
+	l->v.live = src.live;
+	l->v.window_s = o.window_s;
+	ret = run(l);
+	if (l->view_ok) {
+		view_fini(&l->v);
+	}
+	if (l->m) {
+		timeline_model_close(l->m);
+		free(l->m);
+	}
+	src.close(&src);
+	display_close(&d);
+	free(l);
+	return ret;
 }

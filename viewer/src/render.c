@@ -2,6 +2,9 @@
 /*
  * rdv-view's rendering: see render.h. Each lane is one level-of-detail query
  * (at most one bucket per pixel column), its rectangles batched per colour.
+ * Where things go comes from view.h's layout functions, which input uses too;
+ * a text that might not fit its place is drawn in the longest of its forms
+ * that does, never cut in the middle of a number.
  */
 #include "render.h"
 
@@ -11,16 +14,20 @@
 #include <string.h>
 
 #define MAX_COLUMNS 8192
+#define MAX_SLOTS 512
 
 static const SDL_Color bg = {0x1b, 0x1e, 0x23, 255};
 static const SDL_Color bg_lane = {0x23, 0x27, 0x2e, 255};
 static const SDL_Color bg_lane_alt = {0x20, 0x24, 0x2a, 255};
 static const SDL_Color bg_group = {0x2e, 0x34, 0x3d, 255};
+static const SDL_Color bg_pin = {0x3a, 0x33, 0x1c, 255};
 static const SDL_Color bg_panel = {0x16, 0x19, 0x1d, 255};
+static const SDL_Color bg_select = {0x3b, 0x4a, 0x5e, 255};
 static const SDL_Color grid = {0x38, 0x3e, 0x47, 255};
 static const SDL_Color fg = {0xdc, 0xe1, 0xe7, 255};
 static const SDL_Color fg_dim = {0x93, 0x9c, 0xa8, 255};
 static const SDL_Color accent = {0x6c, 0xc4, 0xff, 255};
+static const SDL_Color marker_c = {0xff, 0x7a, 0xd9, 255};
 static const SDL_Color cursor_c = {0xff, 0xff, 0xff, 255};
 
 /* Chosen to be told apart on a dark background and by most colour-blind
@@ -39,6 +46,19 @@ static const SDL_Color mask_colors[3] = {
     {0xf0, 0xd0, 0x30, 255}, /* W */
     {0x5c, 0xb8, 0x5c, 255}, /* H */
     {0x7f, 0xa7, 0xc9, 255}, /* I */
+};
+
+static const char *const lat_names[TL_NLAT] = {
+    [TL_LAT_WAIT] = "isolate_wait",
+    [TL_LAT_HOLD] = "isolation_hold",
+    [TL_LAT_BLOCKED] = "blocked",
+    [TL_LAT_GRANT_DELAY] = "grant_delay",
+};
+static const uint8_t lat_colors[TL_NLAT] = {
+    [TL_LAT_WAIT] = RDV_TL_WAITING,
+    [TL_LAT_HOLD] = RDV_TL_ISOLATED,
+    [TL_LAT_BLOCKED] = RDV_TL_BLOCKED,
+    [TL_LAT_GRANT_DELAY] = RDV_TL_HARMLESS,
 };
 
 SDL_Color render_state_color(uint8_t state)
@@ -72,8 +92,79 @@ static void outline(SDL_Renderer *r, int x, int y, int w, int h, SDL_Color c)
 	SDL_RenderDrawRect(r, &rc);
 }
 
+static void clip(SDL_Renderer *r, int x, int y, int w, int h)
+{
+	SDL_Rect rc = {x, y, w, h};
+
+	SDL_RenderSetClipRect(r, &rc);
+}
+
+/* ---- Text ------------------------------------------------------------------ */
+
+static int tw(const struct tl_render *rd, enum tl_font f, const char *s)
+{
+	return text_width(&rd->fonts[f], s);
+}
+
+static int fh(const struct tl_render *rd, enum tl_font f)
+{
+	return rd->fonts[f].height;
+}
+
+static int draw(struct tl_render *rd, enum tl_font f, int x, int y, const char *s, SDL_Color c)
+{
+	return text_draw(&rd->fonts[f], rd->r, x, y, s, c);
+}
+
+/* Within max_w; cut with "…" (and counted) when it does not fit. */
+static int draw_in(struct tl_render *rd, enum tl_font f, int x, int y, const char *s, SDL_Color c,
+		   int max_w)
+{
+	if (tw(rd, f, s) > max_w) {
+		rd->clipped++;
+	}
+	return text_draw_clip(&rd->fonts[f], rd->r, x, y, s, c, max_w);
+}
+
+/* Only when it fits whole (optional text). */
+static int draw_opt(struct tl_render *rd, enum tl_font f, int x, int y, const char *s, SDL_Color c,
+		    int max_w)
+{
+	return tw(rd, f, s) <= max_w ? draw(rd, f, x, y, s, c) : 0;
+}
+
+/* The first of the forms that fits in max_w; the last one, cut, otherwise. */
+static int draw_fit(struct tl_render *rd, enum tl_font f, int x, int y, SDL_Color c, int max_w,
+		    const char *const *forms, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (forms[i] && tw(rd, f, forms[i]) <= max_w) {
+			return draw(rd, f, x, y, forms[i], c);
+		}
+	}
+	return draw_in(rd, f, x, y, forms[n - 1], c, max_w);
+}
+
+static int metric_text_w(void *ctx, enum tl_font f, const char *s)
+{
+	return tw(ctx, f, s);
+}
+
+void render_metrics(struct tl_render *rd, struct tl_metrics *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int f = 0; f < TL_NFONTS; f++) {
+		out->height[f] = rd->fonts[f].height;
+	}
+	out->text_w = metric_text_w;
+	out->ctx = rd;
+}
+
+/* ---- Setup --------------------------------------------------------------------- */
+
 int render_init(struct tl_render *rd, SDL_Renderer *r, char *errbuf, size_t errlen)
 {
+	static const int px[TL_NFONTS] = {14, 12, 10};
 	char path[1024];
 
 	memset(rd, 0, sizeof(*rd));
@@ -81,12 +172,11 @@ int render_init(struct tl_render *rd, SDL_Renderer *r, char *errbuf, size_t errl
 	if (text_find_font(path, sizeof(path), errbuf, errlen) < 0) {
 		return -1;
 	}
-	if (text_font_open(&rd->font, r, path, 14, errbuf, errlen) < 0) {
-		return -1;
-	}
-	if (text_font_open(&rd->small, r, path, 12, errbuf, errlen) < 0) {
-		text_font_close(&rd->font);
-		return -1;
+	for (int f = 0; f < TL_NFONTS; f++) {
+		if (text_font_open(&rd->fonts[f], r, path, px[f], errbuf, errlen) < 0) {
+			render_fini(rd);
+			return -1;
+		}
 	}
 	rd->cap = MAX_COLUMNS;
 	rd->buckets = calloc(rd->cap, sizeof(*rd->buckets));
@@ -108,8 +198,9 @@ int render_init(struct tl_render *rd, SDL_Renderer *r, char *errbuf, size_t errl
 
 void render_fini(struct tl_render *rd)
 {
-	text_font_close(&rd->font);
-	text_font_close(&rd->small);
+	for (int f = 0; f < TL_NFONTS; f++) {
+		text_font_close(&rd->fonts[f]);
+	}
 	free(rd->buckets);
 	for (int i = 0; i <= RDV_TL_NSTATES; i++) {
 		free(rd->rects[i]);
@@ -138,39 +229,70 @@ static void flush_rects(struct tl_render *rd)
 	}
 }
 
-/* ---- Header and axis ---------------------------------------------------- */
+/* ---- Header and axis ------------------------------------------------------------ */
 
 static void draw_header(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
 			const struct tl_layout *lo)
 {
-	char buf[512], span[32], speed[32];
-	int x = 8;
+	char title[512], base[300], s1[300], s2[200], s3[100], span[32], vs[32], speed[32], d[64];
+	char r1[160], r2[100];
+	const char *title_forms[3], *stat_forms[3], *right_forms[3];
+	const char *name = rd->title ? rd->title : "";
+	const char *slash = strrchr(name, '/');
+	int x = 8, right_w, y = (lo->header_h - fh(rd, TL_FONT_SMALL)) / 2;
 
 	fill(rd->r, 0, 0, lo->width, lo->header_h, bg_panel);
-	snprintf(buf, sizeof(buf), "rdv-view  %s", rd->title ? rd->title : "");
-	x += text_draw_clip(&rd->font, rd->r, x, 4, buf, fg, lo->width / 3);
-	format_duration(span, sizeof(span), m->t_max - m->t_min);
-	snprintf(buf, sizeof(buf),
-		 "   %u threads · %llu intervals · %llu isolations · %s traced · %llu events%s",
-		 m->info.nlanes, (unsigned long long)m->info.nintervals,
-		 (unsigned long long)m->nisolations, span, (unsigned long long)m->info.events,
-		 m->info.discarded_events ? " · DISCARDED EVENTS" : "");
-	if (m->info.discarded_events) {
-		char d[64];
+	snprintf(title, sizeof(title), "rdv-view  %s", name);
+	snprintf(base, sizeof(base), "rdv-view  %s", slash && slash[1] ? slash + 1 : name);
+	title_forms[0] = title;
+	title_forms[1] = base;
+	title_forms[2] = "rdv-view";
+	x += draw_fit(rd, TL_FONT_NORMAL, x, (lo->header_h - fh(rd, TL_FONT_NORMAL)) / 2, fg,
+		      lo->width / 3, title_forms, 3);
 
-		snprintf(d, sizeof(d), " (%llu)", (unsigned long long)m->info.discarded_events);
-		strncat(buf, d, sizeof(buf) - strlen(buf) - 1);
-	}
-	text_draw_clip(&rd->small, rd->r, x, 6, buf, fg_dim, lo->width - x - 330);
-
-	format_duration(span, sizeof(span), v->t1 - v->t0);
+	format_duration(vs, sizeof(vs), v->t1 - v->t0);
 	format_duration(
 	    speed, sizeof(speed),
 	    (uint64_t)(v->playing || v->speed_set ? v->speed : (double)(v->t1 - v->t0) / 10.0));
-	snprintf(buf, sizeof(buf), "view %s   %s %s/s   ? keys", span,
+	snprintf(r1, sizeof(r1), "view %s   %s %s/s   ? keys", vs,
 		 v->playing ? "▶ playing" : "replay", speed);
-	text_draw(&rd->small, rd->r, lo->width - text_width(&rd->small, buf) - 8, 6, buf,
-		  v->playing ? accent : fg_dim);
+	snprintf(r2, sizeof(r2), "view %s   ? keys", vs);
+	right_forms[0] = v->live ? r2 : r1;
+	right_forms[1] = r2;
+	right_forms[2] = "? keys";
+	right_w = 0;
+	for (int i = 0; i < 3; i++) {
+		if (tw(rd, TL_FONT_SMALL, right_forms[i]) <= lo->width / 4 || i == 2) {
+			right_w = tw(rd, TL_FONT_SMALL, right_forms[i]);
+			draw(rd, TL_FONT_SMALL, lo->width - right_w - 8, y, right_forms[i],
+			     v->playing ? accent : fg_dim);
+			break;
+		}
+	}
+
+	format_duration(span, sizeof(span), m->t_max - m->t_min);
+	d[0] = '\0';
+	if (m->info.discarded_events) {
+		snprintf(d, sizeof(d), " · %llu DISCARDED EVENTS",
+			 (unsigned long long)m->info.discarded_events);
+	}
+	snprintf(s1, sizeof(s1),
+		 "%u threads · %llu intervals · %llu isolations · %s traced · %llu events%s",
+		 m->info.nlanes, (unsigned long long)m->info.nintervals,
+		 (unsigned long long)m->nisolations, span, (unsigned long long)m->info.events, d);
+	snprintf(s2, sizeof(s2), "%u threads · %llu isolations · %s%s", m->info.nlanes,
+		 (unsigned long long)m->nisolations, span, d);
+	snprintf(s3, sizeof(s3), "%u threads%s", m->info.nlanes,
+		 m->info.discarded_events ? " · LOST EVENTS" : "");
+	stat_forms[0] = s1;
+	stat_forms[1] = s2;
+	stat_forms[2] = s3;
+	x += 16;
+	if (lo->width - right_w - 24 - x > 40) {
+		draw_fit(rd, TL_FONT_SMALL, x, y,
+			 m->info.discarded_events ? state_colors[RDV_TL_UNKNOWN] : fg_dim,
+			 lo->width - right_w - 24 - x, stat_forms, 3);
+	}
 }
 
 /* Tick labels: relative to the trace start, or, when that would need too
@@ -183,16 +305,21 @@ static void draw_axis(struct tl_render *rd, const struct tl_model *m, const stru
 	uint64_t base = m->t_min, origin = base;
 	uint64_t unit;
 	const char *uname;
-	int decimals = 0;
+	int decimals = 0, ty = lo->axis_y + (lo->axis_h - fh(rd, TL_FONT_SMALL)) / 2;
 	char buf[64];
 
-	fill(rd->r, 0, lo->axis_y, lo->width, lo->axis_h, bg_panel);
+	fill(rd->r, 0, lo->axis_y, lo->lanes_x + lo->lanes_w, lo->axis_h, bg_panel);
 	if (v->t0 > base && (v->t0 - base) / step > 2000) {
+		const char *forms[2];
+
 		origin = v->t0 - (v->t0 - base) % step;
 		format_time(buf, sizeof(buf), m, origin);
-		text_draw(&rd->small, rd->r, 6, lo->axis_y + 4, buf, accent);
+		forms[0] = buf;
+		forms[1] = "";
+		draw_fit(rd, TL_FONT_SMALL, 6, ty, accent, lo->lanes_x - 10, forms, 2);
 	} else {
-		text_draw(&rd->small, rd->r, 6, lo->axis_y + 4, "time from trace start", fg_dim);
+		draw_opt(rd, TL_FONT_SMALL, 6, ty, "time from trace start", fg_dim,
+			 lo->lanes_x - 10);
 	}
 	/* The unit suits the largest label, the decimals the step: 100.5 ms
 	 * rather than 100500 µs. */
@@ -223,15 +350,16 @@ static void draw_axis(struct tl_render *rd, const struct tl_model *m, const stru
 						 : -(double)(origin - t) / (double)unit;
 			int xi = (int)x;
 
-			if (xi < lo->lanes_x || xi >= lo->lanes_x + lo->lanes_w) {
-				continue;
-			}
-			fill(rd->r, xi, lo->axis_y + lo->axis_h - 6, 1, 6, fg_dim);
-			fill(rd->r, xi, lo->lanes_y, 1, lo->lanes_h, grid);
-			snprintf(buf, sizeof(buf), "%s%.*f %s",
-				 origin != base && t >= origin ? "+" : "", decimals, rel, uname);
-			if (xi + 3 + text_width(&rd->small, buf) < lo->lanes_x + lo->lanes_w) {
-				text_draw(&rd->small, rd->r, xi + 3, lo->axis_y + 3, buf, fg);
+			if (xi >= lo->lanes_x && xi < lo->lanes_x + lo->lanes_w) {
+				fill(rd->r, xi, lo->axis_y + lo->axis_h - 6, 1, 6, fg_dim);
+				fill(rd->r, xi, lo->lanes_y, 1, lo->lanes_h, grid);
+				snprintf(buf, sizeof(buf), "%s%.*f %s",
+					 origin != base && t >= origin ? "+" : "", decimals, rel,
+					 uname);
+				if (xi + 3 + tw(rd, TL_FONT_SMALL, buf) <
+				    lo->lanes_x + lo->lanes_w) {
+					draw(rd, TL_FONT_SMALL, xi + 3, ty, buf, fg);
+				}
 			}
 			if (t > UINT64_MAX - step) {
 				break;
@@ -240,13 +368,14 @@ static void draw_axis(struct tl_render *rd, const struct tl_model *m, const stru
 	}
 }
 
-/* ---- Lanes -------------------------------------------------------------- */
+/* ---- Lanes -------------------------------------------------------------------------- */
 
-static void lane_label(const struct tl_model *m, uint32_t lane, char *buf, size_t len)
+static void lane_box(const struct tl_layout *lo, int y, int *top, int *h)
 {
-	const struct rdv_tl_lane *l = &m->lanes[lane];
+	int pad = lo->row_h >= 16 ? 2 : 1;
 
-	snprintf(buf, len, "t%u  tid %d", l->thread, l->os_tid);
+	*top = y + pad;
+	*h = lo->row_h - 2 * pad;
 }
 
 static void draw_lane(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
@@ -254,8 +383,10 @@ static void draw_lane(struct tl_render *rd, const struct tl_model *m, const stru
 {
 	unsigned columns = (unsigned)lo->lanes_w;
 	unsigned n;
-	int top = y + 2, h = lo->row_h - 4;
+	int top, h, mark;
 
+	lane_box(lo, y, &top, &h);
+	mark = h >= 12 ? 4 : h / 3 > 1 ? h / 3 : 1;
 	if (columns > rd->cap) {
 		columns = rd->cap;
 	}
@@ -275,7 +406,7 @@ static void draw_lane(struct tl_render *rd, const struct tl_model *m, const stru
 
 			for (size_t k = 0; k < sizeof(rare); k++) {
 				if (rare[k] != b->dominant && b->state_ns[rare[k]] > 0) {
-					push_rect(rd, rare[k], x, top + h - 4, w, 4);
+					push_rect(rd, rare[k], x, top + h - mark, w, mark);
 					break;
 				}
 			}
@@ -283,107 +414,267 @@ static void draw_lane(struct tl_render *rd, const struct tl_model *m, const stru
 	}
 }
 
-static void draw_selection(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
-			   const struct tl_layout *lo)
+static SDL_Color role_color(uint8_t role)
 {
-	const struct rdv_tl_isolation *x;
-	uint32_t vis = view_visible_rows(lo);
-	int64_t row;
+	switch (role) {
+	case TL_ROLE_REQUESTER:
+		return state_colors[RDV_TL_WAITING];
+	case TL_ROLE_STRAGGLER:
+	case TL_ROLE_LATE:
+		return accent;
+	case TL_ROLE_BLOCKED:
+		return state_colors[RDV_TL_BLOCKED];
+	case TL_ROLE_QUEUED:
+		return state_colors[RDV_TL_WAITING];
+	default:
+		return fg_dim;
+	}
+}
+
+static void draw_header_row(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+			    const struct tl_layout *lo, const struct tl_drow *d,
+			    const struct tl_slot *s)
+{
+	char f1[256], f2[160], f3[96], a[32];
+	const char *forms[3] = {f1, f2, f3};
+	int ty = s->y + (s->h - fh(rd, TL_FONT_SMALL)) / 2;
+	int w = lo->lanes_x + lo->lanes_w;
+	SDL_Color back = bg_group, c = fg;
+
+	if (d->kind == TL_DROW_GROUP) {
+		const struct tl_group *g = &m->groups[d->group];
+		const char *arrow = d->group < v->ngroups && v->collapsed[d->group] ? "▸" : "▾";
+
+		snprintf(f1, sizeof(f1), "%s pid %u %s · domain %u · %u threads", arrow, g->vpid,
+			 g->procname, g->domain, g->nlanes);
+		snprintf(f2, sizeof(f2), "%s pid %u · d%u · %u threads", arrow, g->vpid, g->domain,
+			 g->nlanes);
+		snprintf(f3, sizeof(f3), "%s pid %u", arrow, g->vpid);
+	} else if (d->kind == TL_DROW_PIN) {
+		struct tl_iso x;
+
+		timeline_isolation(m, (uint64_t)v->selected, &x);
+		format_duration(a, sizeof(a), x.wait_ns);
+		snprintf(f1, sizeof(f1),
+			 "isolation #%lld · wait %s · its requester and late threads",
+			 (long long)v->selected, a);
+		snprintf(f2, sizeof(f2), "isolation #%lld · wait %s", (long long)v->selected, a);
+		snprintf(f3, sizeof(f3), "#%lld", (long long)v->selected);
+		back = bg_pin;
+		c = state_colors[RDV_TL_WAITING];
+	} else {
+		snprintf(f1, sizeof(f1), "meanwhile: %llu threads of its domain waited or blocked",
+			 (unsigned long long)d->ns);
+		snprintf(f2, sizeof(f2), "meanwhile: %llu waited or blocked",
+			 (unsigned long long)d->ns);
+		snprintf(f3, sizeof(f3), "meanwhile");
+		back = bg_pin;
+		c = fg_dim;
+	}
+	fill(rd->r, 0, s->y, w, s->h, back);
+	if (s->sticky_header) {
+		fill(rd->r, 0, s->y + s->h - 1, w, 1, grid);
+	}
+	draw_fit(rd, TL_FONT_SMALL, 6, ty, c, w - 12, forms, 3);
+}
+
+static void draw_lane_row(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+			  const struct tl_layout *lo, const struct tl_drow *d,
+			  const struct tl_slot *s, unsigned k)
+{
+	enum tl_font f = lo->row_h >= fh(rd, TL_FONT_SMALL) + 2 ? TL_FONT_SMALL : TL_FONT_TINY;
+	int ty = s->y + (s->h - fh(rd, f)) / 2;
+	int chip_h = lo->row_h - 8 < 4 ? 4 : lo->row_h - 8 > 12 ? 12 : lo->row_h - 8;
+	uint8_t st = timeline_state_at(m, d->lane, v->cursor_ns);
+	char label[96], role[96];
+	SDL_Color c = d->role ? role_color(d->role) : fg;
+	int x;
+
+	fill(rd->r, 0, s->y, lo->lanes_x + lo->lanes_w, s->h, k % 2 ? bg_lane_alt : bg_lane);
+	/* The lane's state at the cursor, as a chip by its label. */
+	if (st != TL_NO_STATE) {
+		fill(rd->r, 6, s->y + (s->h - chip_h) / 2, 10, chip_h, state_colors[st]);
+	} else {
+		outline(rd->r, 6, s->y + (s->h - chip_h) / 2, 10, chip_h, fg_dim);
+	}
+	view_lane_label(m, d->lane, label, sizeof(label));
+	x = 22 + draw_in(rd, f, 22, ty, label, c, lo->lanes_x - 26);
+	view_lane_role(v, m, d, role, sizeof(role));
+	if (role[0]) {
+		draw_opt(rd, f, x + 8, ty, role, d->role ? c : fg_dim, lo->lanes_x - x - 12);
+	}
+	draw_lane(rd, m, v, lo, d->lane, s->y);
+}
+
+static void draw_rows(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+		      const struct tl_layout *lo, const struct tl_slot *slots, unsigned n)
+{
+	clip(rd->r, 0, lo->lanes_y, lo->lanes_x + lo->lanes_w, lo->lanes_h);
+	for (unsigned k = 0; k < n; k++) {
+		const struct tl_drow *d = &v->drows[slots[k].drow];
+
+		if (d->kind == TL_DROW_LANE) {
+			draw_lane_row(rd, m, v, lo, d, &slots[k], k);
+		}
+	}
+	flush_rects(rd);
+	for (unsigned k = 0; k < n; k++) {
+		const struct tl_drow *d = &v->drows[slots[k].drow];
+
+		if (d->kind != TL_DROW_LANE) {
+			draw_header_row(rd, m, v, lo, d, &slots[k]);
+		}
+	}
+	/* The pinned rows end with a line. */
+	if (lo->sticky_h) {
+		fill(rd->r, 0, lo->lanes_y + lo->sticky_h - 1, lo->lanes_x + lo->lanes_w, 1,
+		     state_colors[RDV_TL_WAITING]);
+	}
+	SDL_RenderSetClipRect(rd->r, NULL);
+}
+
+/* The slot showing a lane, or NULL. */
+static const struct tl_slot *slot_of(const struct tl_view *v, const struct tl_slot *slots,
+				     unsigned n, uint32_t lane)
+{
+	for (unsigned k = 0; k < n; k++) {
+		const struct tl_drow *d = &v->drows[slots[k].drow];
+
+		if (d->kind == TL_DROW_LANE && !slots[k].sticky_header && d->lane == lane) {
+			return &slots[k];
+		}
+	}
+	return NULL;
+}
+
+static void draw_selection(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+			   const struct tl_layout *lo, const struct tl_slot *slots, unsigned n)
+{
+	struct tl_iso x;
+	struct tl_late late[64];
+	unsigned nlate;
+	const struct tl_slot *s;
 	double xr, xg, xe;
-	int y;
 
 	if (v->selected < 0 || (uint64_t)v->selected >= m->nisolations) {
 		return;
 	}
-	x = &m->isolations[v->selected];
-	xr = view_ns_to_x(v, lo, x->request_ns);
-	xg = view_ns_to_x(v, lo, x->grant_ns);
-	xe = view_ns_to_x(v, lo, timeline_isolation_end(m, x));
-	SDL_RenderSetClipRect(rd->r,
-			      &(SDL_Rect){lo->lanes_x, lo->lanes_y, lo->lanes_w, lo->lanes_h});
+	timeline_isolation(m, (uint64_t)v->selected, &x);
+	xr = view_ns_to_x(v, lo, x.request_ns);
+	xg = view_ns_to_x(v, lo, x.grant_ns);
+	xe = view_ns_to_x(v, lo, x.end_ns);
+	clip(rd->r, lo->lanes_x, lo->lanes_y, lo->lanes_w, lo->lanes_h);
 	/* Request, grant and release lines across the lanes. */
 	fill(rd->r, (int)xr, lo->lanes_y, 1, lo->lanes_h, state_colors[RDV_TL_WAITING]);
 	fill(rd->r, (int)xg, lo->lanes_y, 1, lo->lanes_h, state_colors[RDV_TL_ISOLATED]);
-	if (x->release_ns) {
+	if (x.release_ns) {
 		fill(rd->r, (int)xe, lo->lanes_y, 1, lo->lanes_h, fg_dim);
 	}
-	row = m->lane_row[x->lane];
-	if (row >= v->first_row && row < (int64_t)v->first_row + vis) {
-		y = lo->lanes_y + (int)(row - v->first_row) * lo->row_h;
+	s = slot_of(v, slots, n, x.lane);
+	if (s) {
 		/* request -> grant bracket, grant -> release box */
-		outline(rd->r, (int)xr, y, (int)(xg - xr) + 1, lo->row_h, cursor_c);
-		outline(rd->r, (int)xr - 1, y - 1, (int)(xg - xr) + 3, lo->row_h + 2,
+		outline(rd->r, (int)xr, s->y, (int)(xg - xr) + 1, s->h, cursor_c);
+		outline(rd->r, (int)xr - 1, s->y - 1, (int)(xg - xr) + 3, s->h + 2,
 			state_colors[RDV_TL_WAITING]);
-		outline(rd->r, (int)xg, y, (int)(xe - xg) + 1, lo->row_h,
+		outline(rd->r, (int)xg, s->y, (int)(xe - xg) + 1, s->h,
 			state_colors[RDV_TL_ISOLATED]);
 	}
-	if (x->straggler_lane != RDV_TL_NO_LANE) {
-		row = m->lane_row[x->straggler_lane];
-		if (row >= v->first_row && row < (int64_t)v->first_row + vis) {
-			double xs = view_ns_to_x(v, lo, x->straggler_ns);
+	/* Each late thread: request -> ready, and its harmful section's sites
+	 * when the timeline has them. */
+	nlate = timeline_isolation_late(m, (uint64_t)v->selected, late, 64);
+	for (unsigned i = 0; i < nlate && i < 64; i++) {
+		double xs = view_ns_to_x(v, lo, x.request_ns + late[i].delay_ns);
+		char sec[200];
 
-			y = lo->lanes_y + (int)(row - v->first_row) * lo->row_h;
-			outline(rd->r, (int)xr, y, (int)(xs - xr) + 1, lo->row_h, accent);
-			fill(rd->r, (int)xs - 1, y - 2, 3, lo->row_h + 4, accent);
+		s = slot_of(v, slots, n, late[i].lane);
+		if (!s) {
+			continue;
+		}
+		outline(rd->r, (int)xr, s->y, (int)(xs - xr) + 1, s->h, accent);
+		fill(rd->r, (int)xs - 1, s->y - 1, 3, s->h + 2, accent);
+		if (late[i].from[0] || late[i].to[0]) {
+			snprintf(sec, sizeof(sec), "%s → %s", late[i].from[0] ? late[i].from : "?",
+				 late[i].to[0] ? late[i].to : "?");
+			draw_opt(rd, TL_FONT_TINY, (int)xr + 3, s->y + 1, sec, fg,
+				 (int)(xs - xr) - 6);
 		}
 	}
 	SDL_RenderSetClipRect(rd->r, NULL);
 }
 
-static void draw_rows(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
-		      const struct tl_layout *lo)
+static void draw_measure(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+			 const struct tl_layout *lo, const struct tl_slot *slots, unsigned n)
 {
-	uint32_t vis = view_visible_rows(lo);
-	int64_t sel_lane = -1, strag_lane = -1;
-	char buf[256];
+	SDL_Color band = {0x6c, 0xc4, 0xff, 40}, lane_band = {0x6c, 0xc4, 0xff, 60};
+	uint8_t *in;
+	double x0, x1;
+	char d[48], buf[64];
 
-	if (v->selected >= 0 && (uint64_t)v->selected < m->nisolations) {
-		sel_lane = m->isolations[v->selected].lane;
-		strag_lane = m->isolations[v->selected].straggler_lane;
-		if (strag_lane == RDV_TL_NO_LANE) {
-			strag_lane = -1;
+	if (!v->range) {
+		return;
+	}
+	x0 = view_ns_to_x(v, lo, v->range_t0);
+	x1 = view_ns_to_x(v, lo, v->range_t1);
+	if (x1 < lo->lanes_x || x0 > lo->lanes_x + lo->lanes_w) {
+		return;
+	}
+	x0 = x0 < lo->lanes_x ? lo->lanes_x : x0;
+	x1 = x1 > lo->lanes_x + lo->lanes_w ? lo->lanes_x + lo->lanes_w : x1;
+	clip(rd->r, lo->lanes_x, lo->axis_y, lo->lanes_w, lo->lanes_h + lo->axis_h);
+	fill(rd->r, (int)x0, lo->lanes_y, (int)(x1 - x0) + 1, lo->lanes_h, band);
+	in = calloc(m->info.nlanes ? m->info.nlanes : 1, 1);
+	for (uint32_t i = 0; in && i < v->nrange_lanes; i++) {
+		in[v->range_lanes[i]] = 1;
+	}
+	for (unsigned k = 0; in && k < n; k++) {
+		const struct tl_drow *dr = &v->drows[slots[k].drow];
+
+		if (dr->kind == TL_DROW_LANE && !slots[k].sticky_header && in[dr->lane]) {
+			fill(rd->r, (int)x0, slots[k].y, (int)(x1 - x0) + 1, slots[k].h, lane_band);
 		}
 	}
-	for (uint32_t k = 0; k < vis && v->first_row + k < m->nrows; k++) {
-		const struct tl_row *row = &m->rows[v->first_row + k];
-		int y = lo->lanes_y + (int)k * lo->row_h;
+	free(in);
+	fill(rd->r, (int)x0, lo->axis_y, 1, lo->lanes_h + lo->axis_h, accent);
+	fill(rd->r, (int)x1, lo->axis_y, 1, lo->lanes_h + lo->axis_h, accent);
+	format_duration(d, sizeof(d), v->range_t1 - v->range_t0);
+	snprintf(buf, sizeof(buf), "Δt %s", d);
+	{
+		int w = tw(rd, TL_FONT_SMALL, buf) + 6, bx = (int)((x0 + x1) / 2) - w / 2;
 
-		if (row->kind == TL_ROW_GROUP) {
-			const struct tl_group *g = &m->groups[row->group];
-
-			fill(rd->r, 0, y, lo->width, lo->row_h, bg_group);
-			snprintf(buf, sizeof(buf), "pid %u %s · domain %u · %u threads", g->vpid,
-				 g->procname[0] ? g->procname : "", g->domain, g->nlanes);
-			text_draw_clip(&rd->small, rd->r, 6, y + 2, buf, fg, lo->width - 12);
-			continue;
-		}
-		fill(rd->r, 0, y, lo->lanes_x, lo->row_h, k % 2 ? bg_lane_alt : bg_lane);
-		fill(rd->r, lo->lanes_x, y, lo->lanes_w, lo->row_h, k % 2 ? bg_lane_alt : bg_lane);
-		{
-			uint8_t s = timeline_state_at(m, row->lane, v->cursor_ns);
-			SDL_Color c = fg;
-
-			/* The lane's state at the cursor, as a chip by its label. */
-			if (s != TL_NO_STATE) {
-				fill(rd->r, 6, y + 4, 10, lo->row_h - 8, state_colors[s]);
-			} else {
-				outline(rd->r, 6, y + 4, 10, lo->row_h - 8, fg_dim);
-			}
-			if ((int64_t)row->lane == sel_lane) {
-				c = state_colors[RDV_TL_WAITING];
-			} else if ((int64_t)row->lane == strag_lane) {
-				c = accent;
-			}
-			lane_label(m, row->lane, buf, sizeof(buf));
-			if ((int64_t)row->lane == strag_lane) {
-				strncat(buf, "  straggler", sizeof(buf) - strlen(buf) - 1);
-			}
-			text_draw_clip(&rd->small, rd->r, 22, y + 2, buf, c, lo->lanes_x - 26);
-		}
-		draw_lane(rd, m, v, lo, row->lane, y);
+		fill(rd->r, bx, lo->axis_y + 1, w, lo->axis_h - 2, accent);
+		draw(rd, TL_FONT_SMALL, bx + 3,
+		     lo->axis_y + (lo->axis_h - fh(rd, TL_FONT_SMALL)) / 2, buf, bg);
 	}
-	flush_rects(rd);
-	/* Grid lines over the lanes, faint, so they stay readable. */
+	SDL_RenderSetClipRect(rd->r, NULL);
+}
+
+static void draw_markers(struct tl_render *rd, const struct tl_view *v, const struct tl_layout *lo)
+{
+	int prev = -1;
+
+	clip(rd->r, lo->lanes_x, lo->axis_y, lo->lanes_w, lo->lanes_h + lo->axis_h);
+	for (unsigned i = 0; i < v->nmarkers; i++) {
+		int x = (int)view_ns_to_x(v, lo, v->markers[i]);
+
+		for (int y = lo->lanes_y; y < lo->lanes_y + lo->lanes_h; y += 6) {
+			fill(rd->r, x, y, 1, 3, marker_c);
+		}
+		fill(rd->r, x, lo->axis_y, 7, 6, marker_c);
+		if (prev >= 0 && i > 0) {
+			char d[48];
+			int w;
+
+			format_duration(d, sizeof(d), v->markers[i] - v->markers[i - 1]);
+			w = tw(rd, TL_FONT_TINY, d);
+			if (x - prev > w + 14) {
+				fill(rd->r, prev + 1, lo->lanes_y + 2, x - prev - 1, 1, marker_c);
+				draw(rd, TL_FONT_TINY, (prev + x) / 2 - w / 2, lo->lanes_y + 3, d,
+				     marker_c);
+			}
+		}
+		prev = x;
+	}
+	SDL_RenderSetClipRect(rd->r, NULL);
 }
 
 static void draw_cursor(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
@@ -405,254 +696,391 @@ static void draw_cursor(struct tl_render *rd, const struct tl_model *m, const st
 		fill(rd->r, xi, lo->axis_y, 1, lo->lanes_h + lo->axis_h, cursor_c);
 		format_time(buf, sizeof(buf), m, v->cursor_ns);
 		{
-			int w = text_width(&rd->small, buf) + 6;
-			int bx = xi + 3 + w < lo->width ? xi + 3 : xi - w - 3;
+			int w = tw(rd, TL_FONT_SMALL, buf) + 6;
+			int bx = xi + 3 + w < lo->lanes_x + lo->lanes_w ? xi + 3 : xi - w - 3;
 
 			fill(rd->r, bx, lo->axis_y + 2, w, lo->axis_h - 4, cursor_c);
-			text_draw(&rd->small, rd->r, bx + 3, lo->axis_y + 3, buf, bg);
+			draw(rd, TL_FONT_SMALL, bx + 3,
+			     lo->axis_y + (lo->axis_h - fh(rd, TL_FONT_SMALL)) / 2, buf, bg);
 		}
 	}
 }
 
-static void draw_legend(struct tl_render *rd, const struct tl_layout *lo)
+static void draw_legend(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+			const struct tl_layout *lo)
 {
-	int x = 8, y = lo->legend_y + 3;
+	int x = 8, y = lo->legend_y + (lo->legend_h - fh(rd, TL_FONT_SMALL)) / 2;
+	int right = lo->width - 8;
 
 	fill(rd->r, 0, lo->legend_y, lo->width, lo->legend_h, bg_panel);
 	for (int s = 0; s < RDV_TL_NSTATES; s++) {
-		fill(rd->r, x, y + 2, 14, 12, state_colors[s]);
+		const char *name = rdv_tl_state_name((enum rdv_tl_state)s);
+
+		if (x + 18 + tw(rd, TL_FONT_SMALL, name) > right) {
+			break;
+		}
+		fill(rd->r, x, y + 2, 14, fh(rd, TL_FONT_SMALL) - 4, state_colors[s]);
 		x += 18;
-		x +=
-		    text_draw(&rd->small, rd->r, x, y, rdv_tl_state_name((enum rdv_tl_state)s), fg);
-		x += 16;
+		x += draw(rd, TL_FONT_SMALL, x, y, name, fg);
+		x += 14;
 	}
-	text_draw_clip(&rd->small, rd->r, x + 10, y,
-		       "a column shows its dominant state; a bottom mark: a shorter isolated / "
-		       "waiting / blocked / running state in it",
-		       fg_dim, lo->width - x - 20);
+	/* The status, or the selection when its panel is hidden, or the
+	 * explanation of the drawing. */
+	if (v->status[0]) {
+		const char *forms[1] = {v->status};
+
+		draw_fit(rd, TL_FONT_SMALL, x + 6, y, accent, right - x - 6, forms, 1);
+	} else if (!lo->side_w && v->selected >= 0 && (uint64_t)v->selected < m->nisolations) {
+		struct tl_iso i;
+		char a[32], f1[160], f2[96];
+		const char *forms[2] = {f1, f2};
+
+		timeline_isolation(m, (uint64_t)v->selected, &i);
+		format_duration(a, sizeof(a), i.wait_ns);
+		if (i.straggler != TL_NO_LANE) {
+			snprintf(f1, sizeof(f1), "isolation #%lld · t%u waited %s · straggler t%u",
+				 (long long)v->selected, m->lanes[i.lane].thread, a,
+				 m->lanes[i.straggler].thread);
+		} else {
+			snprintf(f1, sizeof(f1), "isolation #%lld · t%u waited %s",
+				 (long long)v->selected, m->lanes[i.lane].thread, a);
+		}
+		snprintf(f2, sizeof(f2), "#%lld · %s", (long long)v->selected, a);
+		draw_fit(rd, TL_FONT_SMALL, x + 6, y, state_colors[RDV_TL_WAITING], right - x - 6,
+			 forms, 2);
+	} else {
+		draw_opt(rd, TL_FONT_SMALL, x + 6, y,
+			 "a column shows its dominant state; a bottom mark: a shorter isolated / "
+			 "waiting / blocked / running state in it",
+			 fg_dim, right - x - 6);
+	}
 }
 
-/* ---- Mask panel --------------------------------------------------------- */
+/* ---- Mask panel ------------------------------------------------------------------------ */
 
 static void draw_masks(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
 		       const struct tl_layout *lo)
 {
-	static const char *const names[3] = {"W", "H", "I"};
-	int x0 = 10, y = lo->panel_y + 6;
-	int bottom = lo->height - 6;
-	char buf[128], t[48];
+	struct tl_mask_geom g;
+	char buf[160], t[48], f2[96], f3[64];
+	int y, x0 = 10, ty = lo->panel_y + 6;
+	int index_w = tw(rd, TL_FONT_TINY, "1024") + 6;
 
+	view_mask_geometry(m, lo, &g);
 	format_time(t, sizeof(t), m, v->cursor_ns);
-	snprintf(buf, sizeof(buf), "Masks at cursor %s", t);
-	text_draw(&rd->font, rd->r, x0, y, buf, fg);
-	text_draw(&rd->small, rd->r, x0 + text_width(&rd->font, buf) + 12, y + 2,
-		  "W want_rdv  H harmless  I idle", fg_dim);
-	y += rd->font.height + 4;
-	for (uint32_t gi = 0; gi < m->ngroups; gi++) {
-		const struct tl_group *g = &m->groups[gi];
-		int avail = lo->mask_w - x0 - 40;
-		/* Thread indexes that fit at 4 px a cell; the rest are left out. */
-		uint32_t shown =
-		    g->max_thread < (uint32_t)avail / 4 ? g->max_thread : (uint32_t)avail / 4;
-		int cell = shown ? avail / (int)shown : 14;
-		int need;
+	{
+		const char *forms[3] = {buf, "Masks at cursor", "Masks"};
+		int w;
 
-		if (cell > 16) {
-			cell = 16;
+		snprintf(buf, sizeof(buf), "Masks at cursor %s", t);
+		w = draw_fit(rd, TL_FONT_NORMAL, x0, ty, fg, lo->mask_w - 20, forms, 3);
+		draw_opt(rd, TL_FONT_SMALL, x0 + w + 12, ty + 2,
+			 g.compressed ? "a cell per thread: its state"
+				      : "W want_rdv  H harmless  I idle",
+			 fg_dim, lo->mask_w - 20 - w - 12);
+	}
+	clip(rd->r, 0, g.y, lo->mask_w, g.h);
+	y = g.y - v->mask_scroll;
+	for (uint32_t gi = 0; gi < m->ngroups; gi++) {
+		const struct tl_group *gr = &m->groups[gi];
+		int block = view_mask_group_h(m, lo, &g, gi);
+		uint32_t nw = 0, nh = 0, ni = 0;
+
+		if (y + block <= g.y) {
+			y += block;
+			continue;
 		}
-		if (cell < 4) {
-			cell = 4;
-		}
-		need = rd->small.height + 4 * (cell + 2) + 4;
-		if (y + need > bottom) {
-			snprintf(buf, sizeof(buf), "… %u more domains", m->ngroups - gi);
-			text_draw(&rd->small, rd->r, x0, y, buf, fg_dim);
+		if (y >= g.y + g.h) {
 			break;
 		}
-		snprintf(buf, sizeof(buf), "pid %u %s · domain %u%s", g->vpid, g->procname,
-			 g->domain,
-			 shown < g->max_thread ? " (the highest threads do not fit)" : "");
-		text_draw_clip(&rd->small, rd->r, x0, y, buf, fg_dim, lo->mask_w - 20);
-		y += rd->small.height;
-		for (int b = 0; b < 3; b++) {
-			text_draw(&rd->small, rd->r, x0 + 4,
-				  y + b * (cell + 2) + (cell - rd->small.height) / 2, names[b],
-				  mask_colors[b]);
+		for (uint32_t k = 0; k < gr->nlanes; k++) {
+			bool b[3];
+
+			timeline_state_bits(
+			    timeline_state_at(m, m->rows[gr->first_row + 1 + k].lane, v->cursor_ns),
+			    &b[0], &b[1], &b[2]);
+			nw += b[0];
+			nh += b[1];
+			ni += b[2];
 		}
-		/* One column per thread index of the domain: the mask words' bits. */
-		for (uint32_t k = 0; k < g->nlanes; k++) {
-			uint32_t lane = m->rows[g->first_row + 1 + k].lane;
+		snprintf(buf, sizeof(buf), "pid %u %s · domain %u · set: W %u  H %u  I %u",
+			 gr->vpid, gr->procname, gr->domain, nw, nh, ni);
+		snprintf(f2, sizeof(f2), "pid %u · d%u · W %u  H %u  I %u", gr->vpid, gr->domain,
+			 nw, nh, ni);
+		snprintf(f3, sizeof(f3), "d%u · W %u H %u I %u", gr->domain, nw, nh, ni);
+		{
+			const char *forms[3] = {buf, f2, f3};
+
+			draw_fit(rd, TL_FONT_SMALL, x0, y, fg_dim, g.w, forms, 3);
+		}
+		for (uint32_t k = 0; k < gr->nlanes; k++) {
+			uint32_t lane = m->rows[gr->first_row + 1 + k].lane;
 			const struct rdv_tl_lane *l = &m->lanes[lane];
-			uint8_t s;
-			int cx;
+			uint8_t s = timeline_state_at(m, lane, v->cursor_ns);
+			int line = (int)(l->thread / (uint32_t)g.cols);
+			int cx = g.x + index_w + (int)(l->thread % (uint32_t)g.cols) * g.cell;
+			int ly = y + fh(rd, TL_FONT_SMALL) + line * g.line_h;
 			bool bits[3];
 
-			if (l->thread >= shown) {
+			if (ly + g.line_h < g.y || ly > g.y + g.h) {
 				continue;
 			}
-			s = timeline_state_at(m, lane, v->cursor_ns);
-			cx = x0 + 24 + (int)l->thread * cell;
+			if (g.compressed) {
+				fill(rd->r, cx, ly, g.cell - 1, g.cell, render_state_color(s));
+				continue;
+			}
+			timeline_state_bits(s, &bits[0], &bits[1], &bits[2]);
+			for (int b = 0; b < 3; b++) {
+				int by = ly + b * (g.cell + 1);
 
-			if (s == TL_NO_STATE || s == RDV_TL_UNKNOWN) {
-				for (int b = 0; b < 3; b++) {
-					outline(rd->r, cx, y + b * (cell + 2), cell - 1, cell,
+				if (s == TL_NO_STATE || s == RDV_TL_UNKNOWN) {
+					outline(rd->r, cx, by, g.cell - 1, g.cell,
 						s == RDV_TL_UNKNOWN ? state_colors[RDV_TL_UNKNOWN]
 								    : grid);
-				}
-			} else {
-				timeline_state_bits(s, &bits[0], &bits[1], &bits[2]);
-				for (int b = 0; b < 3; b++) {
-					if (bits[b]) {
-						fill(rd->r, cx, y + b * (cell + 2), cell - 1, cell,
-						     mask_colors[b]);
-					} else {
-						outline(rd->r, cx, y + b * (cell + 2), cell - 1,
-							cell, grid);
-					}
+				} else if (bits[b]) {
+					fill(rd->r, cx, by, g.cell - 1, g.cell, mask_colors[b]);
+				} else {
+					outline(rd->r, cx, by, g.cell - 1, g.cell, grid);
 				}
 			}
-			/* The state row under the bits. */
-			fill(rd->r, cx, y + 3 * (cell + 2), cell - 1, cell / 2 + 1,
+			/* The state under the bits. */
+			fill(rd->r, cx, ly + 3 * (g.cell + 1), g.cell - 1, g.cell / 2 + 1,
 			     render_state_color(s));
 		}
-		for (uint32_t th = 0; th < shown; th += 8) {
-			snprintf(buf, sizeof(buf), "%u", th);
-			if (cell * 8 > text_width(&rd->small, buf) + 2) {
-				text_draw(&rd->small, rd->r, x0 + 24 + (int)th * cell,
-					  y + 3 * (cell + 2) + cell / 2 + 2, buf, fg_dim);
+		/* The first thread index of each grid row, and the bit names when
+		 * they fit beside one row. */
+		for (int line = 0; (uint32_t)line * (uint32_t)g.cols < gr->max_thread; line++) {
+			int ly = y + fh(rd, TL_FONT_SMALL) + line * g.line_h;
+
+			snprintf(buf, sizeof(buf), "%u", (unsigned)line * (unsigned)g.cols);
+			if (!g.compressed && g.cell >= fh(rd, TL_FONT_TINY) && line == 0) {
+				static const char *const names[3] = {"W", "H", "I"};
+
+				for (int b = 0; b < 3; b++) {
+					draw(rd, TL_FONT_TINY, g.x, ly + b * (g.cell + 1), names[b],
+					     mask_colors[b]);
+				}
+				draw(rd, TL_FONT_TINY, g.x, ly + 3 * (g.cell + 1) - 2, buf, fg_dim);
+			} else {
+				draw(rd, TL_FONT_TINY, g.x,
+				     ly + (g.line_h - fh(rd, TL_FONT_TINY)) / 2, buf, fg_dim);
 			}
 		}
-		y += need + 4;
+		y += block;
+	}
+	SDL_RenderSetClipRect(rd->r, NULL);
+	/* Scrolled: a bar says where. */
+	if (g.total_h > g.h) {
+		int bh = g.h * g.h / g.total_h, by = g.y + v->mask_scroll * g.h / g.total_h;
+
+		fill(rd->r, lo->mask_w - 6, g.y, 3, g.h, grid);
+		fill(rd->r, lo->mask_w - 6, by, 3, bh > 6 ? bh : 6, fg_dim);
 	}
 }
 
-/* ---- Latency panel ------------------------------------------------------ */
+/* ---- Latency panel ------------------------------------------------------------------------ */
 
-static uint64_t hist_percentile(const struct rdv_tl_histogram *h, double p)
+static void draw_histogram(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+			   const struct tl_hist_geom *g)
 {
-	uint64_t rank = (uint64_t)ceil(p * (double)h->count), seen = 0;
-
-	if (rank == 0) {
-		rank = 1;
-	}
-	for (int b = 0; b < RDV_TL_HIST_BUCKETS; b++) {
-		seen += h->buckets[b];
-		if (seen >= rank) {
-			uint64_t hi = b >= 63 ? UINT64_MAX : (((uint64_t)2 << b) - 1);
-
-			return hi < h->max_ns ? hi : h->max_ns; /* bucket's upper edge */
-		}
-	}
-	return h->max_ns;
-}
-
-static void draw_histogram(struct tl_render *rd, const struct rdv_tl_histogram *h, const char *name,
-			   SDL_Color c, int x, int y, int w, int hgt)
-{
-	char buf[128], a[32], b[32];
-	int lo_b = 0, hi_b = 0, nb, plot_y, plot_h;
+	struct tl_latency lat;
+	char n1[96], n2[64], p1[96], p2[64], p3[48], a[32], b[32];
+	const char *le;
+	int nb = g->hi_b - g->lo_b + 1, sh = fh(rd, TL_FONT_SMALL);
 	uint64_t maxc = 0;
+	SDL_Color c = state_colors[lat_colors[g->kind]];
 
-	text_draw_clip(&rd->small, rd->r, x, y, name, fg, w);
-	if (h->count == 0) {
-		text_draw(&rd->small, rd->r, x, y + rd->small.height + 4, "no samples", fg_dim);
+	timeline_latency(m, g->kind, &lat);
+	{
+		const char *forms[1] = {lat_names[g->kind]};
+
+		draw_fit(rd, TL_FONT_SMALL, g->x, g->y, fg, g->w, forms, 1);
+	}
+	if (lat.count == 0) {
+		draw_opt(rd, TL_FONT_SMALL, g->x, g->y + sh, "no samples", fg_dim, g->w);
 		return;
 	}
-	format_duration(a, sizeof(a), h->max_ns);
-	snprintf(buf, sizeof(buf), "n=%llu · max %s", (unsigned long long)h->count, a);
-	text_draw_clip(&rd->small, rd->r, x, y + rd->small.height, buf, fg_dim, w);
-	format_duration(a, sizeof(a), hist_percentile(h, 0.5));
-	format_duration(b, sizeof(b), hist_percentile(h, 0.99));
-	snprintf(buf, sizeof(buf), "p50≤%s p99≤%s", a, b);
-	text_draw_clip(&rd->small, rd->r, x, y + 2 * rd->small.height, buf, fg_dim, w);
-	lo_b = rdv_tl_hist_bucket(h->min_ns);
-	hi_b = rdv_tl_hist_bucket(h->max_ns);
-	if (hi_b - lo_b < 7) {
-		/* At least 8 buckets wide, so one spike does not fill the plot. */
-		lo_b -= (7 - (hi_b - lo_b)) / 2;
-		if (lo_b < 0) {
-			lo_b = 0;
-		}
-		hi_b = lo_b + 7 > 63 ? 63 : lo_b + 7;
-		lo_b = hi_b - 7;
+	format_duration(a, sizeof(a), lat.max_ns);
+	snprintf(n1, sizeof(n1), "n=%llu · max %s", (unsigned long long)lat.count, a);
+	snprintf(n2, sizeof(n2), "max %s", a);
+	{
+		const char *forms[2] = {n1, n2};
+
+		draw_fit(rd, TL_FONT_SMALL, g->x, g->y + sh, fg_dim, g->w, forms, 2);
 	}
-	nb = hi_b - lo_b + 1;
-	for (int k = lo_b; k <= hi_b; k++) {
-		if (h->buckets[k] > maxc) {
-			maxc = h->buckets[k];
-		}
+	le = lat.exact ? " " : "≤";
+	format_duration(a, sizeof(a), lat.p50_ns);
+	format_duration(b, sizeof(b), lat.p99_ns);
+	snprintf(p1, sizeof(p1), "p50%s%s · p99%s%s", le, a, le, b);
+	snprintf(p2, sizeof(p2), "p99%s%s", le, b);
+	snprintf(p3, sizeof(p3), "%s", b);
+	{
+		const char *forms[3] = {p1, p2, p3};
+
+		draw_fit(rd, TL_FONT_SMALL, g->x, g->y + 2 * sh, fg_dim, g->w, forms, 3);
 	}
-	plot_y = y + 3 * rd->small.height + 4;
-	plot_h = hgt - (plot_y - y) - rd->small.height - 2;
-	if (plot_h < 10) {
+	if (g->plot_h < 10) {
 		return;
 	}
-	fill(rd->r, x, plot_y, w, plot_h, bg_lane);
-	for (int k = lo_b; k <= hi_b; k++) {
-		int bx = x + (k - lo_b) * w / nb;
-		int bw = (k - lo_b + 1) * w / nb - (k - lo_b) * w / nb - 1;
+	for (int k = g->lo_b; k <= g->hi_b; k++) {
+		maxc = lat.buckets[k] > maxc ? lat.buckets[k] : maxc;
+	}
+	fill(rd->r, g->plot_x, g->plot_y, g->plot_w, g->plot_h, bg_lane);
+	for (int k = g->lo_b; k <= g->hi_b; k++) {
+		int bx = g->plot_x + (k - g->lo_b) * g->plot_w / nb;
+		int bw = (k - g->lo_b + 1) * g->plot_w / nb - (k - g->lo_b) * g->plot_w / nb - 1;
 		/* Counts on a log scale too: a long tail of rare waits stays visible. */
-		double f = h->buckets[k] ? log1p((double)h->buckets[k]) / log1p((double)maxc) : 0;
-		int bh = (int)(f * (plot_h - 2));
+		double f = lat.buckets[k] ? log1p((double)lat.buckets[k]) / log1p((double)maxc) : 0;
+		int bh = (int)(f * (g->plot_h - 2));
 
-		if (h->buckets[k] && bh < 2) {
+		if (lat.buckets[k] && bh < 2) {
 			bh = 2;
 		}
-		fill(rd->r, bx, plot_y + plot_h - bh, bw > 0 ? bw : 1, bh, c);
+		fill(rd->r, bx, g->plot_y + g->plot_h - bh, bw > 0 ? bw : 1, bh, c);
+		if (v->cycle_kind == (int)g->kind && v->cycle_bucket == (unsigned)k) {
+			outline(rd->r, bx - 1, g->plot_y, (bw > 0 ? bw : 1) + 2, g->plot_h,
+				cursor_c);
+		}
 	}
 	/* x axis: bucket lower edges, powers of two. */
-	format_duration(a, sizeof(a), (uint64_t)1 << lo_b);
-	format_duration(b, sizeof(b), (uint64_t)1 << hi_b);
-	text_draw(&rd->small, rd->r, x, plot_y + plot_h + 1, a, fg_dim);
-	text_draw(&rd->small, rd->r, x + w - text_width(&rd->small, b), plot_y + plot_h + 1, b,
-		  fg_dim);
+	format_duration(a, sizeof(a), (uint64_t)1 << g->lo_b);
+	format_duration(b, sizeof(b), (uint64_t)1 << g->hi_b);
+	if (tw(rd, TL_FONT_SMALL, a) + tw(rd, TL_FONT_SMALL, b) + 6 <= g->plot_w) {
+		draw(rd, TL_FONT_SMALL, g->plot_x, g->plot_y + g->plot_h + 1, a, fg_dim);
+		draw(rd, TL_FONT_SMALL, g->plot_x + g->plot_w - tw(rd, TL_FONT_SMALL, b),
+		     g->plot_y + g->plot_h + 1, b, fg_dim);
+	}
 }
 
-static void draw_latency(struct tl_render *rd, const struct tl_model *m, const struct tl_layout *lo)
+static void draw_latency(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+			 const struct tl_layout *lo)
 {
-	static const char *const names[RDV_TL_NHISTS] = {"isolate_wait", "isolation_hold",
-							 "blocked"};
-	static const uint8_t colors[RDV_TL_NHISTS] = {RDV_TL_WAITING, RDV_TL_ISOLATED,
-						      RDV_TL_BLOCKED};
-	int x0 = lo->mask_w + 10, y = lo->panel_y + 6;
-	int total_w = lo->width - x0 - 10;
-	int strag_w = total_w * 30 / 100;
-	int hist_w = (total_w - strag_w) / RDV_TL_NHISTS - 12;
-	int hgt = lo->height - y - rd->font.height - 10;
+	struct tl_hist_geom g[TL_NLAT];
+	unsigned n = view_hist_geometry(m, lo, g, TL_NLAT);
+	int x0 = lo->mask_w + 10, y = lo->panel_y + 6, w;
 	char buf[160], d[32];
 
 	fill(rd->r, lo->mask_w, lo->panel_y + 4, 1, lo->panel_h - 8, grid);
-	text_draw(&rd->font, rd->r, x0, y, "Latency", fg);
-	text_draw_clip(&rd->small, rd->r, x0 + text_width(&rd->font, "Latency") + 12, y + 2,
-		       "isolate_wait: request→grant · isolation_hold: grant→release · log2 "
-		       "buckets, log counts",
-		       fg_dim, lo->width - x0 - 90);
-	y += rd->font.height + 4;
-	for (int k = 0; k < RDV_TL_NHISTS; k++) {
-		draw_histogram(rd, rdv_tl_reader_histogram(m->reader, (enum rdv_tl_hist_kind)k),
-			       names[k], state_colors[colors[k]], x0 + k * (hist_w + 12), y, hist_w,
-			       hgt);
+	w = draw(rd, TL_FONT_NORMAL, x0, y, "Latency", fg);
+	draw_opt(rd, TL_FONT_SMALL, x0 + w + 12, y + 2,
+		 "request→grant · grant→release · log2 buckets, log counts · click a bar", fg_dim,
+		 lo->width - x0 - w - 22);
+	for (unsigned i = 0; i < n; i++) {
+		draw_histogram(rd, m, v, &g[i]);
 	}
-	x0 += RDV_TL_NHISTS * (hist_w + 12) + 4;
-	text_draw_clip(&rd->small, rd->r, x0, y, "Top stragglers: times, mean delay", fg,
-		       lo->width - x0 - 6);
-	y += rd->small.height + 2;
+	/* Stragglers, when there is room for them. */
+	x0 = n ? g[n - 1].x + g[n - 1].w + 16 : x0;
+	w = lo->width - x0 - 6;
+	if (n == 0 || w < 110) {
+		return;
+	}
+	y = g[0].y;
+	{
+		const char *forms[3] = {"Top stragglers: times, mean delay",
+					"Stragglers: times, delay", "Stragglers"};
+
+		draw_fit(rd, TL_FONT_SMALL, x0, y, fg, w, forms, 3);
+	}
+	y += fh(rd, TL_FONT_SMALL) + 2;
 	if (m->nstragglers == 0) {
-		text_draw(&rd->small, rd->r, x0, y, "none", fg_dim);
+		draw(rd, TL_FONT_SMALL, x0, y, "none", fg_dim);
 	}
-	for (uint32_t k = 0; k < m->nstragglers && y + rd->small.height < lo->height - 4; k++) {
+	for (uint32_t k = 0; k < m->nstragglers && y + fh(rd, TL_FONT_SMALL) < lo->height - 4;
+	     k++) {
 		const struct tl_straggler *s = &m->stragglers[k];
 		const struct rdv_tl_lane *l = &m->lanes[s->lane];
+		char f2[64];
+		const char *forms[2] = {buf, f2};
 
 		format_duration(d, sizeof(d), s->count ? s->delay_ns / s->count : 0);
 		snprintf(buf, sizeof(buf), "t%u (%d) %llu× %s", l->thread, l->os_tid,
 			 (unsigned long long)s->count, d);
-		text_draw_clip(&rd->small, rd->r, x0, y, buf, fg_dim, lo->width - x0 - 6);
-		y += rd->small.height;
+		snprintf(f2, sizeof(f2), "t%u %llu× %s", l->thread, (unsigned long long)s->count,
+			 d);
+		draw_fit(rd, TL_FONT_SMALL, x0, y, fg_dim, w, forms, 2);
+		y += fh(rd, TL_FONT_SMALL);
 	}
 }
 
-/* ---- Overlays ----------------------------------------------------------- */
+/* ---- The isolations panel ------------------------------------------------------------------ */
+
+static void draw_side(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+		      const struct tl_layout *lo)
+{
+	struct tl_column cols[TL_NKEYS];
+	unsigned nc;
+	uint64_t rows;
+	int sh = fh(rd, TL_FONT_SMALL), y;
+
+	if (!lo->side_w) {
+		return;
+	}
+	fill(rd->r, lo->side_x - 3, lo->axis_y, lo->width - lo->side_x + 3,
+	     lo->legend_y - lo->axis_y, bg_panel);
+	fill(rd->r, lo->side_x - 3, lo->axis_y, 1, lo->legend_y - lo->axis_y, grid);
+	/* Info box: the selection, the measurement. */
+	if (lo->info_h) {
+		char lines[16][160];
+		unsigned n = view_info_lines(v, m, &lo->met, lo->side_w - 14, lines, 16);
+
+		fill(rd->r, lo->side_x, lo->info_y + 2, lo->side_w - 4, lo->info_h - 2, bg_group);
+		for (unsigned i = 0; i < n && (int)(i + 1) * sh + 5 <= lo->info_h; i++) {
+			draw_in(rd, TL_FONT_SMALL, lo->side_x + 6, lo->info_y + 5 + (int)i * sh,
+				lines[i], i == 0 ? fg : fg_dim, lo->side_w - 12);
+		}
+	}
+	/* The table. */
+	nc = view_table_columns(v, m, lo, cols, TL_NKEYS);
+	rows = view_table_rows(lo);
+	y = lo->table_y;
+	fill(rd->r, lo->side_x, y, lo->side_w - 4, lo->table_row_h, bg_group);
+	for (unsigned c = 0; c < nc; c++) {
+		char t[48];
+
+		snprintf(t, sizeof(t), "%s%s", cols[c].title,
+			 cols[c].key == v->sort_key ? (v->sort_desc ? " ▾" : " ▴") : "");
+		draw_in(rd, TL_FONT_SMALL, cols[c].x + 2, y + 1, t,
+			cols[c].key == v->sort_key ? accent : fg, cols[c].w - 4);
+	}
+	y += lo->table_row_h + 2;
+	clip(rd->r, lo->side_x, y, lo->side_w, lo->table_h - lo->table_row_h - 2);
+	for (uint64_t r = 0; r < rows && v->table_first + r < v->ntable; r++) {
+		uint32_t k = v->table[v->table_first + r];
+		int ry = y + (int)r * lo->table_row_h;
+
+		if ((int64_t)k == v->selected) {
+			fill(rd->r, lo->side_x, ry, lo->side_w - 4, lo->table_row_h, bg_select);
+		} else if (r % 2) {
+			fill(rd->r, lo->side_x, ry, lo->side_w - 4, lo->table_row_h, bg_lane_alt);
+		}
+		for (unsigned c = 0; c < nc; c++) {
+			char cell[96];
+			bool num = cols[c].key == TL_KEY_WAIT || cols[c].key == TL_KEY_HOLD ||
+				   cols[c].key == TL_KEY_GRANT_DELAY || cols[c].key == TL_KEY_INDEX;
+			int cw;
+
+			view_table_cell(m, k, cols[c].key, cell, sizeof(cell));
+			cw = tw(rd, TL_FONT_SMALL, cell);
+			draw_in(rd, TL_FONT_SMALL,
+				num && cw < cols[c].w - 8 ? cols[c].x + cols[c].w - 8 - cw
+							  : cols[c].x + 2,
+				ry + 1, cell, (int64_t)k == v->selected ? fg : fg_dim,
+				cols[c].w - 4);
+		}
+	}
+	SDL_RenderSetClipRect(rd->r, NULL);
+	/* Scrolled: a bar says where. */
+	if (v->ntable > rows && rows > 0) {
+		int h = lo->table_h - lo->table_row_h - 2;
+		int bh = (int)((uint64_t)h * rows / v->ntable);
+		int by = y + (int)((uint64_t)h * v->table_first / v->ntable);
+
+		fill(rd->r, lo->width - 5, y, 3, h, grid);
+		fill(rd->r, lo->width - 5, by, 3, bh > 6 ? bh : 6, fg_dim);
+	}
+}
+
+/* ---- Overlays ---------------------------------------------------------------------------- */
 
 static void box(struct tl_render *rd, int x, int y, int w, int h)
 {
@@ -667,158 +1095,151 @@ static void box(struct tl_render *rd, int x, int y, int w, int h)
 static void draw_lines_box(struct tl_render *rd, const struct tl_layout *lo, int x, int y,
 			   const char *const *lines, int n)
 {
-	int w = 0, h = n * rd->small.height + 10;
+	int w = 0, sh = fh(rd, TL_FONT_SMALL), h = n * sh + 10;
 
 	for (int i = 0; i < n; i++) {
-		int lw = text_width(&rd->small, lines[i]);
+		int lw = tw(rd, TL_FONT_SMALL, lines[i]);
 
-		if (lw > w) {
-			w = lw;
-		}
+		w = lw > w ? lw : w;
 	}
 	w += 14;
+	if (w > lo->width - 8) {
+		w = lo->width - 8;
+	}
 	if (x + w > lo->width - 4) {
 		x = lo->width - 4 - w;
 	}
 	if (y + h > lo->height - 4) {
 		y = lo->height - 4 - h;
 	}
-	if (x < 4) {
-		x = 4;
-	}
-	if (y < 4) {
-		y = 4;
-	}
+	x = x < 4 ? 4 : x;
+	y = y < 4 ? 4 : y;
 	box(rd, x, y, w, h);
 	for (int i = 0; i < n; i++) {
-		text_draw(&rd->small, rd->r, x + 7, y + 5 + i * rd->small.height, lines[i],
-			  i == 0 ? fg : fg_dim);
+		draw_in(rd, TL_FONT_SMALL, x + 7, y + 5 + i * sh, lines[i], i == 0 ? fg : fg_dim,
+			w - 14);
 	}
 }
 
+/* The tooltip, from the pointer's pixels and the view as it is now. */
 static void draw_tooltip(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
 			 const struct tl_layout *lo)
 {
-	char l0[160], l1[96], l2[96], l3[96], l4[200], l5[200], a[48], b[48];
-	const char *lines[6];
+	char l[7][200], a[48], b[48];
+	const char *lines[7];
 	int n = 0;
-	const struct tl_row *row;
-	int64_t i;
+	int64_t r;
+	enum tl_latency_kind kind;
+	unsigned bucket;
 
-	if (!v->hover || v->hover_row >= m->nrows) {
+	if (!v->hover) {
 		return;
 	}
-	row = &m->rows[v->hover_row];
-	if (row->kind != TL_ROW_LANE) {
+	if (view_hist_hit(m, lo, v->hover_x, v->hover_y, &kind, &bucket)) {
+		struct tl_latency lat;
+
+		timeline_latency(m, kind, &lat);
+		format_duration(a, sizeof(a), bucket ? (uint64_t)1 << bucket : 0);
+		format_duration(b, sizeof(b), bucket < 63 ? (uint64_t)2 << bucket : UINT64_MAX);
+		snprintf(l[n], sizeof(l[n]), "%s %s to %s: %llu", lat_names[kind], a, b,
+			 (unsigned long long)(lat.buckets ? lat.buckets[bucket] : 0));
+		lines[n] = l[n];
+		n++;
+		if (lat.buckets && lat.buckets[bucket]) {
+			snprintf(l[n], sizeof(l[n]), "click: %s one after the other",
+				 kind == TL_LAT_BLOCKED ? "the blocked intervals"
+							: "their isolations, longest first");
+			lines[n] = l[n];
+			n++;
+		}
+		draw_lines_box(rd, lo, v->hover_x + 14, v->hover_y - 40, lines, n);
+		return;
+	}
+	if (v->hover_x < lo->lanes_x || v->hover_x >= lo->lanes_x + lo->lanes_w) {
+		return;
+	}
+	r = view_y_to_drow(v, lo, v->hover_y);
+	if (r < 0 || v->drows[r].kind != TL_DROW_LANE) {
 		return;
 	}
 	{
-		const struct rdv_tl_lane *l = &m->lanes[row->lane];
+		const struct tl_drow *d = &v->drows[r];
+		const struct rdv_tl_lane *ln = &m->lanes[d->lane];
+		uint64_t t = view_x_to_ns(v, lo, v->hover_x);
+		int64_t i = timeline_interval_at(m, d->lane, t);
+		char role[96];
 
-		snprintf(l0, sizeof(l0), "thread %u · tid %d · pid %u %s · domain %u", l->thread,
-			 l->os_tid, l->vpid, l->procname, l->domain);
-		lines[n++] = l0;
-		i = timeline_interval_at(m, row->lane, v->hover_ns);
+		snprintf(l[n], sizeof(l[n]), "thread %u · tid %d · pid %u %s · domain %u",
+			 ln->thread, ln->os_tid, ln->vpid, ln->procname, ln->domain);
+		lines[n] = l[n];
+		n++;
+		view_lane_role(v, m, d, role, sizeof(role));
+		if (role[0]) {
+			snprintf(l[n], sizeof(l[n]), "%s%s", role,
+				 d->role ? " in the selected isolation" : " (isolations)");
+			lines[n] = l[n];
+			n++;
+		}
 		if (i >= 0) {
-			format_time(a, sizeof(a), m, l->begin_ns[i]);
-			format_duration(b, sizeof(b), l->end_ns[i] - l->begin_ns[i]);
-			snprintf(l1, sizeof(l1), "%s",
-				 rdv_tl_state_name((enum rdv_tl_state)l->state[i]));
-			snprintf(l2, sizeof(l2), "start %s", a);
-			snprintf(l3, sizeof(l3), "duration %s", b);
-			lines[n++] = l1;
-			lines[n++] = l2;
-			lines[n++] = l3;
+			format_time(a, sizeof(a), m, ln->begin_ns[i]);
+			format_duration(b, sizeof(b), ln->end_ns[i] - ln->begin_ns[i]);
+			snprintf(l[n], sizeof(l[n]), "%s · start %s · duration %s",
+				 rdv_tl_state_name((enum rdv_tl_state)ln->state[i]), a, b);
 		} else {
-			snprintf(l1, sizeof(l1), "not registered here");
-			lines[n++] = l1;
+			snprintf(l[n], sizeof(l[n]), "not registered here");
 		}
-	}
-	{
-		/* What the pixel column under the pointer holds, when it is more
-		 * than one interval. */
-		uint64_t t0 = view_x_to_ns(v, lo, v->hover_x),
-			 t1 = view_x_to_ns(v, lo, v->hover_x + 1);
-		uint64_t st[RDV_TL_NSTATES], tot = 0;
-		int used = 0;
+		lines[n] = l[n];
+		n++;
+		{
+			/* What the pixel column under the pointer holds, when it is
+			 * more than one interval. */
+			uint64_t t0 = view_x_to_ns(v, lo, v->hover_x),
+				 t1 = view_x_to_ns(v, lo, v->hover_x + 1);
+			uint64_t st[RDV_TL_NSTATES], tot = 0;
+			int used = 0;
 
-		timeline_state_time(m, row->lane, t0, t1, st);
-		for (int s = 0; s < RDV_TL_NSTATES; s++) {
-			tot += st[s];
-			used += st[s] > 0;
-		}
-		if (used > 1 && tot) {
-			int o = snprintf(l4, sizeof(l4), "this pixel:");
+			timeline_state_time(m, d->lane, t0, t1, st);
+			for (int s = 0; s < RDV_TL_NSTATES; s++) {
+				tot += st[s];
+				used += st[s] > 0;
+			}
+			if (used > 1 && tot) {
+				int o = snprintf(l[n], sizeof(l[n]), "this pixel:");
 
-			for (int s = 0; s < RDV_TL_NSTATES && o < (int)sizeof(l4) - 24; s++) {
-				if (st[s]) {
-					o += snprintf(l4 + o, sizeof(l4) - (size_t)o, " %s %.0f%%",
-						      rdv_tl_state_name((enum rdv_tl_state)s),
-						      100.0 * (double)st[s] / (double)tot);
+				for (int s = 0; s < RDV_TL_NSTATES && o < (int)sizeof(l[n]) - 24;
+				     s++) {
+					if (st[s]) {
+						o += snprintf(
+						    l[n] + o, sizeof(l[n]) - (size_t)o,
+						    " %s %.0f%%",
+						    rdv_tl_state_name((enum rdv_tl_state)s),
+						    100.0 * (double)st[s] / (double)tot);
+					}
 				}
+				lines[n] = l[n];
+				n++;
 			}
-			lines[n++] = l4;
 		}
-	}
-	{
-		/* An isolation of this thread under the pointer (within 4 px). */
-		uint64_t slack = (v->t1 - v->t0) * 4 / (uint64_t)lo->lanes_w;
-		int64_t k = timeline_isolation_at(m, row->lane, v->hover_ns, slack);
+		{
+			/* The isolation this instant belongs to (within 4 px). */
+			uint64_t slack = (v->t1 - v->t0) * 4 / (uint64_t)lo->lanes_w;
+			int64_t k = timeline_isolation_of(m, d->lane, t, slack);
 
-		if (k >= 0) {
-			const struct rdv_tl_isolation *x = &m->isolations[k];
+			if (k >= 0) {
+				struct tl_iso x;
 
-			format_duration(a, sizeof(a), x->grant_ns - x->request_ns);
-			if (x->release_ns) {
-				format_duration(b, sizeof(b), x->release_ns - x->grant_ns);
-			} else {
-				snprintf(b, sizeof(b), "not released");
+				timeline_isolation(m, (uint64_t)k, &x);
+				format_duration(a, sizeof(a), x.wait_ns);
+				snprintf(l[n], sizeof(l[n]), "isolation #%lld%s by t%u: wait %s%s",
+					 (long long)k, x.full ? " (full)" : "",
+					 m->lanes[x.lane].thread, a,
+					 k == v->selected ? " (selected)" : " (click: select)");
+				lines[n] = l[n];
+				n++;
 			}
-			snprintf(l5, sizeof(l5),
-				 "isolation #%lld%s: wait %s, hold %s (click: select)",
-				 (long long)k, x->full ? " (full)" : "", a, b);
-			lines[n++] = l5;
 		}
 	}
 	draw_lines_box(rd, lo, v->hover_x + 14, v->hover_y + 16, lines, n);
-}
-
-static void draw_selection_info(struct tl_render *rd, const struct tl_model *m,
-				const struct tl_view *v, const struct tl_layout *lo)
-{
-	const struct rdv_tl_isolation *x;
-	char l0[160], l1[96], l2[96], l3[160], a[32], b[32];
-	const char *lines[4];
-
-	if (v->selected < 0 || (uint64_t)v->selected >= m->nisolations) {
-		return;
-	}
-	x = &m->isolations[v->selected];
-	snprintf(l0, sizeof(l0), "isolation #%lld by t%u (tid %d)%s", (long long)v->selected,
-		 m->lanes[x->lane].thread, m->lanes[x->lane].os_tid, x->full ? " · full" : "");
-	format_duration(a, sizeof(a), x->grant_ns - x->request_ns);
-	snprintf(l1, sizeof(l1), "request → grant  %s (yellow)", a);
-	if (x->release_ns) {
-		format_duration(b, sizeof(b), x->release_ns - x->grant_ns);
-	} else {
-		snprintf(b, sizeof(b), "not released");
-	}
-	snprintf(l2, sizeof(l2), "grant → release  %s (red)", b);
-	if (x->straggler_lane != RDV_TL_NO_LANE) {
-		format_duration(a, sizeof(a),
-				x->straggler_ns > x->request_ns ? x->straggler_ns - x->request_ns
-								: 0);
-		snprintf(l3, sizeof(l3), "straggler t%u (tid %d), ready %s after request (blue)",
-			 m->lanes[x->straggler_lane].thread, m->lanes[x->straggler_lane].os_tid, a);
-	} else {
-		snprintf(l3, sizeof(l3), "no straggler: all were ready");
-	}
-	lines[0] = l0;
-	lines[1] = l1;
-	lines[2] = l2;
-	lines[3] = l3;
-	/* Bottom right of the lanes: the top rows are the ones people read. */
-	draw_lines_box(rd, lo, lo->width - 440, lo->legend_y - 4 * rd->small.height - 18, lines, 4);
 }
 
 static void draw_help(struct tl_render *rd, const struct tl_layout *lo, bool live)
@@ -826,101 +1247,102 @@ static void draw_help(struct tl_render *rd, const struct tl_layout *lo, bool liv
 	static const char *const live_keys[][2] = {
 	    {"Space", "pause / follow the live session (reception goes on)"},
 	    {"- / +", "longer / shorter rolling window (x2, 0.1 to 600 s)"},
-	    {"W S A D, drag, click", "zoom, pan, cursor (paused; else the next update follows)"},
-	    {"↑ / ↓, PgUp / PgDn", "scroll the lanes (also Shift+wheel)"},
-	    {"N / P", "next / previous isolation"},
-	    {"hover", "thread, state, start, duration"},
-	    {"Esc", "close this help, clear the selection"},
-	    {"? / F1", "this help"},
-	    {"Q, Ctrl+Q", "quit"},
 	};
 	static const char *const keys[][2] = {
-	    {"W / S, mouse wheel", "zoom in / out around the pointer"},
+	    {"W / S, wheel", "zoom in / out around the pointer"},
 	    {"A / D, ← / →, drag", "pan (Shift: half a screen)"},
+	    {"Shift+drag", "measure a time range: Δt, time per state of its threads"},
 	    {"↑ / ↓, PgUp / PgDn", "scroll the lanes (also Shift+wheel)"},
-	    {"F", "fit the whole trace"},
+	    {"X / Shift+X", "worst isolation (longest wait), next-worst / back"},
+	    {"Tab / Shift+Tab", "next / previous isolation in the table's order"},
+	    {"N / P", "next / previous isolation in time"},
+	    {"click", "cursor; on a lane, the isolation that instant belongs to"},
+	    {"click table, bar", "select a row / sort by a column; step through a bucket"},
+	    {"F", "focus the selection (or the range); Shift+F, 0: fit all"},
+	    {"O", "only the selected isolation's threads / all"},
+	    {"I", "show / hide the isolations panel"},
+	    {"C, click a process", "collapse / expand processes"},
+	    {"M / Shift+M", "marker at the cursor (again: remove) / clear markers"},
 	    {"Home / End", "go to the start / end"},
-	    {"click", "move the cursor; on a lane, select the isolation there"},
-	    {"N / P", "next / previous isolation"},
-	    {"Space", "play / pause the replay (the cursor sweeps time)"},
-	    {"[ / ]", "replay slower / faster (down to 1 ns/s)"},
-	    {"hover", "thread, state, start, duration"},
-	    {"Esc", "close this help, clear the selection"},
-	    {"? / F1", "this help"},
-	    {"Q, Ctrl+Q", "quit"},
+	    {"Space, [ / ]", "replay: play / pause, slower / faster"},
+	    {"Esc", "close this help, clear the range, then the selection"},
+	    {"? / F1, Q", "this help, quit"},
 	};
-	const char *const(*k)[2] = live ? live_keys : keys;
-	int n = live ? (int)(sizeof(live_keys) / sizeof(live_keys[0]))
-		     : (int)(sizeof(keys) / sizeof(keys[0]));
-	int kw = 0, dw = 0, lh = rd->small.height + 2;
+	int n = (int)(sizeof(keys) / sizeof(keys[0])), nl = live ? 2 : 0;
+	int kw = 0, dw = 0, lh = fh(rd, TL_FONT_SMALL) + 2;
 	int w, h, x, y;
 
-	for (int i = 0; i < n; i++) {
-		int a = text_width(&rd->small, k[i][0]), b = text_width(&rd->small, k[i][1]);
+	for (int i = 0; i < n + nl; i++) {
+		const char *const *k = i < nl ? live_keys[i] : keys[i - nl];
+		int a = tw(rd, TL_FONT_SMALL, k[0]), b = tw(rd, TL_FONT_SMALL, k[1]);
 
 		kw = a > kw ? a : kw;
 		dw = b > dw ? b : dw;
 	}
 	w = kw + dw + 40;
-	h = (n + 1) * lh + 16;
+	h = (n + nl + 1) * lh + 16;
 	x = (lo->width - w) / 2;
 	y = (lo->height - h) / 2;
-	box(rd, x, y, w, h);
-	text_draw(&rd->font, rd->r, x + 12, y + 6, "Keys and mouse", fg);
-	for (int i = 0; i < n; i++) {
+	box(rd, x < 2 ? 2 : x, y < 2 ? 2 : y, w, h);
+	x = x < 2 ? 2 : x;
+	y = y < 2 ? 2 : y;
+	draw(rd, TL_FONT_NORMAL, x + 12, y + 6, live ? "Keys and mouse (live)" : "Keys and mouse",
+	     fg);
+	for (int i = 0; i < n + nl; i++) {
+		const char *const *k = i < nl ? live_keys[i] : keys[i - nl];
 		int ly = y + 8 + (i + 1) * lh;
 
-		text_draw(&rd->small, rd->r, x + 12, ly, k[i][0], accent);
-		text_draw(&rd->small, rd->r, x + 28 + kw, ly, k[i][1], fg);
+		draw(rd, TL_FONT_SMALL, x + 12, ly, k[0], accent);
+		draw_in(rd, TL_FONT_SMALL, x + 28 + kw, ly, k[1], fg, lo->width - x - 40 - kw);
 	}
 }
 
 void render_frame(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
 		  const struct tl_layout *lo)
 {
+	struct tl_slot slots[MAX_SLOTS];
+	unsigned n = view_slots(v, lo, slots, MAX_SLOTS);
+
+	rd->clipped = 0;
 	set_color(rd->r, bg);
 	SDL_RenderClear(rd->r);
 	draw_axis(rd, m, v, lo);
-	draw_rows(rd, m, v, lo);
-	draw_selection(rd, m, v, lo);
+	draw_rows(rd, m, v, lo, slots, n);
+	draw_measure(rd, m, v, lo, slots, n);
+	draw_selection(rd, m, v, lo, slots, n);
+	draw_markers(rd, v, lo);
 	draw_cursor(rd, m, v, lo);
 	draw_header(rd, m, v, lo);
-	draw_legend(rd, lo);
+	draw_side(rd, m, v, lo);
+	draw_legend(rd, m, v, lo);
 	fill(rd->r, 0, lo->panel_y, lo->width, lo->panel_h, bg_panel);
 	draw_masks(rd, m, v, lo);
-	draw_latency(rd, m, lo);
-	draw_selection_info(rd, m, v, lo);
-	if (v->status[0]) {
-		int w = text_width(&rd->small, v->status) + 12;
-
-		fill(rd->r, lo->width - w - 8, lo->legend_y - 22, w, 20, bg_group);
-		text_draw(&rd->small, rd->r, lo->width - w - 2, lo->legend_y - 20, v->status, fg);
-	}
+	draw_latency(rd, m, v, lo);
 	draw_tooltip(rd, m, v, lo);
 	if (v->help) {
 		draw_help(rd, lo, v->live);
 	}
 }
 
-void render_message(struct tl_render *rd, const struct tl_layout *lo, const char *title,
-		    const char *msg, double fraction)
+void render_message(struct tl_render *rd, int width, int height, const char *title, const char *msg,
+		    double fraction)
 {
-	int cx = lo->width / 2, y = lo->height / 2 - 40;
+	int cx = width / 2, y = height / 2 - 40;
 
 	set_color(rd->r, bg);
 	SDL_RenderClear(rd->r);
-	text_draw(&rd->font, rd->r, cx - text_width(&rd->font, title) / 2, y, title, fg);
-	y += rd->font.height + 10;
+	draw(rd, TL_FONT_NORMAL, cx - tw(rd, TL_FONT_NORMAL, title) / 2, y, title, fg);
+	y += fh(rd, TL_FONT_NORMAL) + 10;
 	if (msg) {
-		text_draw_clip(
-		    &rd->small, rd->r,
-		    cx - text_width(&rd->small, msg) / 2 > 10 ? cx - text_width(&rd->small, msg) / 2
-							      : 10,
-		    y, msg, fraction >= 0 ? fg_dim : state_colors[RDV_TL_ISOLATED], lo->width - 20);
-		y += rd->small.height + 10;
+		int mw = tw(rd, TL_FONT_SMALL, msg);
+
+		text_draw_clip(&rd->fonts[TL_FONT_SMALL], rd->r,
+			       cx - mw / 2 > 10 ? cx - mw / 2 : 10, y, msg,
+			       fraction >= 0 ? fg_dim : state_colors[RDV_TL_ISOLATED], width - 20);
+		y += fh(rd, TL_FONT_SMALL) + 10;
 	}
 	if (fraction >= 0) {
-		int w = lo->width / 2;
+		int w = width / 2;
 
 		outline(rd->r, cx - w / 2, y, w, 16, fg_dim);
 		fill(rd->r, cx - w / 2 + 2, y + 2, (int)((w - 4) * (fraction > 1 ? 1 : fraction)),

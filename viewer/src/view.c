@@ -1,110 +1,419 @@
 /* SPDX-License-Identifier: MIT */
-/* rdv-view's view state and commands: see view.h. */
+/* rdv-view's view state, commands and layout: see view.h. */
 #include "view.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-void view_layout(struct tl_layout *lo, int width, int height)
-{
-	memset(lo, 0, sizeof(*lo));
-	if (width < 320) {
-		width = 320;
-	}
-	if (height < 240) {
-		height = 240;
-	}
-	lo->width = width;
-	lo->height = height;
-	lo->header_h = 26;
-	lo->axis_y = lo->header_h;
-	lo->axis_h = 22;
-	lo->label_w = width >= 900 ? 210 : 150;
-	lo->row_h = 18;
-	lo->panel_h = height * 30 / 100;
-	if (lo->panel_h < 120) {
-		lo->panel_h = 120;
-	}
-	if (lo->panel_h > 300) {
-		lo->panel_h = 300;
-	}
-	lo->panel_y = height - lo->panel_h;
-	lo->legend_h = 22;
-	lo->legend_y = lo->panel_y - lo->legend_h;
-	lo->lanes_x = lo->label_w;
-	lo->lanes_y = lo->axis_y + lo->axis_h;
-	lo->lanes_w = width - lo->lanes_x - 8;
-	lo->lanes_h = lo->legend_y - lo->lanes_y;
-	if (lo->lanes_h < lo->row_h) {
-		lo->lanes_h = lo->row_h;
-	}
-	lo->mask_w = width * 44 / 100;
-}
-
-uint32_t view_visible_rows(const struct tl_layout *lo)
-{
-	return (uint32_t)(lo->lanes_h / lo->row_h);
-}
+#define ROW_MAX 44 /* a lane's height when there is room: 5 threads do not fill 500 px */
 
 static uint64_t span_of(const struct tl_model *m)
 {
 	return m->t_max - m->t_min;
 }
 
-/* Keeps [t0, t1) a valid range, at least TL_MIN_SPAN_NS wide, within the
- * trace plus a margin of one span either side (so one can pan a bit past the
- * ends, as in Perfetto, but not get lost). */
+/* The view may go this far past either end of the trace (what fitting
+ * shows), no further. */
+static uint64_t margin_of(const struct tl_model *m)
+{
+	return span_of(m) / 100;
+}
+
+/* Keeps [t0, t1) a valid range, at least TL_MIN_SPAN_NS wide, inside the
+ * trace and its fitting margin. */
 static void clamp_range(struct tl_view *v, const struct tl_model *m)
 {
 	uint64_t span = v->t1 > v->t0 ? v->t1 - v->t0 : TL_MIN_SPAN_NS;
-	uint64_t total = span_of(m);
-	uint64_t lo, hi;
+	uint64_t margin = margin_of(m);
+	uint64_t lo = m->t_min > margin ? m->t_min - margin : 0;
+	uint64_t hi = m->t_max + margin;
 
 	if (span < TL_MIN_SPAN_NS) {
 		span = TL_MIN_SPAN_NS;
 	}
-	if (span > total * 2 + TL_MIN_SPAN_NS) {
-		span = total * 2 + TL_MIN_SPAN_NS;
+	if (span > hi - lo) {
+		span = hi - lo;
 	}
-	lo = m->t_min > span / 2 ? m->t_min - span / 2 : 0;
-	hi = m->t_max + span / 2;
 	if (v->t0 < lo) {
 		v->t0 = lo;
 	}
 	if (v->t0 + span > hi) {
-		v->t0 = hi > span ? hi - span : 0;
-		if (v->t0 < lo && span > total) {
-			v->t0 = lo;
-		}
+		v->t0 = hi - span;
 	}
 	v->t1 = v->t0 + span;
 }
 
-void view_init(struct tl_view *v, const struct tl_model *m)
-{
-	memset(v, 0, sizeof(*v));
-	v->selected = -1;
-	view_fit(v, m);
-	/* The cursor starts where every thread has appeared, so the mask panel
-	 * shows them all. */
-	v->cursor_ns = m->t_min;
-	for (uint32_t i = 0; i < m->info.nlanes; i++) {
-		const struct rdv_tl_lane *l = &m->lanes[i];
+/* ---- Rows ----------------------------------------------------------------- */
 
-		if (l->nintervals && l->begin_ns[0] > v->cursor_ns && l->begin_ns[0] < m->t_max) {
-			v->cursor_ns = l->begin_ns[0];
-		}
-	}
-	v->speed = (double)span_of(m) / 20.0; /* the whole trace in 20 s */
-	if (v->speed < 1) {
-		v->speed = 1;
+static void push_row(struct tl_view *v, uint8_t kind, uint8_t role, uint32_t lane, uint32_t group,
+		     uint64_t ns)
+{
+	if (v->ndrows < v->cap) {
+		v->drows[v->ndrows++] = (struct tl_drow){kind, role, lane, group, ns};
 	}
 }
 
+static void rebuild_rows(struct tl_view *v, const struct tl_model *m)
+{
+	uint32_t n = m->info.nlanes;
+	struct tl_involved *inv = NULL;
+	uint8_t *taken = NULL;
+	unsigned ninv = 0;
+
+	v->ndrows = 0;
+	v->nsticky = 0;
+	if (v->selected >= 0 && (uint64_t)v->selected < m->nisolations) {
+		inv = calloc(n ? n : 1, sizeof(*inv));
+		taken = calloc(n ? n : 1, 1);
+		if (inv && taken) {
+			ninv = timeline_isolation_involved(m, (uint64_t)v->selected, inv, n);
+		}
+	}
+	if (ninv) {
+		unsigned i = 0;
+
+		push_row(v, TL_DROW_PIN, TL_ROLE_NONE, inv[0].lane, m->lane_group[inv[0].lane], 0);
+		for (; i < ninv && inv[i].role <= TL_ROLE_LATE; i++) {
+			push_row(v, TL_DROW_LANE, inv[i].role, inv[i].lane,
+				 m->lane_group[inv[i].lane], inv[i].ns);
+			taken[inv[i].lane] = 1;
+		}
+		v->nsticky = v->ndrows;
+		if (i < ninv) {
+			push_row(v, TL_DROW_OTHERS, TL_ROLE_NONE, inv[i].lane,
+				 m->lane_group[inv[i].lane], ninv - i);
+		}
+		for (; i < ninv; i++) {
+			push_row(v, TL_DROW_LANE, inv[i].role, inv[i].lane,
+				 m->lane_group[inv[i].lane], inv[i].ns);
+			taken[inv[i].lane] = 1;
+		}
+	}
+	if (!(ninv && v->focus_only)) {
+		for (uint32_t g = 0; g < m->ngroups; g++) {
+			const struct tl_group *gr = &m->groups[g];
+
+			push_row(v, TL_DROW_GROUP, TL_ROLE_NONE, m->rows[gr->first_row].lane, g, 0);
+			if (g < v->ngroups && v->collapsed[g]) {
+				continue;
+			}
+			for (uint32_t r = gr->first_row + 1; r <= gr->first_row + gr->nlanes; r++) {
+				uint32_t lane = m->rows[r].lane;
+
+				if (!taken || !taken[lane]) {
+					push_row(v, TL_DROW_LANE, TL_ROLE_NONE, lane, g, 0);
+				}
+			}
+		}
+	}
+	free(inv);
+	free(taken);
+}
+
+static int row_height(const struct tl_layout *lo, const struct tl_drow *d)
+{
+	return d->kind == TL_DROW_LANE ? lo->row_h : lo->hdr_h;
+}
+
+/* ---- Layout ----------------------------------------------------------------- */
+
+static int text_w(const struct tl_metrics *met, enum tl_font f, const char *s)
+{
+	return met->text_w ? met->text_w(met->ctx, f, s) : (int)strlen(s) * met->height[f] / 2;
+}
+
+static int clampi(int x, int lo, int hi)
+{
+	return x < lo ? lo : x > hi ? hi : x;
+}
+
+void view_lane_label(const struct tl_model *m, uint32_t lane, char *buf, size_t len)
+{
+	const struct rdv_tl_lane *l = &m->lanes[lane];
+
+	snprintf(buf, len, "t%u  %d", l->thread, l->os_tid);
+}
+
+void view_lane_role(const struct tl_view *v, const struct tl_model *m, const struct tl_drow *d,
+		    char *buf, size_t len)
+{
+	char t[32];
+
+	(void)v;
+	buf[0] = '\0';
+	format_duration(t, sizeof(t), d->ns);
+	switch (d->role) {
+	case TL_ROLE_REQUESTER:
+		snprintf(buf, len, "requester");
+		return;
+	case TL_ROLE_STRAGGLER:
+		snprintf(buf, len, "straggler +%s", t);
+		return;
+	case TL_ROLE_LATE:
+		snprintf(buf, len, "late +%s", t);
+		return;
+	case TL_ROLE_QUEUED:
+		snprintf(buf, len, "waiting %s", t);
+		return;
+	case TL_ROLE_BLOCKED:
+		snprintf(buf, len, "blocked %s", t);
+		return;
+	default:
+		break;
+	}
+	if (d->lane < m->info.nlanes) {
+		uint64_t req = m->lanes[d->lane].isolations;
+		uint32_t late = m->lane_late_count[d->lane];
+
+		if (req && late) {
+			snprintf(buf, len, "req %llu · late %u", (unsigned long long)req, late);
+		} else if (req) {
+			snprintf(buf, len, "req %llu", (unsigned long long)req);
+		} else if (late) {
+			snprintf(buf, len, "late %u", late);
+		}
+	}
+}
+
+/* The label column: chip, "t12  4567", then the role; as wide as the
+ * widest, within a share of the window. */
+static int label_width(const struct tl_model *m, const struct tl_metrics *met, int width)
+{
+	char buf[96], widest[96] = "", role_widest[96] = "straggler +99.9 ms";
+	size_t wl = 0, wr = strlen(role_widest);
+
+	for (uint32_t i = 0; i < m->info.nlanes; i++) {
+		struct tl_drow d = {TL_DROW_LANE, TL_ROLE_NONE, i, 0, 0};
+
+		view_lane_label(m, i, buf, sizeof(buf));
+		if (strlen(buf) > wl) {
+			wl = strlen(buf);
+			snprintf(widest, sizeof(widest), "%s", buf);
+		}
+		view_lane_role(NULL, m, &d, buf, sizeof(buf));
+		if (strlen(buf) > wr) {
+			wr = strlen(buf);
+			snprintf(role_widest, sizeof(role_widest), "%s", buf);
+		}
+	}
+	return clampi(22 + text_w(met, TL_FONT_SMALL, widest) + 12 +
+			  text_w(met, TL_FONT_SMALL, role_widest) + 8,
+		      110, width * 24 / 100);
+}
+
+static int min_row_h(const struct tl_metrics *met)
+{
+	return met->height[TL_FONT_TINY] + 2 > 10 ? met->height[TL_FONT_TINY] + 2 : 10;
+}
+
+void view_layout(struct tl_layout *lo, const struct tl_metrics *met, int width, int height,
+		 const struct tl_view *v, const struct tl_model *m)
+{
+	int fh = met->height[TL_FONT_NORMAL], sh = met->height[TL_FONT_SMALL];
+	int nl = 0, nh = 0, side_top, side_bottom;
+
+	memset(lo, 0, sizeof(*lo));
+	lo->met = *met;
+	width = width < 320 ? 320 : width;
+	height = height < 240 ? 240 : height;
+	lo->width = width;
+	lo->height = height;
+	lo->header_h = fh + 10;
+	lo->axis_y = lo->header_h;
+	lo->axis_h = sh + 8;
+	lo->legend_h = sh + 8;
+	lo->panel_h = clampi(height * 30 / 100, 7 * sh, 300);
+	lo->panel_y = height - lo->panel_h;
+	lo->legend_y = lo->panel_y - lo->legend_h;
+	lo->lanes_y = lo->axis_y + lo->axis_h;
+	lo->lanes_h = lo->legend_y - lo->lanes_y;
+	lo->label_w = label_width(m, met, width);
+	if (v && v->panel && m->nisolations) {
+		lo->side_w = clampi(width * 26 / 100, 230, 460);
+	}
+	lo->lanes_x = lo->label_w;
+	lo->lanes_w = width - lo->label_w - (lo->side_w ? lo->side_w + 6 : 8);
+	if (lo->lanes_w < 40) {
+		lo->lanes_w = 40;
+	}
+	lo->mask_w = clampi(width * 40 / 100, 240, 760);
+
+	/* Rows: lanes share the height left by the headers, within a readable
+	 * minimum and a comfortable maximum. */
+	lo->hdr_h = sh + 4;
+	for (uint32_t i = 0; v && i < v->ndrows; i++) {
+		if (v->drows[i].kind == TL_DROW_LANE) {
+			nl++;
+		} else {
+			nh++;
+		}
+	}
+	lo->row_h = nl ? (lo->lanes_h - nh * lo->hdr_h) / nl : ROW_MAX;
+	lo->row_h = clampi(lo->row_h, min_row_h(met), ROW_MAX);
+	if (lo->lanes_h < lo->row_h) {
+		lo->lanes_h = lo->row_h;
+	}
+	/* Pinned rows: at most half the lanes area; the others scroll. */
+	lo->sticky_h = 0;
+	for (uint32_t i = 0; v && i < v->nsticky; i++) {
+		int h = row_height(lo, &v->drows[i]);
+
+		if (lo->sticky_h + h > lo->lanes_h / 2 && i > 1) {
+			break;
+		}
+		lo->sticky_h += h;
+	}
+
+	/* The isolations panel: info box over the table, beside the lanes. */
+	if (lo->side_w) {
+		char lines[16][160];
+		unsigned n = view_info_lines(v, m, met, lo->side_w - 14, lines, 16);
+		int max_info;
+
+		side_top = lo->axis_y;
+		side_bottom = lo->legend_y;
+		lo->side_x = lo->lanes_x + lo->lanes_w + 6;
+		max_info = (side_bottom - side_top) * 55 / 100;
+		lo->info_y = side_top;
+		lo->info_h = n ? (int)n * sh + 10 : 0;
+		if (lo->info_h > max_info) {
+			lo->info_h = max_info - (max_info - 10) % sh;
+		}
+		lo->table_row_h = sh + 3;
+		lo->table_y = lo->info_y + lo->info_h + (lo->info_h ? 6 : 0);
+		lo->table_h = side_bottom - lo->table_y - 2;
+	}
+}
+
+/* How many pinned rows fit (view_layout() counted their height). */
+static uint32_t sticky_shown(const struct tl_view *v, const struct tl_layout *lo)
+{
+	int h = 0;
+	uint32_t i = 0;
+
+	for (; i < v->nsticky; i++) {
+		h += row_height(lo, &v->drows[i]);
+		if (h > lo->sticky_h) {
+			break;
+		}
+	}
+	return i;
+}
+
+/* The header above scrolled row r (a process or the "meanwhile" header),
+ * or UINT32_MAX. */
+static uint32_t header_above(const struct tl_view *v, uint32_t r)
+{
+	for (uint32_t i = r; i-- > v->nsticky;) {
+		if (v->drows[i].kind != TL_DROW_LANE) {
+			return i;
+		}
+	}
+	return UINT32_MAX;
+}
+
+/* First scrolled row shown: the view's, within [pinned shown, last]. */
+static uint32_t scroll_start(const struct tl_view *v, const struct tl_layout *lo)
+{
+	uint32_t s = sticky_shown(v, lo);
+
+	return v->first_row > s ? v->first_row : s;
+}
+
+unsigned view_slots(const struct tl_view *v, const struct tl_layout *lo, struct tl_slot *out,
+		    unsigned max)
+{
+	unsigned n = 0;
+	uint32_t ns = sticky_shown(v, lo), r;
+	int y = lo->lanes_y, bottom = lo->lanes_y + lo->lanes_h;
+
+	for (uint32_t i = 0; i < ns && n < max; i++) {
+		int h = row_height(lo, &v->drows[i]);
+
+		out[n++] = (struct tl_slot){y, h, i, false};
+		y += h;
+	}
+	r = scroll_start(v, lo);
+	/* A process header scrolled away stays on top of its lanes. */
+	if (r < v->ndrows && v->drows[r].kind == TL_DROW_LANE && n < max) {
+		uint32_t hd = header_above(v, r);
+
+		if (hd != UINT32_MAX && y + lo->hdr_h <= bottom) {
+			out[n++] = (struct tl_slot){y, lo->hdr_h, hd, true};
+			y += lo->hdr_h;
+		}
+	}
+	for (; r < v->ndrows && n < max && y < bottom; r++) {
+		int h = row_height(lo, &v->drows[r]);
+
+		out[n++] = (struct tl_slot){y, h, r, false};
+		y += h;
+	}
+	return n;
+}
+
+int64_t view_y_to_drow(const struct tl_view *v, const struct tl_layout *lo, int y)
+{
+	struct tl_slot slots[512];
+	unsigned n = view_slots(v, lo, slots, 512);
+
+	if (y < lo->lanes_y || y >= lo->lanes_y + lo->lanes_h) {
+		return -1;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (y >= slots[i].y && y < slots[i].y + slots[i].h) {
+			return slots[i].drow;
+		}
+	}
+	return -1;
+}
+
+/* The largest first_row that still fills the lanes area. */
+static uint32_t max_first_row(const struct tl_view *v, const struct tl_layout *lo)
+{
+	uint32_t ns = sticky_shown(v, lo);
+	int avail = lo->lanes_h, h = 0;
+	uint32_t r = v->ndrows;
+
+	for (uint32_t i = 0; i < ns; i++) {
+		avail -= row_height(lo, &v->drows[i]);
+	}
+	while (r > ns) {
+		int rh = row_height(lo, &v->drows[r - 1]);
+		/* With a lane first, its header is drawn on top. */
+		int extra = v->drows[r - 1].kind == TL_DROW_LANE ? lo->hdr_h : 0;
+
+		if (h + rh + extra > avail) {
+			break;
+		}
+		h += rh;
+		r--;
+	}
+	return r < ns ? ns : r;
+}
+
+void view_scroll_rows(struct tl_view *v, const struct tl_layout *lo, int delta)
+{
+	uint32_t ns = sticky_shown(v, lo), max = max_first_row(v, lo);
+	int64_t first = (int64_t)scroll_start(v, lo) + delta;
+
+	if (first > (int64_t)max) {
+		first = max;
+	}
+	if (first < (int64_t)ns) {
+		first = ns;
+	}
+	v->first_row = (uint32_t)first;
+}
+
+/* ---- Time range ---------------------------------------------------------------- */
+
 void view_fit(struct tl_view *v, const struct tl_model *m)
 {
-	uint64_t margin = span_of(m) / 100;
+	uint64_t margin = margin_of(m);
 
 	v->t0 = m->t_min > margin ? m->t_min - margin : 0;
 	v->t1 = m->t_max + margin;
@@ -134,8 +443,8 @@ void view_zoom(struct tl_view *v, const struct tl_model *m, double factor, uint6
 	if (nspan < TL_MIN_SPAN_NS) {
 		nspan = TL_MIN_SPAN_NS;
 	}
-	if (nspan > (double)span_of(m) * 2 + TL_MIN_SPAN_NS) {
-		nspan = (double)span_of(m) * 2 + TL_MIN_SPAN_NS;
+	if (nspan > (double)(span_of(m) + 2 * margin_of(m))) {
+		nspan = (double)(span_of(m) + 2 * margin_of(m));
 	}
 	{
 		double t0 = (double)around - rel * nspan;
@@ -184,21 +493,6 @@ void view_end(struct tl_view *v, const struct tl_model *m)
 	v->cursor_ns = m->t_max;
 }
 
-void view_scroll_rows(struct tl_view *v, const struct tl_model *m, const struct tl_layout *lo,
-		      int delta)
-{
-	int64_t first = (int64_t)v->first_row + delta;
-	int64_t max = (int64_t)m->nrows - (int64_t)view_visible_rows(lo);
-
-	if (first > max) {
-		first = max;
-	}
-	if (first < 0) {
-		first = 0;
-	}
-	v->first_row = (uint32_t)first;
-}
-
 void view_set_cursor(struct tl_view *v, const struct tl_model *m, uint64_t t)
 {
 	if (t < m->t_min) {
@@ -210,75 +504,1013 @@ void view_set_cursor(struct tl_view *v, const struct tl_model *m, uint64_t t)
 	v->cursor_ns = t;
 }
 
+/* ---- Setup ------------------------------------------------------------------------- */
+
+static int alloc_model_state(struct tl_view *v, const struct tl_model *m)
+{
+	uint32_t cap = m->info.nlanes + m->ngroups + 4;
+	uint64_t ni = m->nisolations ? m->nisolations : 1;
+
+	free(v->drows);
+	free(v->table);
+	free(v->range_lanes);
+	v->drows = calloc(cap, sizeof(*v->drows));
+	v->table = calloc(ni, sizeof(*v->table));
+	v->range_lanes = calloc(m->info.nlanes ? m->info.nlanes : 1, sizeof(*v->range_lanes));
+	v->cap = cap;
+	v->ndrows = 0;
+	v->ntable = m->nisolations;
+	if (!v->drows || !v->table || !v->range_lanes) {
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int view_init(struct tl_view *v, const struct tl_model *m)
+{
+	memset(v, 0, sizeof(*v));
+	v->selected = -1;
+	v->cycle_kind = -1;
+	v->panel = true;
+	v->sort_key = TL_KEY_WAIT;
+	v->sort_desc = true;
+	v->window_s = 10;
+	if (alloc_model_state(v, m) < 0) {
+		view_fini(v);
+		return -ENOMEM;
+	}
+	v->ngroups = m->ngroups;
+	v->collapsed = calloc(m->ngroups ? m->ngroups : 1, 1);
+	if (!v->collapsed) {
+		view_fini(v);
+		return -ENOMEM;
+	}
+	timeline_isolations_sort(m, v->sort_key, v->sort_desc, v->table);
+	rebuild_rows(v, m);
+	view_fit(v, m);
+	/* The cursor starts where every thread has appeared, so the mask panel
+	 * shows them all. */
+	v->cursor_ns = m->t_min;
+	for (uint32_t i = 0; i < m->info.nlanes; i++) {
+		const struct rdv_tl_lane *l = &m->lanes[i];
+
+		if (l->nintervals && l->begin_ns[0] > v->cursor_ns && l->begin_ns[0] < m->t_max) {
+			v->cursor_ns = l->begin_ns[0];
+		}
+	}
+	v->speed = (double)span_of(m) / 20.0; /* the whole trace in 20 s */
+	if (v->speed < 1) {
+		v->speed = 1;
+	}
+	return 0;
+}
+
+void view_fini(struct tl_view *v)
+{
+	free(v->drows);
+	free(v->collapsed);
+	free(v->table);
+	free(v->range_lanes);
+	v->drows = NULL;
+	v->collapsed = NULL;
+	v->table = NULL;
+	v->range_lanes = NULL;
+	v->ndrows = v->cap = 0;
+}
+
+static int64_t lane_find(const struct tl_model *m, const struct rdv_tl_lane *key)
+{
+	for (uint32_t i = 0; i < m->info.nlanes; i++) {
+		const struct rdv_tl_lane *l = &m->lanes[i];
+
+		if (l->vpid == key->vpid && l->domain == key->domain && l->thread == key->thread) {
+			return i;
+		}
+	}
+	return -1;
+}
+
+int view_model_changed(struct tl_view *v, const struct tl_model *old_m, const struct tl_model *m)
+{
+	int64_t sel = -1;
+	uint8_t *collapsed;
+	uint32_t nrange = 0;
+
+	if (v->selected >= 0 && old_m && (uint64_t)v->selected < old_m->nisolations) {
+		struct tl_iso x;
+		const struct rdv_tl_lane *l;
+
+		timeline_isolation(old_m, (uint64_t)v->selected, &x);
+		l = &old_m->lanes[x.lane];
+		sel = timeline_isolation_find(m, l->vpid, l->domain, l->thread, x.request_ns);
+	}
+	collapsed = calloc(m->ngroups ? m->ngroups : 1, 1);
+	if (!collapsed) {
+		return -ENOMEM;
+	}
+	for (uint32_t g = 0; old_m && g < old_m->ngroups && g < v->ngroups; g++) {
+		for (uint32_t h = 0; h < m->ngroups; h++) {
+			if (m->groups[h].vpid == old_m->groups[g].vpid &&
+			    m->groups[h].domain == old_m->groups[g].domain) {
+				collapsed[h] = v->collapsed[g];
+			}
+		}
+	}
+	free(v->collapsed);
+	v->collapsed = collapsed;
+	v->ngroups = m->ngroups;
+	/* The measured lanes, by thread. */
+	{
+		uint32_t *keep = calloc(v->nrange_lanes ? v->nrange_lanes : 1, sizeof(*keep));
+
+		for (uint32_t i = 0; keep && old_m && i < v->nrange_lanes; i++) {
+			int64_t l = lane_find(m, &old_m->lanes[v->range_lanes[i]]);
+
+			if (l >= 0) {
+				keep[nrange++] = (uint32_t)l;
+			}
+		}
+		if (alloc_model_state(v, m) < 0) {
+			free(keep);
+			return -ENOMEM;
+		}
+		if (keep) {
+			memcpy(v->range_lanes, keep, nrange * sizeof(*keep));
+		}
+		free(keep);
+		v->nrange_lanes = nrange;
+		if (!nrange) {
+			v->range = false;
+		}
+	}
+	timeline_isolations_sort(m, v->sort_key, v->sort_desc, v->table);
+	v->selected = sel;
+	v->cycle_kind = -1;
+	rebuild_rows(v, m);
+	return 0;
+}
+
+/* ---- Selection ------------------------------------------------------------------ */
+
+static void zoom_on(struct tl_view *v, const struct tl_model *m, uint64_t k)
+{
+	struct tl_iso x;
+	uint64_t len, pad;
+
+	timeline_isolation(m, k, &x);
+	/* Request to release in the middle two thirds of the view. */
+	len = x.end_ns - x.request_ns;
+	pad = len / 4 + TL_MIN_SPAN_NS;
+	view_set_range(v, m, x.request_ns > pad ? x.request_ns - pad : 0, x.end_ns + pad);
+}
+
+/* Brings isolation k into view, keeping the zoom unless it does not fit. */
+static void show_isolation(struct tl_view *v, const struct tl_model *m, uint64_t k)
+{
+	struct tl_iso x;
+	uint64_t span = v->t1 - v->t0;
+
+	timeline_isolation(m, k, &x);
+	if (x.end_ns - x.request_ns > span * 8 / 10) {
+		zoom_on(v, m, k);
+	} else if (x.request_ns < v->t0 || x.end_ns > v->t1) {
+		uint64_t mid = x.request_ns / 2 + x.end_ns / 2;
+		uint64_t t0 = mid > span / 2 ? mid - span / 2 : 0;
+
+		view_set_range(v, m, t0, t0 + span);
+	}
+}
+
+static void reveal_in_table(struct tl_view *v)
+{
+	for (uint64_t i = 0; i < v->ntable; i++) {
+		if (v->table[i] == (uint64_t)v->selected) {
+			/* view_scroll_table() keeps it on screen; start a few
+			 * rows above so its neighbours show. */
+			uint64_t page = v->table_page ? v->table_page : 8;
+
+			if (i < v->table_first || i >= v->table_first + page) {
+				v->table_first = i > 2 ? i - 2 : 0;
+			}
+			return;
+		}
+	}
+}
+
+void view_select(struct tl_view *v, const struct tl_model *m, int64_t k, bool zoom)
+{
+	if (k < 0 || (uint64_t)k >= m->nisolations) {
+		if (v->selected >= 0) {
+			v->selected = -1;
+			rebuild_rows(v, m);
+		}
+		return;
+	}
+	v->selected = k;
+	rebuild_rows(v, m);
+	v->first_row = 0; /* the threads that waited or blocked show next */
+	if (zoom) {
+		zoom_on(v, m, (uint64_t)k);
+	} else {
+		show_isolation(v, m, (uint64_t)k);
+	}
+	{
+		struct tl_iso x;
+
+		timeline_isolation(m, (uint64_t)k, &x);
+		v->cursor_ns = x.request_ns;
+	}
+	reveal_in_table(v);
+}
+
 bool view_select_at(struct tl_view *v, const struct tl_model *m, uint32_t lane, uint64_t t,
 		    uint64_t slack_ns)
 {
-	v->selected = timeline_isolation_at(m, lane, t, slack_ns);
-	return v->selected >= 0;
+	int64_t k = timeline_isolation_of(m, lane, t, slack_ns);
+	uint64_t keep0 = v->t0, keep1 = v->t1, cursor = v->cursor_ns;
+
+	if (k < 0) {
+		view_select(v, m, -1, false);
+		return false;
+	}
+	if (k == v->selected) {
+		return true;
+	}
+	view_select(v, m, k, false);
+	/* A click selects where one looks: the view and the cursor stay. */
+	v->t0 = keep0;
+	v->t1 = keep1;
+	v->cursor_ns = cursor;
+	return true;
 }
 
 void view_select_next(struct tl_view *v, const struct tl_model *m, int dir)
 {
-	int64_t n = (int64_t)m->nisolations;
+	int64_t n = (int64_t)m->nisolations, k;
 
 	if (n == 0) {
 		return;
 	}
 	if (v->selected < 0) {
 		/* The first one requested at or after the cursor. */
-		int64_t k = 0;
+		struct tl_iso x;
 
-		while (k < n && m->isolations[k].request_ns < v->cursor_ns) {
+		k = 0;
+		while (k < n) {
+			timeline_isolation(m, (uint64_t)k, &x);
+			if (x.request_ns >= v->cursor_ns) {
+				break;
+			}
 			k++;
 		}
-		v->selected = k < n ? k : n - 1;
+		k = k < n ? k : n - 1;
 	} else {
-		v->selected += dir;
-		if (v->selected < 0) {
-			v->selected = 0;
-		}
-		if (v->selected >= n) {
-			v->selected = n - 1;
-		}
+		k = v->selected + dir;
+		k = k < 0 ? 0 : k >= n ? n - 1 : k;
 	}
-	view_show_isolation(v, m, false);
+	view_select(v, m, k, false);
 }
 
-void view_show_isolation(struct tl_view *v, const struct tl_model *m, bool zoom)
+void view_select_table_next(struct tl_view *v, const struct tl_model *m, int dir)
 {
-	if (v->selected < 0 || (uint64_t)v->selected >= m->nisolations) {
+	int64_t pos = -1;
+
+	if (v->ntable == 0) {
 		return;
 	}
+	for (uint64_t i = 0; v->selected >= 0 && i < v->ntable; i++) {
+		if (v->table[i] == (uint64_t)v->selected) {
+			pos = (int64_t)i;
+			break;
+		}
+	}
+	pos = pos < 0 ? 0 : pos + dir;
+	pos = pos < 0 ? 0 : pos >= (int64_t)v->ntable ? (int64_t)v->ntable - 1 : pos;
+	view_select(v, m, v->table[pos], true);
+}
+
+void view_select_worst(struct tl_view *v, const struct tl_model *m, int dir)
+{
+	int64_t rank = 0;
+
+	if (m->nisolations == 0) {
+		return;
+	}
+	if (v->selected >= 0 && dir != 0) {
+		rank = (int64_t)timeline_wait_rank(m, (uint64_t)v->selected) + dir;
+	}
+	if (rank < 0) {
+		rank = 0;
+	}
+	if ((uint64_t)rank >= m->nisolations) {
+		rank = (int64_t)m->nisolations - 1;
+	}
+	view_select(v, m, timeline_by_wait(m, (uint64_t)rank), true);
+	snprintf(v->status, sizeof(v->status), "longest wait no. %lld of %llu", (long long)rank + 1,
+		 (unsigned long long)m->nisolations);
+}
+
+bool view_cycle_bucket(struct tl_view *v, const struct tl_model *m, enum tl_latency_kind kind,
+		       unsigned b)
+{
+	bool again = v->cycle_kind == (int)kind && v->cycle_bucket == b;
+	char lo_s[32], hi_s[32];
+
+	format_duration(lo_s, sizeof(lo_s), b ? (uint64_t)1 << b : 0);
+	format_duration(hi_s, sizeof(hi_s), b < 63 ? (uint64_t)2 << b : UINT64_MAX);
+	if (kind == TL_LAT_BLOCKED) {
+		uint32_t lane = again ? v->cycle_lane : TL_NO_LANE;
+		uint64_t t = again ? v->cycle_t : 0;
+		int64_t i;
+
+		if (!timeline_blocked_next(m, b, &lane, &t)) {
+			return false;
+		}
+		v->cycle_kind = kind;
+		v->cycle_bucket = b;
+		v->cycle_lane = lane;
+		v->cycle_t = t;
+		i = timeline_isolation_of(m, lane, t, 0);
+		if (i >= 0) {
+			view_select(v, m, i, true);
+		} else {
+			view_select(v, m, -1, false);
+		}
+		i = timeline_interval_at(m, lane, t);
+		if (i >= 0) {
+			const struct rdv_tl_lane *l = &m->lanes[lane];
+			uint64_t b0 = l->begin_ns[i], b1 = l->end_ns[i];
+
+			/* The blocked interval itself must be in view. */
+			if (b0 < v->t0 || b1 > v->t1) {
+				uint64_t pad = (b1 - b0) / 4 + TL_MIN_SPAN_NS;
+
+				view_set_range(v, m, b0 > pad ? b0 - pad : 0, b1 + pad);
+			}
+		}
+		v->cursor_ns = t;
+		snprintf(v->status, sizeof(v->status), "blocked %s to %s: t%u at +%.6f ms", lo_s,
+			 hi_s, m->lanes[lane].thread, (double)(t - m->t_min) / 1e6);
+		return true;
+	}
 	{
-		const struct rdv_tl_isolation *x = &m->isolations[v->selected];
-		uint64_t end = timeline_isolation_end(m, x);
-		uint64_t span = v->t1 - v->t0;
+		uint64_t first, count = timeline_isolations_in_bucket(m, kind, b, &first);
+		uint64_t pos;
 
-		if (zoom) {
-			/* Request to release in the middle third of the view. */
-			uint64_t len = end - x->request_ns + TL_MIN_SPAN_NS;
-
-			view_set_range(v, m, x->request_ns > len ? x->request_ns - len : 0,
-				       end + len);
-			v->cursor_ns = x->request_ns;
-			return;
+		if (count == 0) {
+			return false;
 		}
-
-		/* Bring it into view, keeping the zoom unless it does not fit. */
-		if (end - x->request_ns > span * 8 / 10) {
-			uint64_t pad = (end - x->request_ns) / 4 + TL_MIN_SPAN_NS;
-
-			view_set_range(v, m, x->request_ns > pad ? x->request_ns - pad : 0,
-				       end + pad);
-		} else if (x->request_ns < v->t0 || end > v->t1) {
-			uint64_t mid = x->request_ns / 2 + end / 2;
-
-			view_set_range(v, m, mid > span / 2 ? mid - span / 2 : 0,
-				       (mid > span / 2 ? mid - span / 2 : 0) + span);
-		}
-		v->cursor_ns = x->request_ns;
+		pos = again ? (v->cycle_pos + 1) % count : 0;
+		v->cycle_kind = kind;
+		v->cycle_bucket = b;
+		v->cycle_pos = pos;
+		view_select(v, m, timeline_isolation_by_value(m, kind, first + pos), true);
+		snprintf(v->status, sizeof(v->status), "%s %s to %s: %llu of %llu",
+			 kind == TL_LAT_WAIT ? "isolate_wait" : "isolation_hold", lo_s, hi_s,
+			 (unsigned long long)pos + 1, (unsigned long long)count);
+		return true;
 	}
 }
+
+void view_focus(struct tl_view *v, const struct tl_model *m)
+{
+	if (v->selected >= 0) {
+		view_select(v, m, v->selected, true);
+	} else if (v->range) {
+		view_set_range(v, m, v->range_t0, v->range_t1);
+	} else {
+		view_fit(v, m);
+	}
+}
+
+void view_toggle_focus_only(struct tl_view *v, const struct tl_model *m)
+{
+	v->focus_only = !v->focus_only;
+	rebuild_rows(v, m);
+}
+
+void view_toggle_group(struct tl_view *v, const struct tl_model *m, uint32_t group)
+{
+	if (group < v->ngroups) {
+		v->collapsed[group] = !v->collapsed[group];
+		rebuild_rows(v, m);
+	}
+}
+
+void view_toggle_all_groups(struct tl_view *v, const struct tl_model *m)
+{
+	bool any_open = false;
+
+	for (uint32_t g = 0; g < v->ngroups; g++) {
+		any_open |= !v->collapsed[g];
+	}
+	for (uint32_t g = 0; g < v->ngroups; g++) {
+		v->collapsed[g] = any_open;
+	}
+	rebuild_rows(v, m);
+}
+
+/* ---- The isolations table ------------------------------------------------------------ */
+
+void view_sort_table(struct tl_view *v, const struct tl_model *m, enum tl_iso_key key)
+{
+	if (key == v->sort_key) {
+		v->sort_desc = !v->sort_desc;
+	} else {
+		v->sort_key = key;
+		/* Durations: the longest first; names and numbers: ascending. */
+		v->sort_desc =
+		    key == TL_KEY_WAIT || key == TL_KEY_HOLD || key == TL_KEY_GRANT_DELAY;
+	}
+	timeline_isolations_sort(m, v->sort_key, v->sort_desc, v->table);
+	v->table_first = 0;
+	if (v->selected >= 0) {
+		reveal_in_table(v);
+	}
+}
+
+uint64_t view_table_rows(const struct tl_layout *lo)
+{
+	int h = lo->table_h - lo->table_row_h - 2;
+
+	return h > 0 && lo->table_row_h > 0 ? (uint64_t)(h / lo->table_row_h) : 0;
+}
+
+void view_scroll_table(struct tl_view *v, const struct tl_layout *lo, int64_t delta)
+{
+	uint64_t rows = view_table_rows(lo);
+	uint64_t max = v->ntable > rows ? v->ntable - rows : 0;
+	int64_t first = (int64_t)v->table_first + delta;
+
+	if (first < 0) {
+		first = 0;
+	}
+	if ((uint64_t)first > max) {
+		first = (int64_t)max;
+	}
+	v->table_first = (uint64_t)first;
+	v->table_page = rows;
+}
+
+static const char *const key_titles[TL_NKEYS] = {
+    [TL_KEY_INDEX] = "#",
+    [TL_KEY_WAIT] = "wait",
+    [TL_KEY_HOLD] = "hold",
+    [TL_KEY_GRANT_DELAY] = "grant delay",
+    [TL_KEY_REQUESTER] = "requester",
+    [TL_KEY_SITE] = "site",
+    [TL_KEY_STRAGGLER] = "straggler",
+};
+
+void view_table_cell(const struct tl_model *m, uint64_t k, enum tl_iso_key key, char *buf,
+		     size_t len)
+{
+	struct tl_iso x;
+	uint32_t lane;
+
+	timeline_isolation(m, k, &x);
+	buf[0] = '\0';
+	switch (key) {
+	case TL_KEY_INDEX:
+		snprintf(buf, len, "%llu", (unsigned long long)k);
+		break;
+	case TL_KEY_WAIT:
+		format_duration(buf, len, x.wait_ns);
+		break;
+	case TL_KEY_HOLD:
+		if (x.has_hold) {
+			format_duration(buf, len, x.hold_ns);
+		} else {
+			snprintf(buf, len, "–");
+		}
+		break;
+	case TL_KEY_GRANT_DELAY:
+		if (x.has_grant_delay) {
+			format_duration(buf, len, x.grant_delay_ns);
+		} else {
+			snprintf(buf, len, "–");
+		}
+		break;
+	case TL_KEY_REQUESTER:
+	case TL_KEY_STRAGGLER:
+		lane = key == TL_KEY_REQUESTER ? x.lane : x.straggler;
+		if (lane == TL_NO_LANE) {
+			snprintf(buf, len, "–");
+		} else if (m->ngroups > 1) {
+			snprintf(buf, len, "%u:t%u", m->lane_group[lane], m->lanes[lane].thread);
+		} else {
+			snprintf(buf, len, "t%u%s", m->lanes[lane].thread,
+				 key == TL_KEY_REQUESTER && x.full ? " full" : "");
+		}
+		break;
+	case TL_KEY_SITE:
+		snprintf(buf, len, "%s", x.site[0] ? x.site : "?");
+		break;
+	default:
+		break;
+	}
+}
+
+unsigned view_table_columns(const struct tl_view *v, const struct tl_model *m,
+			    const struct tl_layout *lo, struct tl_column *out, unsigned max)
+{
+	enum tl_iso_key keys[TL_NKEYS];
+	int widths[TL_NKEYS];
+	unsigned n = 0;
+	int total = 0, avail = lo->side_w - 8, x;
+	char sample[64];
+
+	(void)v;
+	keys[n++] = TL_KEY_INDEX;
+	keys[n++] = TL_KEY_WAIT;
+	keys[n++] = TL_KEY_HOLD;
+	if (m->has_grant_delay) {
+		keys[n++] = TL_KEY_GRANT_DELAY;
+	}
+	keys[n++] = TL_KEY_REQUESTER;
+	keys[n++] = TL_KEY_STRAGGLER;
+	if (m->has_sites) {
+		keys[n++] = TL_KEY_SITE;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int w;
+
+		switch (keys[i]) {
+		case TL_KEY_INDEX:
+			snprintf(sample, sizeof(sample), "%llu",
+				 (unsigned long long)(m->nisolations ? m->nisolations - 1 : 0));
+			break;
+		case TL_KEY_REQUESTER:
+		case TL_KEY_STRAGGLER:
+			snprintf(sample, sizeof(sample),
+				 m->ngroups > 1 ? "%u:t%u full" : "t%u full", m->ngroups, 9999u);
+			break;
+		case TL_KEY_SITE:
+			snprintf(sample, sizeof(sample), "function_name_xx");
+			break;
+		default:
+			snprintf(sample, sizeof(sample), "999 µs");
+			break;
+		}
+		w = text_w(&lo->met, TL_FONT_SMALL, sample);
+		/* the title with its sort arrow */
+		{
+			char t[40];
+			int tw;
+
+			snprintf(t, sizeof(t), "%s ▾", key_titles[keys[i]]);
+			tw = text_w(&lo->met, TL_FONT_SMALL, t);
+			w = w > tw ? w : tw;
+		}
+		widths[i] = w + 10;
+		total += widths[i];
+	}
+	/* Too narrow: leave out what matters least. */
+	{
+		static const enum tl_iso_key drop[] = {TL_KEY_SITE, TL_KEY_GRANT_DELAY,
+						       TL_KEY_INDEX, TL_KEY_HOLD};
+
+		for (size_t d = 0; d < sizeof(drop) / sizeof(drop[0]) && total > avail; d++) {
+			for (unsigned i = 0; i < n; i++) {
+				if (keys[i] == drop[d]) {
+					total -= widths[i];
+					memmove(&keys[i], &keys[i + 1],
+						(n - i - 1) * sizeof(keys[0]));
+					memmove(&widths[i], &widths[i + 1],
+						(n - i - 1) * sizeof(widths[0]));
+					n--;
+					break;
+				}
+			}
+		}
+	}
+	x = lo->side_x + 4;
+	for (unsigned i = 0; i < n && i < max; i++) {
+		int extra = total < avail ? (avail - total) / (int)n : 0;
+
+		out[i].key = keys[i];
+		out[i].x = x;
+		out[i].w = widths[i] + extra;
+		out[i].title = key_titles[keys[i]];
+		x += out[i].w;
+	}
+	return n < max ? n : max;
+}
+
+/* ---- Measurement --------------------------------------------------------------------- */
+
+void view_set_measure(struct tl_view *v, const struct tl_model *m, uint64_t t0, uint64_t t1,
+		      const uint32_t *lanes, uint32_t nlanes)
+{
+	if (t1 < t0) {
+		uint64_t t = t0;
+
+		t0 = t1;
+		t1 = t;
+	}
+	v->range = t1 > t0;
+	v->range_t0 = t0;
+	v->range_t1 = t1;
+	v->nrange_lanes = 0;
+	for (uint32_t i = 0; i < nlanes && i < m->info.nlanes; i++) {
+		if (lanes[i] < m->info.nlanes) {
+			v->range_lanes[v->nrange_lanes++] = lanes[i];
+		}
+	}
+}
+
+void view_clear_measure(struct tl_view *v)
+{
+	v->range = false;
+	v->nrange_lanes = 0;
+}
+
+uint64_t view_measure_totals(const struct tl_view *v, const struct tl_model *m,
+			     uint64_t out[RDV_TL_NSTATES])
+{
+	memset(out, 0, RDV_TL_NSTATES * sizeof(out[0]));
+	if (!v->range) {
+		return 0;
+	}
+	for (uint32_t i = 0; i < v->nrange_lanes; i++) {
+		uint64_t st[RDV_TL_NSTATES];
+
+		timeline_state_time(m, v->range_lanes[i], v->range_t0, v->range_t1, st);
+		for (int s = 0; s < RDV_TL_NSTATES; s++) {
+			out[s] += st[s];
+		}
+	}
+	return v->range_t1 - v->range_t0;
+}
+
+void view_toggle_marker(struct tl_view *v, uint64_t t)
+{
+	unsigned i = 0;
+
+	for (; i < v->nmarkers; i++) {
+		if (v->markers[i] == t) {
+			memmove(&v->markers[i], &v->markers[i + 1],
+				(v->nmarkers - i - 1) * sizeof(v->markers[0]));
+			v->nmarkers--;
+			return;
+		}
+	}
+	if (v->nmarkers == TL_MAX_MARKERS) {
+		memmove(&v->markers[0], &v->markers[1],
+			(TL_MAX_MARKERS - 1) * sizeof(v->markers[0]));
+		v->nmarkers--;
+	}
+	for (i = 0; i < v->nmarkers && v->markers[i] < t; i++) {
+	}
+	memmove(&v->markers[i + 1], &v->markers[i], (v->nmarkers - i) * sizeof(v->markers[0]));
+	v->markers[i] = t;
+	v->nmarkers++;
+}
+
+/* ---- Info box ------------------------------------------------------------------------ */
+
+/* Copies a line, cut at 159 bytes (on a UTF-8 character boundary). */
+static void copy_line(char *dst, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n > 159) {
+		n = 159;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80) {
+			n--;
+		}
+	}
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+/* Appends s to lines, wrapped to max_w at " · " or spaces; the lines after
+ * the first are indented. */
+static void push_wrapped(char (*lines)[160], unsigned *n, unsigned max,
+			 const struct tl_metrics *met, int max_w, const char *s)
+{
+	char rest[320];
+
+	snprintf(rest, sizeof(rest), "%s", s);
+	while (*n < max) {
+		char *cut = NULL;
+		size_t len = strlen(rest);
+
+		if (!met || text_w(met, TL_FONT_SMALL, rest) <= max_w) {
+			copy_line(lines[(*n)++], rest);
+			return;
+		}
+		/* The longest head that fits: split at " · " first, else a space. */
+		for (int pass = 0; pass < 2 && !cut; pass++) {
+			for (size_t i = len; i-- > 1;) {
+				char save;
+
+				if (pass == 0 ? strncmp(rest + i, " · ", strlen(" · ")) != 0
+					      : rest[i] != ' ') {
+					continue;
+				}
+				save = rest[i];
+				rest[i] = '\0';
+				if (text_w(met, TL_FONT_SMALL, rest) <= max_w) {
+					cut = rest + i;
+				}
+				rest[i] = save;
+				if (cut) {
+					break;
+				}
+			}
+		}
+		if (!cut) {
+			copy_line(lines[(*n)++], rest); /* cannot wrap: drawn cut */
+			return;
+		}
+		*cut = '\0';
+		copy_line(lines[(*n)++], rest);
+		cut += strncmp(cut + 1, "· ", strlen("· ")) == 0 ? 1 + strlen("· ") : 1;
+		{
+			char tail[320];
+
+			snprintf(tail, sizeof(tail), "  %s", cut);
+			snprintf(rest, sizeof(rest), "%s", tail);
+		}
+	}
+}
+
+unsigned view_info_lines(const struct tl_view *v, const struct tl_model *m,
+			 const struct tl_metrics *met, int max_w, char (*lines)[160], unsigned max)
+{
+	unsigned n = 0;
+	char a[48], b[48], c[48], line[320];
+
+	if (!v) {
+		return 0;
+	}
+#define LINE(...)                                                                                  \
+	do {                                                                                       \
+		snprintf(line, sizeof(line), __VA_ARGS__);                                         \
+		push_wrapped(lines, &n, max, met, max_w, line);                                    \
+	} while (0)
+	if (v->selected >= 0 && (uint64_t)v->selected < m->nisolations) {
+		struct tl_iso x;
+		struct tl_late late[4];
+		const struct rdv_tl_lane *r;
+		unsigned nlate, nwait = 0, nblock = 0;
+		uint64_t k = (uint64_t)v->selected;
+
+		timeline_isolation(m, k, &x);
+		r = &m->lanes[x.lane];
+		LINE("Isolation #%llu%s · wait no. %llu of %llu", (unsigned long long)k,
+		     x.full ? " (full)" : "", (unsigned long long)timeline_wait_rank(m, k) + 1,
+		     (unsigned long long)m->nisolations);
+		format_time(a, sizeof(a), m, x.request_ns);
+		LINE("requester t%u (tid %d) at %s", r->thread, r->os_tid, a);
+		if (x.site[0]) {
+			LINE("  from %s", x.site);
+		}
+		format_duration(a, sizeof(a), x.wait_ns);
+		if (x.has_hold) {
+			format_duration(b, sizeof(b), x.hold_ns);
+		} else {
+			snprintf(b, sizeof(b), "not released");
+		}
+		LINE("wait %s · hold %s", a, b);
+		if (x.has_grant_delay) {
+			format_duration(c, sizeof(c), x.grant_delay_ns);
+			LINE("grant delay %s (last ready → grant)", c);
+		}
+		nlate = timeline_isolation_late(m, k, late, 4);
+		if (nlate == 0) {
+			LINE("no thread was late: all were ready");
+		}
+		for (unsigned i = 0; i < nlate && i < 3; i++) {
+			const struct rdv_tl_lane *l = &m->lanes[late[i].lane];
+
+			format_duration(a, sizeof(a), late[i].delay_ns);
+			LINE("%s t%u (tid %d) ready +%s",
+			     late[i].lane == x.straggler ? "straggler" : "late", l->thread,
+			     l->os_tid, a);
+			if (late[i].from[0] || late[i].to[0]) {
+				LINE("  %s → %s", late[i].from[0] ? late[i].from : "?",
+				     late[i].to[0] ? late[i].to : "?");
+			}
+		}
+		if (nlate > 3) {
+			LINE("… %u late threads in all", nlate);
+		}
+		for (uint32_t i = v->nsticky; i < v->ndrows; i++) {
+			nwait +=
+			    v->drows[i].kind == TL_DROW_LANE && v->drows[i].role == TL_ROLE_QUEUED;
+			nblock +=
+			    v->drows[i].kind == TL_DROW_LANE && v->drows[i].role == TL_ROLE_BLOCKED;
+		}
+		if (nwait || nblock) {
+			LINE("meanwhile %u waited, %u blocked", nwait, nblock);
+		}
+	}
+	if (v->range) {
+		uint64_t st[RDV_TL_NSTATES], tot = 0;
+		uint64_t dt = view_measure_totals(v, m, st);
+		int s0 = -1;
+
+		format_duration(a, sizeof(a), dt);
+		LINE("Range Δt %s · %u thread%s", a, v->nrange_lanes,
+		     v->nrange_lanes == 1 ? "" : "s");
+		for (int s = 0; s < RDV_TL_NSTATES; s++) {
+			tot += st[s];
+		}
+		/* Two states per line. */
+		for (int s = 0; s < RDV_TL_NSTATES; s++) {
+			if (!st[s]) {
+				continue;
+			}
+			if (s0 < 0) {
+				s0 = s;
+				continue;
+			}
+			format_duration(a, sizeof(a), st[s0]);
+			format_duration(b, sizeof(b), st[s]);
+			LINE("%s %s %.0f%% · %s %s %.0f%%", rdv_tl_state_name(s0), a,
+			     100.0 * (double)st[s0] / (double)tot, rdv_tl_state_name(s), b,
+			     100.0 * (double)st[s] / (double)tot);
+			s0 = -1;
+		}
+		if (s0 >= 0) {
+			format_duration(a, sizeof(a), st[s0]);
+			LINE("%s %s %.0f%%", rdv_tl_state_name(s0), a,
+			     100.0 * (double)st[s0] / (double)tot);
+		}
+	}
+	if (v->nmarkers > 1) {
+		int o = 0;
+		char buf[160];
+
+		o = snprintf(buf, sizeof(buf), "markers Δ");
+		for (unsigned i = 1; i < v->nmarkers && o < 120; i++) {
+			format_duration(a, sizeof(a), v->markers[i] - v->markers[i - 1]);
+			o += snprintf(buf + o, sizeof(buf) - (size_t)o, " %s", a);
+		}
+		LINE("%s", buf);
+	}
+#undef LINE
+	return n;
+}
+
+/* ---- Bottom panel geometry ------------------------------------------------------------- */
+
+static int latency_x0(const struct tl_layout *lo)
+{
+	return lo->mask_w + 10;
+}
+
+unsigned view_hist_geometry(const struct tl_model *m, const struct tl_layout *lo,
+			    struct tl_hist_geom *out, unsigned max)
+{
+	static const enum tl_latency_kind order[] = {TL_LAT_WAIT, TL_LAT_HOLD, TL_LAT_GRANT_DELAY,
+						     TL_LAT_BLOCKED};
+	int sh = lo->met.height[TL_FONT_SMALL], fh = lo->met.height[TL_FONT_NORMAL];
+	int x0 = latency_x0(lo), y = lo->panel_y + 6 + fh + 4;
+	int total_w = lo->width - x0 - 10, strag_w = total_w >= 640 ? total_w / 4 : 0;
+	int hgt = lo->height - y - 4, hist_w;
+	unsigned n = 0, nk = 0;
+	struct tl_latency lat;
+
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		timeline_latency(m, order[i], &lat);
+		nk += lat.present;
+	}
+	if (nk == 0) {
+		return 0;
+	}
+	hist_w = (total_w - strag_w) / (int)nk - 12;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && n < max; i++) {
+		struct tl_hist_geom *g = &out[n];
+
+		timeline_latency(m, order[i], &lat);
+		if (!lat.present) {
+			continue;
+		}
+		g->kind = order[i];
+		g->x = x0 + (int)n * (hist_w + 12);
+		g->y = y;
+		g->w = hist_w;
+		g->h = hgt;
+		g->plot_x = g->x;
+		g->plot_y = y + 3 * sh + 4;
+		g->plot_w = hist_w;
+		g->plot_h = hgt - (g->plot_y - y) - sh - 2;
+		g->lo_b = 0;
+		g->hi_b = 7;
+		if (lat.count) {
+			int lo_b = (int)rdv_tl_hist_bucket(lat.min_ns);
+			int hi_b = (int)rdv_tl_hist_bucket(lat.max_ns);
+
+			if (hi_b - lo_b < 7) {
+				/* At least 8 buckets wide, so one spike does not fill the
+				 * plot. */
+				lo_b -= (7 - (hi_b - lo_b)) / 2;
+				if (lo_b < 0) {
+					lo_b = 0;
+				}
+				hi_b = lo_b + 7 > 63 ? 63 : lo_b + 7;
+				lo_b = hi_b - 7;
+			}
+			g->lo_b = lo_b;
+			g->hi_b = hi_b;
+		}
+		n++;
+	}
+	return n;
+}
+
+bool view_hist_hit(const struct tl_model *m, const struct tl_layout *lo, int x, int y,
+		   enum tl_latency_kind *kind, unsigned *bucket)
+{
+	struct tl_hist_geom g[TL_NLAT];
+	unsigned n = view_hist_geometry(m, lo, g, TL_NLAT);
+
+	for (unsigned i = 0; i < n; i++) {
+		int nb = g[i].hi_b - g[i].lo_b + 1;
+
+		if (g[i].plot_h < 10 || x < g[i].plot_x || x >= g[i].plot_x + g[i].plot_w ||
+		    y < g[i].plot_y || y >= g[i].plot_y + g[i].plot_h) {
+			continue;
+		}
+		*kind = g[i].kind;
+		*bucket = (unsigned)(g[i].lo_b + (x - g[i].plot_x) * nb / g[i].plot_w);
+		return true;
+	}
+	return false;
+}
+
+static int mask_lines(const struct tl_group *gr, int cols)
+{
+	uint32_t t = gr->max_thread ? gr->max_thread : 1;
+
+	return (int)((t + (uint32_t)cols - 1) / (uint32_t)cols);
+}
+
+static int mask_block_h(const struct tl_layout *lo, const struct tl_group *gr, int cols, int line_h)
+{
+	return lo->met.height[TL_FONT_SMALL] + mask_lines(gr, cols) * line_h + 4;
+}
+
+void view_mask_geometry(const struct tl_model *m, const struct tl_layout *lo,
+			struct tl_mask_geom *g)
+{
+	int fh = lo->met.height[TL_FONT_NORMAL];
+	int index_w = text_w(&lo->met, TL_FONT_TINY, "1024") + 6;
+
+	memset(g, 0, sizeof(*g));
+	g->x = 10;
+	g->y = lo->panel_y + 6 + fh + 4;
+	g->w = lo->mask_w - 20;
+	g->h = lo->height - g->y - 4;
+	/* The biggest cells with which every domain fits: first with the bits
+	 * drawn (W, H, I and the state), then the state alone. */
+	for (int pass = 0; pass < 2; pass++) {
+		bool comp = pass == 1;
+
+		for (int cell = comp ? 8 : 16; cell >= (comp ? 3 : 6); cell--) {
+			int cols = (g->w - index_w) / cell, total = 0;
+			int line_h = comp ? cell + 2 : 3 * (cell + 1) + cell / 2 + 3;
+
+			if (cols < 1) {
+				continue;
+			}
+			for (uint32_t gi = 0; gi < m->ngroups; gi++) {
+				total += mask_block_h(lo, &m->groups[gi], cols, line_h);
+			}
+			g->cell = cell;
+			g->cols = cols;
+			g->compressed = comp;
+			g->line_h = line_h;
+			g->total_h = total;
+			if (total <= g->h) {
+				return;
+			}
+		}
+	}
+	/* Even so too tall: the smallest cells, and the panel scrolls. */
+}
+
+int view_mask_group_h(const struct tl_model *m, const struct tl_layout *lo,
+		      const struct tl_mask_geom *g, uint32_t group)
+{
+	return mask_block_h(lo, &m->groups[group], g->cols, g->line_h);
+}
+
+void view_scroll_masks(struct tl_view *v, const struct tl_model *m, const struct tl_layout *lo,
+		       int delta_px)
+{
+	struct tl_mask_geom g;
+	int max;
+
+	view_mask_geometry(m, lo, &g);
+	max = g.total_h > g.h ? g.total_h - g.h : 0;
+	v->mask_scroll = clampi(v->mask_scroll + delta_px, 0, max);
+}
+
+/* ---- Replay ------------------------------------------------------------------------------ */
 
 void view_toggle_play(struct tl_view *v, const struct tl_model *m)
 {
@@ -336,6 +1568,8 @@ bool view_replay_tick(struct tl_view *v, const struct tl_model *m, double second
 	return true;
 }
 
+/* ---- Mapping and formatting ---------------------------------------------------------------- */
+
 uint64_t view_x_to_ns(const struct tl_view *v, const struct tl_layout *lo, int x)
 {
 	double rel = (double)(x - lo->lanes_x) / (double)lo->lanes_w;
@@ -351,16 +1585,100 @@ double view_ns_to_x(const struct tl_view *v, const struct tl_layout *lo, uint64_
 	return lo->lanes_x + rel * lo->lanes_w;
 }
 
-int64_t view_y_to_row(const struct tl_view *v, const struct tl_model *m, const struct tl_layout *lo,
-		      int y)
+void view_dump(const struct tl_view *v, const struct tl_model *m, const struct tl_layout *lo,
+	       char *buf, size_t len)
 {
-	int64_t row;
+	struct tl_slot slots[1024];
+	unsigned ns = view_slots(v, lo, slots, 1024);
+	size_t o = 0;
+	struct tl_iso x;
+	bool have = v->selected >= 0 && (uint64_t)v->selected < m->nisolations;
+	int64_t worst = timeline_by_wait(m, 0);
 
-	if (y < lo->lanes_y || y >= lo->lanes_y + lo->lanes_h) {
-		return -1;
+#define OUT(...)                                                                                   \
+	do {                                                                                       \
+		if (o < len) {                                                                     \
+			int w_ = snprintf(buf + o, len - o, __VA_ARGS__);                          \
+			o += w_ > 0 ? (size_t)w_ : 0;                                              \
+		}                                                                                  \
+	} while (0)
+	if (have) {
+		timeline_isolation(m, (uint64_t)v->selected, &x);
 	}
-	row = v->first_row + (y - lo->lanes_y) / lo->row_h;
-	return row < (int64_t)m->nrows ? row : -1;
+	OUT("rdv-view: view selected=%lld worst=%lld rank=%lld t0=%llu t1=%llu",
+	    (long long)v->selected, (long long)worst,
+	    have ? (long long)timeline_wait_rank(m, (uint64_t)v->selected) : -1LL,
+	    (unsigned long long)v->t0, (unsigned long long)v->t1);
+	OUT(" span_visible=%d", have && x.request_ns >= v->t0 && x.end_ns <= v->t1);
+	OUT(" width=%d height=%d row_h=%d rows=%u pinned=%u first_row=%u panel=%d", lo->width,
+	    lo->height, lo->row_h, v->ndrows, v->nsticky, v->first_row, lo->side_w > 0);
+	OUT(" requester=%lld straggler=%lld", have ? (long long)x.lane : -1LL,
+	    have && x.straggler != TL_NO_LANE ? (long long)x.straggler : -1LL);
+	OUT(" late=");
+	if (have) {
+		struct tl_late *late = calloc(m->info.nlanes ? m->info.nlanes : 1, sizeof(*late));
+		unsigned nl =
+		    late ? timeline_isolation_late(m, (uint64_t)v->selected, late, m->info.nlanes)
+			 : 0;
+
+		for (unsigned i = 0; i < nl && i < m->info.nlanes; i++) {
+			OUT("%s%u", i ? "," : "", late[i].lane);
+		}
+		free(late);
+	}
+	OUT(" range=%llu", v->range ? (unsigned long long)(v->range_t1 - v->range_t0) : 0ull);
+	if (have) {
+		OUT(" sel_request=%llu sel_grant=%llu sel_end=%llu",
+		    (unsigned long long)x.request_ns, (unsigned long long)x.grant_ns,
+		    (unsigned long long)x.end_ns);
+	}
+	/* Where things are, for a script that clicks them. */
+	OUT(" lanes_area=%d,%d,%d,%d", lo->lanes_x, lo->lanes_y, lo->lanes_w, lo->lanes_h);
+	OUT(" table=%d,%d,%d,%d,%d", lo->side_x, lo->table_y, lo->side_w, lo->table_row_h,
+	    lo->table_row_h ? lo->table_y + lo->table_row_h + 2 + lo->table_row_h / 2 : 0);
+	OUT(" hists=");
+	{
+		struct tl_hist_geom g[TL_NLAT];
+		unsigned nh = view_hist_geometry(m, lo, g, TL_NLAT);
+
+		for (unsigned i = 0; i < nh; i++) {
+			OUT("%s%d:%d:%d:%d:%d:%d:%d", i ? ";" : "", (int)g[i].kind, g[i].plot_x,
+			    g[i].plot_y, g[i].plot_w, g[i].plot_h, g[i].lo_b, g[i].hi_b);
+		}
+	}
+	{
+		int64_t r = v->hover ? view_y_to_drow(v, lo, v->hover_y) : -1;
+
+		OUT(" hover_lane=%lld", r >= 0 && v->drows[r].kind == TL_DROW_LANE &&
+						v->hover_x >= lo->lanes_x &&
+						v->hover_x < lo->lanes_x + lo->lanes_w
+					    ? (long long)v->drows[r].lane
+					    : -1LL);
+	}
+	/* Last, as they are long: the lanes fully on screen, and their middle. */
+	for (int pass = 0; pass < 2; pass++) {
+		bool first = true;
+
+		OUT(pass ? " visible_y=" : " visible=");
+		for (unsigned i = 0; i < ns; i++) {
+			const struct tl_drow *d = &v->drows[slots[i].drow];
+
+			if (d->kind != TL_DROW_LANE || slots[i].sticky_header ||
+			    slots[i].y + slots[i].h > lo->lanes_y + lo->lanes_h) {
+				continue;
+			}
+			if (pass) {
+				OUT("%s%d", first ? "" : ",", slots[i].y + slots[i].h / 2);
+			} else {
+				OUT("%s%u", first ? "" : ",", d->lane);
+			}
+			first = false;
+		}
+	}
+#undef OUT
+	if (o >= len && len > 0) {
+		buf[len - 1] = '\0';
+	}
 }
 
 void format_duration(char *buf, size_t len, uint64_t ns)

@@ -86,7 +86,8 @@
  *  - I8 handles: a handle is valid from rdv_thread_register() until
  *    rdv_thread_unregister() and is never handed to a later registration:
  *    a call on a stale handle has no effect on any thread (counted as
- *    misuse). A registered thread that exits without unregistering is
+ *    misuse). (A handle carries a 24-bit generation of its slot: it differs
+ *    from the handles of the next 2^24 - 1 registrations of that slot.) A registered thread that exits without unregistering is
  *    unregistered at its exit (ending its isolation, if it holds one). In
  *    the child of fork(), only the thread that called fork() stays
  *    registered in each domain, with its own state (an isolation it holds
@@ -167,8 +168,10 @@
  *                                              caller free what others
  *                                              still reference
  *   rdv_release() while not isolated          no effect, counted
- *   rdv_harmless_end_sig() without a          no effect, counted
- *     matching rdv_harmless_now()
+ *   rdv_harmless_end_sig() without a          ends the section as if a
+ *     matching rdv_harmless_now()              handler had made the thread
+ *                                              harmless from running (not
+ *                                              detected)
  *   rdv_thread_unregister() while isolated    ends the isolation first
  *   rdv_destroy() with registered threads     frees nothing (handles stay
  *                                              valid), errno EBUSY
