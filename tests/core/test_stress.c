@@ -43,7 +43,8 @@
  * rdv_harmless_now()/rdv_harmless_end_sig(), also while the thread waits
  * in an isolate call; short-lived threads that exit registered, running,
  * harmless, idle or isolated (their slot is reused, their handle goes
- * stale, and no isolation hangs). A monitor fails the test when no thread
+ * stale, and no isolation hangs). First, a short signal storm on a domain
+ * of its own (signal_storm()). A monitor fails the test when no thread
  * makes progress for 10 s (I3/I7: deadlock); with RDV_STRESS_HOLD=1 in the
  * environment it then stops instead of exiting, for `gdb -p`. Built with
  * ThreadSanitizer in CI too.
@@ -511,6 +512,130 @@ static void spawn_child(struct rdv_thread *t, struct rec *w)
 	back_running(w);
 }
 
+/* ---- the signal storm: handlers that interrupt lock waits ---- */
+
+/*
+ * A short focused phase on a domain of its own: lockers loop on
+ * rdv_isolate_timed(t, 0) (each one takes the domain lock and, most of the
+ * time, withdraws), one thread loops on rdv_isolate()/rdv_release(), and
+ * the lockers get signals every few microseconds; the handler brackets
+ * nothing with rdv_harmless_now()/rdv_harmless_end_sig(). The handler may
+ * run in a locker woken from the lock's futex and not yet holding it. It
+ * must not wait there for the plain request (which needs the lock):
+ * progress must go on (the monitor of this phase fails after 2 s without).
+ */
+#define STORM_LOCKERS 4
+
+static struct rdv *storm_dom;
+static atomic_int storm_stop;
+static atomic_ulong storm_progress;
+static atomic_uint storm_done; /* threads that have unregistered */
+static __thread struct rdv_thread *volatile storm_h;
+
+static void on_storm_signal(int sig)
+{
+	int saved = errno;
+	struct rdv_thread *h = storm_h;
+
+	(void)sig;
+	if (h) {
+		rdv_harmless_now(h);
+		rdv_harmless_end_sig(h);
+	}
+	errno = saved;
+}
+
+static void *storm_locker(void *arg)
+{
+	struct rdv_thread *t = rdv_thread_register(storm_dom);
+
+	(void)arg;
+	storm_h = t;
+	while (!atomic_load(&storm_stop)) {
+		if (rdv_isolate_timed(t, 0) == 0) {
+			rdv_release(t);
+		}
+		atomic_fetch_add(&storm_progress, 1);
+	}
+	storm_h = NULL;
+	rdv_thread_unregister(t);
+	atomic_fetch_add(&storm_done, 1);
+	return NULL;
+}
+
+static void *storm_plain(void *arg)
+{
+	struct rdv_thread *t = rdv_thread_register(storm_dom);
+
+	(void)arg;
+	while (!atomic_load(&storm_stop)) {
+		rdv_isolate(t);
+		rdv_release(t);
+		atomic_fetch_add(&storm_progress, 1);
+	}
+	rdv_thread_unregister(t);
+	atomic_fetch_add(&storm_done, 1);
+	return NULL;
+}
+
+static void signal_storm(unsigned ms)
+{
+	pthread_t th[STORM_LOCKERS + 1];
+	struct sigaction sa, old;
+	unsigned long last = 0;
+	uint64_t end = now_ns() + (uint64_t)ms * 1000000u, last_change = now_ns();
+	unsigned k = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_storm_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR2, &sa, &old);
+	storm_dom = rdv_create(STORM_LOCKERS + 1);
+	if (!storm_dom) {
+		exit(2);
+	}
+	for (unsigned i = 0; i < STORM_LOCKERS + 1; i++) {
+		pthread_create(&th[i], NULL, i < STORM_LOCKERS ? storm_locker : storm_plain, NULL);
+	}
+	/* Signals until the end, then until every thread is done. */
+	while (atomic_load(&storm_done) < STORM_LOCKERS + 1) {
+		struct timespec ts = {0, 5000};
+		unsigned long now;
+
+		nanosleep(&ts, NULL);
+		if (now_ns() >= end) {
+			atomic_store(&storm_stop, 1);
+		}
+		if (!atomic_load(&storm_stop)) {
+			pthread_kill(th[k++ % STORM_LOCKERS], SIGUSR2);
+		}
+		now = atomic_load(&storm_progress) + atomic_load(&storm_done);
+		if (now != last) {
+			last = now;
+			last_change = now_ns();
+		} else if (now_ns() - last_change > 2000000000u) {
+			fprintf(stderr,
+				"FAIL: signal storm: no progress for 2 s (deadlock) after %lu "
+				"requests\n",
+				now);
+			if (getenv("RDV_STRESS_HOLD")) {
+				for (;;) { /* stopped for a debugger: gdb -p PID */
+					pause();
+				}
+			}
+			_exit(3);
+		}
+	}
+	for (unsigned i = 0; i < STORM_LOCKERS + 1; i++) {
+		pthread_join(th[i], NULL);
+	}
+	printf("stress: signal storm: %lu requests\n", atomic_load(&storm_progress));
+	CHECK(atomic_load(&storm_progress) > 0);
+	rdv_destroy(storm_dom);
+	sigaction(SIGUSR2, &old, NULL);
+}
+
 /* ---- the workers ---- */
 
 static struct rdv_thread *enter(struct rec *w)
@@ -658,6 +783,9 @@ int main(int argc, char **argv)
 	       (unsigned long long)seed);
 	check_current = "stress";
 	check_watchdog(seconds + 60);
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal_storm(1000);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
