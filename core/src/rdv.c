@@ -81,6 +81,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -163,9 +164,11 @@ struct rdv__slot {
 	uint32_t word;
 	uint32_t bitno;		 /* index % 64 */
 	_Atomic bool isolated;	 /* holds an isolation (owner writes) */
+	_Atomic bool in_request; /* in rdv__isolate() until granted or withdrawn
+				    (owner writes, its handlers read) */
 	bool full;		 /* that isolation is full (owner) */
 	_Atomic uint64_t sigstk; /* RDV__SIG_EMPTY, RDV__IN_RDV (owner, handlers) */
-	int32_t os_tid;
+	_Atomic int32_t os_tid; /* atomic: stall reports read late threads' */
 	struct rdv__slot *tls_next; /* the owner thread's registrations */
 #ifndef NDEBUG
 	pthread_t owner; /* debug builds check that the owner makes the calls */
@@ -776,6 +779,8 @@ static void rdv__commit_grant(struct rdv *d, struct rdv__slot *s, const void *ca
 	}
 	s->full = s->q_full;
 	atomic_store_explicit(&s->isolated, true, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&s->in_request, false, memory_order_relaxed);
 	/* I before H: the thread reads `waiting`, then `isolated`. */
 	if (s->q_full && rdv__mask_clear(s, RDV_MASK_IDLE, RDV_OP_ISOLATE_GRANT, caller)) {
 		rdv__stamp(d, &s->left_i_ns);
@@ -926,7 +931,8 @@ static void rdv__report_stall(struct rdv__slot *s, const struct rdv__stall_cfg *
 				left = since; /* left before reports were on: at least this */
 			}
 			late[n].index = o->index;
-			late[n].os_tid = o->os_tid;
+			/* The slot may be taken again meanwhile: a racy snapshot. */
+			late[n].os_tid = atomic_load_explicit(&o->os_tid, memory_order_relaxed);
 			late[n].not_ready_ns = now > left ? now - left : 0;
 			idx[n] = o->index;
 			n++;
@@ -935,7 +941,7 @@ static void rdv__report_stall(struct rdv__slot *s, const struct rdv__stall_cfg *
 report:
 	st.domain = d->id;
 	st.requester = s->index;
-	st.requester_tid = s->os_tid;
+	st.requester_tid = atomic_load_explicit(&s->os_tid, memory_order_relaxed);
 	st.full = s->q_full;
 	st.waited_ns = now - s->q_time;
 	st.n_late = n;
@@ -975,6 +981,10 @@ static bool rdv__withdraw_locked(struct rdv *d, struct rdv__slot *s, const void 
 {
 	bool held = atomic_load(&d->holder) != 0;
 
+	/* Under the lock, before H goes: a handler from here on waits like
+	 * any leave (the thread is about to run user code). */
+	atomic_store_explicit(&s->in_request, false, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
 	rdv__dequeue(d, s);
 	atomic_fetch_sub(&d->rq, s->q_full ? RDV__RQ_FULL_ONE : RDV__RQ_PLAIN_ONE);
 	/* I, then W, then H: waiting → harmless → running, never `isolated`. */
@@ -1027,6 +1037,11 @@ static int rdv__isolate(struct rdv__slot *s, bool full, uint64_t timeout_ns, boo
 	}
 	rdv__sig_reset(s); /* a request ends any harmless section */
 	was_in = rdv__in_rdv_enter(s);
+	/* From here the thread returns to user code only isolated or after
+	 * a withdrawal under the lock: a signal handler's harmless section
+	 * need not (and, while waiting for the lock, must not) wait. */
+	atomic_store_explicit(&s->in_request, true, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
 	rdv__lock(d, s->index + 1);
 	cfg.threshold_ns = d->stall_ns;
 	cfg.fn = d->stall_fn;
@@ -1169,8 +1184,16 @@ static void rdv__thread_exit(void *value)
 	}
 }
 
+/* The forking thread's signal mask, while it holds every domain lock
+ * anonymously (see rdv_set_stall_handler()). */
+static sigset_t rdv__fork_mask;
+
 static void rdv__fork_prepare(void)
 {
+	sigset_t all;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &rdv__fork_mask);
 	pthread_mutex_lock(&rdv__domains_lock);
 	for (struct rdv *d = rdv__domains; d; d = d->next) {
 		rdv__lock(d, RDV__LOCK_ANON);
@@ -1183,6 +1206,7 @@ static void rdv__fork_parent(void)
 		rdv__unlock(d);
 	}
 	pthread_mutex_unlock(&rdv__domains_lock);
+	pthread_sigmask(SIG_SETMASK, &rdv__fork_mask, NULL);
 }
 
 static bool rdv__mine(const struct rdv__slot *s)
@@ -1245,6 +1269,7 @@ static void rdv__fork_child(void)
 		rdv__fork_child_domain(d);
 	}
 	pthread_mutex_unlock(&rdv__domains_lock);
+	pthread_sigmask(SIG_SETMASK, &rdv__fork_mask, NULL);
 }
 
 static void rdv__init_once(void)
@@ -1424,9 +1449,16 @@ uint32_t rdv_domain_id(const struct rdv *d)
 
 int rdv_set_stall_handler(struct rdv *d, uint64_t threshold_ns, rdv_stall_fn *fn, void *arg)
 {
+	sigset_t all, old;
+
 	if (!d) {
 		return EINVAL;
 	}
+	/* A signal handler of this thread calling rdv_harmless_end_sig()
+	 * while we wait for or hold the lock anonymously could wait for a
+	 * request that needs the lock: no handler runs meanwhile. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	rdv__lock(d, RDV__LOCK_ANON);
 	d->stall_ns = threshold_ns;
 	d->stall_fn = fn;
@@ -1440,6 +1472,7 @@ int rdv_set_stall_handler(struct rdv *d, uint64_t threshold_ns, rdv_stall_fn *fn
 		atomic_fetch_and(&d->rq, ~RDV__RQ_STAMP);
 	}
 	rdv__unlock(d);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return 0;
 }
 
@@ -1480,8 +1513,9 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 	}
 	s = &d->slots[index];
 	atomic_store_explicit(&s->isolated, false, memory_order_relaxed);
+	atomic_store_explicit(&s->in_request, false, memory_order_relaxed);
 	s->full = false;
-	s->os_tid = (int32_t)syscall(SYS_gettid);
+	atomic_store_explicit(&s->os_tid, (int32_t)syscall(SYS_gettid), memory_order_relaxed);
 	atomic_store(&s->sigstk, RDV__SIG_EMPTY);
 	atomic_store(&s->left_h_ns, 0);
 	atomic_store(&s->left_i_ns, 0);
@@ -1497,7 +1531,8 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 	s->tls_next = rdv__tls_head;
 	rdv__tls_head = s;
 	pthread_setspecific(rdv__exit_key, (void *)1);
-	rdv_trace(thread_register, d->id, s->index, s->os_tid);
+	rdv_trace(thread_register, d->id, s->index,
+		  atomic_load_explicit(&s->os_tid, memory_order_relaxed));
 
 	/*
 	 * Enter idle (I, then H), become a member, then leave like
@@ -1599,8 +1634,13 @@ static void rdv__harmless_end_sig(struct rdv__slot *s, const void *caller)
 		return; /* the interrupted code was harmless: it stays so */
 	}
 	if (atomic_load_explicit(&s->isolated, memory_order_relaxed) ||
-	    rdv__holds_lock(s->dom, s)) {
-		/* No isolation can have been granted on the handler's H. */
+	    rdv__holds_lock(s->dom, s) ||
+	    atomic_load_explicit(&s->in_request, memory_order_relaxed)) {
+		/* No isolation can have been granted on the handler's H, or
+		 * the interrupted code (a request) returns to user code only
+		 * isolated or after a withdrawal that waits for a held one.
+		 * Waiting here could hang the domain: the thread may hold the
+		 * lock's wake-up (woken from rdv__lock(), not yet retaken). */
 		rdv__mask_clear(s, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_END, caller);
 		return;
 	}
