@@ -23,7 +23,7 @@ echo "== ThreadSanitizer build: core suites"
 cmake -S "$top" -B "$tsan" -DRDV_WERROR=ON -DRDV_SANITIZE=thread \
 	-DRDV_WITH_BABELTRACE=OFF -DRDV_WITH_SDL=OFF
 cmake --build "$tsan" -j"$jobs"
-(cd "$tsan" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+(cd "$tsan" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$top/tests/tsan.supp" \
 	ctest -j"$jobs" -L core --output-on-failure) || status=1
 echo "== Core alone: no LTTng, no Babeltrace2, no SDL (tracepoints compile to nothing)"
 cmake -S "$top" -B "${build}-min" -DRDV_WERROR=ON -DRDV_WITH_LTTNG=OFF \
