@@ -14,6 +14,13 @@
 #   run-test.sh consistency NAME          every tool gives the same numbers
 #   run-test.sh consistency-poller        the same on a fresh poller run that
 #                                         loses events (rdv-trace, tiny channel)
+#   run-test.sh blame MODE THREADS [blink] fault injection (blame-workload.c,
+#                                         recorded with rdv-trace): the faulty
+#                                         thread is every isolation's straggler,
+#                                         its section names its two calls; with
+#                                         blink, the thread that blinks is never
+#                                         late; blame-check.py recomputes it all
+#   run-test.sh blame-reference           blame-check.py on a fresh poller run
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 traces=$here/traces
@@ -39,13 +46,17 @@ golden)
 	cmp "$tmp/cli.txt" "$tmp/plugin.txt" || die "CLI and plugin reports differ"
 	grep -q "^Time in state per thread" "$tmp/cli.txt" || die "no state table in the report"
 	grep -q "^Latencies" "$tmp/cli.txt" || die "no latency table in the report"
-	grep -q "^Top stragglers" "$tmp/cli.txt" || die "no straggler table in the report"
+	grep -q "^Who held isolations back" "$tmp/cli.txt" || die "no blame table in the report"
+	grep -q "^Requesting sites" "$tmp/cli.txt" || die "no requesting sites in the report"
 	diff -u "$traces/expected/$name.json" "$tmp/cli.json" || die "JSON differs from expected/$name.json"
 	"$RDV_PYTHON" "$here/validate-outputs.py" "$tmp/cli.json" --csv "$tmp/i.csv" \
 		--chrome "$tmp/chrome.json" || die "outputs disagree"
 	if [ "${2:-}" = reference ]; then
 		"$RDV_PYTHON" "$here/check-report.py" "$traces/$name" "$tmp/cli.json" ||
 			die "the Python reference disagrees"
+		"$RDV_ANALYZE" "$traces/$name" --json "$tmp/top.json" --top 1000000 -q
+		"$RDV_PYTHON" "$here/blame-check.py" "$traces/$name" "$tmp/top.json" ||
+			die "the Python blame reference disagrees"
 	fi
 	;;
 discarded)
@@ -209,6 +220,8 @@ live)
 	cmp "$tmp/cli.json" "$tmp/plugin.json" || die "CLI and plugin JSON differ"
 	"$RDV_PYTHON" "$here/check-report.py" "$tmp/trace" "$tmp/cli.json" || die "reference disagrees"
 	"$RDV_PYTHON" "$here/validate-outputs.py" "$tmp/cli.json" || die "schema"
+	"$RDV_ANALYZE" "$tmp/trace" --json "$tmp/top.json" --top 1000000 -q
+	"$RDV_PYTHON" "$here/blame-check.py" "$tmp/trace" "$tmp/top.json" || die "blame reference disagrees"
 	;;
 timeline)
 	name=$1
@@ -233,7 +246,7 @@ PY
 compare)
 	"$RDV_ANALYZE" "$traces/basic" --json "$tmp/a.json" -q
 	"$RDV_ANALYZE" "$traces/basic" -q --compare "$tmp/a.json" > "$tmp/same.txt"
-	[ "$(grep -c 'unchanged' "$tmp/same.txt")" -eq 3 ] || { cat "$tmp/same.txt"; die "a run compared with itself moved"; }
+	[ "$(grep -c 'unchanged' "$tmp/same.txt")" -eq 4 ] || { cat "$tmp/same.txt"; die "a run compared with itself moved"; }
 	"$RDV_ANALYZE" "$traces/perpid" -q --compare "$tmp/a.json" > "$tmp/diff.txt"
 	grep -Eq "(up|down)$" "$tmp/diff.txt" || { cat "$tmp/diff.txt"; die "nothing moved between two traces"; }
 	;;
@@ -277,6 +290,61 @@ consistency-poller)
 	cat "$tmp/record.log"
 	"$RDV_PYTHON" "$here/consistency.py" "$tmp/trace" --record-log "$tmp/record.log" \
 		--want-discarded || die "the tools disagree"
+	;;
+blame)
+	mode_=$1 threads=$2 blink=${3:-}
+	if ! lttng list > /dev/null 2>&1; then
+		die "cannot reach an LTTng session daemon (start one: lttng-sessiond --daemonize --no-kernel)"
+	fi
+	"$RDV_TRACE" record -o "$tmp/trace" -- "$RDV_BLAME_WORKLOAD" --threads "$threads" \
+		--isolations 10 --mode "$mode_" ${blink:+--blink} > "$tmp/w.out" 2> "$tmp/record.log" ||
+		{ cat "$tmp/record.log" >&2; die "rdv-trace record"; }
+	cat "$tmp/w.out"
+	faulty=$(sed -n 's/.*faulty_tid=\([0-9]*\).*/\1/p' "$tmp/w.out")
+	blinker=$(sed -n 's/.*blinker_tid=\([0-9]*\).*/\1/p' "$tmp/w.out")
+	l_end=$(sed -n 's/.*after_poll:\([0-9]*\).*/\1/p' "$tmp/w.out")
+	l_now=$(sed -n 's/.*before_poll:\([0-9]*\).*/\1/p' "$tmp/w.out")
+	[ -n "$faulty" ] && [ -n "$l_end" ] && [ -n "$l_now" ] || die "no workload summary"
+	"$RDV_ANALYZE" "$tmp/trace" --json "$tmp/r.json" --isolations "$tmp/i.csv" --top 1000 \
+		> "$tmp/r.txt" || die "rdv-analyze"
+	babeltrace2 --plugin-path="$RDV_PLUGIN_DIR" "$tmp/trace" -c sink.rdv.analyze \
+		-p "json-path=\"$tmp/p.json\",isolations-path=\"$tmp/p.csv\",top=1000" > "$tmp/p.txt"
+	cmp "$tmp/r.json" "$tmp/p.json" || die "CLI and plugin JSON differ"
+	cmp "$tmp/r.txt" "$tmp/p.txt" || die "CLI and plugin reports differ"
+	cmp "$tmp/i.csv" "$tmp/p.csv" || die "CLI and plugin --isolations differ"
+	set -- --straggler-tid "$faulty" --from "after_poll:blame-workload.c:$l_end" \
+		--to "before_poll:blame-workload.c:$l_now"
+	if [ -n "$blink" ]; then
+		set -- "$@" --never-late-tid "$blinker" --old-rule-names-tid "$blinker" --want-old-rule-wrong
+	fi
+	"$RDV_PYTHON" "$here/blame-check.py" "$tmp/trace" "$tmp/r.json" "$@" ||
+		die "the blame is not the faulty thread's, or the reference disagrees"
+	# the same in the report's table and in every --isolations row
+	grep -q "after_poll (blame-workload.c:$l_end) \(→\|->\) before_poll (blame-workload.c:$l_now)" "$tmp/r.txt" ||
+		{ sed -n '/^Who held/,/^Requesting/p' "$tmp/r.txt"; die "the report does not name the section"; }
+	"$RDV_PYTHON" - "$tmp/i.csv" "$tmp/r.json" "$faulty" "$l_end" "$l_now" <<'PY' || die "--isolations"
+import csv, json, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+rep, faulty = json.load(open(sys.argv[2])), int(sys.argv[3])
+assert len(rows) == sum(t["isolations"] for t in rep["threads"]) == 10, len(rows)
+for r in rows:
+    assert int(r["straggler_os_tid"]) == faulty, r
+    assert r["straggler_from"] == "after_poll (blame-workload.c:%s)" % sys.argv[4], r
+    assert r["straggler_to"] == "before_poll (blame-workload.c:%s)" % sys.argv[5], r
+    assert int(r["wait_ns"]) == int(r["straggler_delay_ns"]) + int(r["grant_delay_ns"]), r
+    assert int(r["grant_ns"]) - int(r["request_ns"]) == int(r["wait_ns"]), r
+print("isolations csv: %d rows, straggler tid %d in each" % (len(rows), faulty))
+PY
+	set -- "$mode_ $threads $blink"
+	;;
+blame-reference)
+	if ! lttng list > /dev/null 2>&1; then
+		die "cannot reach an LTTng session daemon (start one: lttng-sessiond --daemonize --no-kernel)"
+	fi
+	"$RDV_TRACE" record -o "$tmp/trace" -- "$RDV_POLLER" --threads 16 --duration 1 --rate 20000 \
+		--isolate-rate 500 > /dev/null 2> "$tmp/record.log" || { cat "$tmp/record.log" >&2; die "rdv-trace record"; }
+	"$RDV_ANALYZE" "$tmp/trace" --json "$tmp/r.json" --top 1000000 -q || die "rdv-analyze"
+	"$RDV_PYTHON" "$here/blame-check.py" "$tmp/trace" "$tmp/r.json" || die "the reference disagrees"
 	;;
 *)
 	die "unknown mode"
