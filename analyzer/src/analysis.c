@@ -198,7 +198,7 @@ int analysis_create(const struct analysis_callbacks *cb, struct analysis **out)
 
 int analysis_set_scope(struct analysis *a, const struct analysis_scope *scope)
 {
-	if (a->sum.events || a->nthreads || a->ndomains ||
+	if (a->now_set || a->nthreads || a->ndomains ||
 	    (scope->has_from && scope->has_to && scope->from_ns > scope->to_ns)) {
 		return -EINVAL;
 	}
@@ -1134,6 +1134,7 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 	}
 	a->now = ts;
 	a->seq++;
+	a->sum.events_fed++;
 	key = key_in_scope(a, ev->vpid, ev->domain, ev->kind != AN_EV_OTHER);
 	if (key) {
 		if (!a->key_seen) {

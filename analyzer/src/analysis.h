@@ -292,7 +292,8 @@ int analysis_finish(struct analysis *a);
 /* Results, valid after analysis_finish() until analysis_destroy() (and,
  * for a live view, as they stand while feeding). */
 struct analysis_summary {
-	uint64_t events;
+	uint64_t events;     /* in the scope */
+	uint64_t events_fed; /* all rdv events fed, whatever the scope */
 	uint64_t discarded_events;
 	uint64_t discarded_packets;
 	uint64_t gaps;

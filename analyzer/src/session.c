@@ -253,7 +253,7 @@ int session_feed(struct session *s, const bt_message *msg)
 				   (double)(s->range_end - s->range_begin);
 			fraction = fraction < 0 ? 0 : fraction > 1 ? 1 : fraction;
 		}
-		s->o.progress(s->o.progress_arg, sum.events, fraction);
+		s->o.progress(s->o.progress_arg, sum.events_fed, fraction);
 	}
 	return 0;
 }
@@ -287,7 +287,7 @@ int session_end(struct session *s)
 	}
 	if (s->o.progress) {
 		analysis_get_summary(s->a, &sum);
-		s->o.progress(s->o.progress_arg, sum.events, 1.0);
+		s->o.progress(s->o.progress_arg, sum.events_fed, 1.0);
 	}
 	ret = analysis_finish(s->a);
 	if (ret) {
@@ -295,7 +295,7 @@ int session_end(struct session *s)
 		return -1;
 	}
 	analysis_get_summary(s->a, &sum);
-	if (sum.events == 0 && !s->o.accept_empty) {
+	if (sum.events_fed == 0 && !s->o.accept_empty) {
 		s->status = -ENODATA;
 		snprintf(s->err, sizeof(s->err),
 			 "no rdv events in the trace (record with: lttng enable-event -u 'rdv:*')");

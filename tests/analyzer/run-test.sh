@@ -21,6 +21,9 @@
 #                                         blink, the thread that blinks is never
 #                                         late; blame-check.py recomputes it all
 #   run-test.sh blame-reference           blame-check.py on a fresh poller run
+#   run-test.sh scope                     --from/--to/--pid/--domain (and the
+#                                         plugin's from/to/pid/domain) restrict
+#                                         every number as documented
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 traces=$here/traces
@@ -319,6 +322,26 @@ blame)
 	fi
 	"$RDV_PYTHON" "$here/blame-check.py" "$tmp/trace" "$tmp/r.json" "$@" ||
 		die "the blame is not the faulty thread's, or the reference disagrees"
+	# the Chrome trace: one slice per isolation, a flow per late thread
+	"$RDV_ANALYZE" "$tmp/trace" --json "$tmp/c.json" --chrome "$tmp/c.trace.json" \
+		--csv "$tmp/c.csv" -q || die "rdv-analyze --chrome"
+	"$RDV_PYTHON" "$here/validate-outputs.py" "$tmp/c.json" --csv "$tmp/c.csv" \
+		--chrome "$tmp/c.trace.json" || die "outputs disagree"
+	# no debug information where it is looked for: addresses, never a guess
+	"$RDV_ANALYZE" "$tmp/trace" --json "$tmp/nodbg.json" --top 1000 -q \
+		--debug-info-target-prefix "$tmp/empty-root" --debug-info-dir "$tmp/empty-root" ||
+		die "rdv-analyze --debug-info-target-prefix"
+	"$RDV_PYTHON" - "$tmp/r.json" "$tmp/nodbg.json" <<'PY' || die "sites without debug information"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+sites = lambda r: [(l["from"], l["to"]) for w in r["longest_waits"] for l in w["late"]]
+for (fa, ta), (fb, tb) in zip(sites(a), sites(b)):
+    for x, y in ((fa, fb), (ta, tb)):
+        assert x["address"] == y["address"], (x, y)
+        assert y["function"] is None and y["file"] is None and y["line"] == 0, y
+assert len(sites(a)) == len(sites(b)) > 0
+print("without debug information: %d sites unresolved, addresses kept" % (2 * len(sites(b))))
+PY
 	# the same in the report's table and in every --isolations row
 	grep -q "after_poll (blame-workload.c:$l_end) \(→\|->\) before_poll (blame-workload.c:$l_now)" "$tmp/r.txt" ||
 		{ sed -n '/^Who held/,/^Requesting/p' "$tmp/r.txt"; die "the report does not name the section"; }
@@ -336,6 +359,76 @@ for r in rows:
 print("isolations csv: %d rows, straggler tid %d in each" % (len(rows), faulty))
 PY
 	set -- "$mode_ $threads $blink"
+	;;
+scope)
+	# a window of the basic trace (11 ms): [2 ms, 8 ms) after its first event
+	"$RDV_ANALYZE" "$traces/basic" --json "$tmp/all.json" --top 1000 -q
+	"$RDV_ANALYZE" "$traces/basic" --json "$tmp/win.json" --top 1000 --from 2ms --to 0.008s \
+		--csv "$tmp/win.csv" --isolations "$tmp/win-i.csv" -q
+	babeltrace2 --plugin-path="$RDV_PLUGIN_DIR" "$traces/basic" -c sink.rdv.analyze \
+		-p 'json-path="'"$tmp/p.json"'",top=1000,from="2000us",to="8000000ns",print-report=no'
+	cmp "$tmp/win.json" "$tmp/p.json" || die "CLI and plugin windows differ"
+	# one process of the per-PID trace, one domain
+	"$RDV_ANALYZE" "$traces/perpid" --json "$tmp/pp.json" --top 1000 -q
+	pid=$("$RDV_PYTHON" -c 'import json,sys; print(json.load(open(sys.argv[1]))["threads"][-1]["vpid"])' "$tmp/pp.json")
+	"$RDV_ANALYZE" "$traces/perpid" --json "$tmp/pid.json" --top 1000 --pid "$pid" -q
+	"$RDV_ANALYZE" "$traces/perpid" --json "$tmp/dom.json" --top 1000 --domain 0 -q
+	"$RDV_ANALYZE" "$traces/perpid" --json "$tmp/dom1.json" --top 1000 --domain 1 -q
+	"$RDV_PYTHON" "$here/validate-outputs.py" "$tmp/win.json" --csv "$tmp/win.csv" || die "window schema"
+	"$RDV_PYTHON" - "$tmp" "$pid" <<'PY' || die "scope"
+import csv, json, sys
+d, pid = sys.argv[1], int(sys.argv[2])
+load = lambda n: json.load(open("%s/%s.json" % (d, n)))
+allr, win = load("all"), load("win")
+t0 = allr["begin_ns"]
+b, e = t0 + 2000000, t0 + 8000000
+assert win["scope"] == {"trace_begin_ns": t0, "from_ns": 2000000, "to_ns": 8000000}, win["scope"]
+assert win["begin_ns"] >= b and win["end_ns"] <= e, (win["begin_ns"], win["end_ns"])
+for t in win["threads"]:
+    assert sum(t["state_ns"].values()) <= e - b, t
+# isolations by request time: exactly those of the whole run in the window
+inwin = [w for w in allr["longest_waits"] if b <= w["request_ns"] < e]
+assert len(win["longest_waits"]) == len(inwin) > 0, (len(win["longest_waits"]), len(inwin))
+assert sorted(w["wait_ns"] for w in win["longest_waits"]) == sorted(w["wait_ns"] for w in inwin)
+assert win["latency"]["isolate_wait"]["count"] == len(inwin)
+assert sum(t["isolations"] for t in win["threads"]) == len(inwin)
+rows = list(csv.DictReader(open(d + "/win-i.csv")))
+assert len(rows) == len(inwin) and all(b <= int(r["request_ns"]) < e for r in rows)
+# state time: the whole run's, clipped (the CSV of intervals adds up to it)
+assert win["events"] < allr["events"]
+pp, one = load("pp"), load("pid")
+assert one["threads"] and all(t["vpid"] == pid for t in one["threads"])
+byk = {(t["vpid"], t["domain"], t["thread"]): t for t in pp["threads"]}
+for t in one["threads"]:
+    assert t["state_ns"] == byk[(t["vpid"], t["domain"], t["thread"])]["state_ns"], t
+assert one["latency"]["isolate_wait"]["count"] == sum(1 for w in pp["longest_waits"] if w["vpid"] == pid)
+assert len(one["threads"]) < len(pp["threads"])
+for dd in (0, 1):
+    x = load("dom" if dd == 0 else "dom1")
+    assert x["threads"] and all(t["domain"] == dd for t in x["threads"]), dd
+    assert x["latency"]["isolate_wait"]["count"] == sum(
+        1 for w in pp["longest_waits"] if w["domain"] == dd), dd
+assert load("dom")["events"] + load("dom1")["events"] <= pp["events"]
+print("scope: window %d of %d isolations, pid %d: %d of %d threads" %
+      (len(inwin), len(allr["longest_waits"]), pid, len(one["threads"]), len(pp["threads"])))
+PY
+	usage_scope() { # ARGS... : a usage error, exit 2
+		rc=0
+		"$RDV_ANALYZE" "$traces/basic" "$@" > /dev/null 2> "$tmp/err" || rc=$?
+		[ $rc -eq 2 ] && tail -1 "$tmp/err" | grep -qx "Try 'rdv-analyze --help'." ||
+			{ cat "$tmp/err" >&2; die "usage error for $*: status $rc"; }
+		echo "usage $*: $(head -1 "$tmp/err")"
+	}
+	usage_scope --from 2x
+	usage_scope --to -1s
+	usage_scope --from 2s --to 1s
+	usage_scope --top many
+	usage_scope --pid 12ab
+	usage_scope --domain -1
+	rc=0
+	babeltrace2 --plugin-path="$RDV_PLUGIN_DIR" "$traces/basic" -c sink.rdv.analyze \
+		-p 'from="soon"' > /dev/null 2> "$tmp/err" || rc=$?
+	[ $rc -ne 0 ] && grep -q "parameter 'from' is not a time" "$tmp/err" || die "plugin: a bad from"
 	;;
 blame-reference)
 	if ! lttng list > /dev/null 2>&1; then
