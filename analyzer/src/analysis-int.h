@@ -176,7 +176,10 @@ int an_map_insert(const struct analysis *a, struct an_map *m, an_key_fn key, uin
 bool an_in_window(const struct analysis *a, uint64_t ts);
 /* The thread becomes one of the reported ones (a lane), if in scope. */
 int an_make_visible(struct analysis *a, struct an_thread *t);
-bool an_fully_known(const struct an_thread *t);
+static inline bool an_fully_known(const struct an_thread *t)
+{
+	return t->known[H_BIT] && t->known[B_W] && t->known[B_I] && t->k_blocked && t->k_granted;
+}
 /* Ends / starts a latency (the one place samples are taken). */
 bool an_end_sample(struct analysis *a, enum analysis_latency l, uint8_t *status, bool in,
 		   struct latency_dist *site_d, uint64_t begin, uint64_t end, enum sample_end how,
@@ -209,7 +212,14 @@ int blame_granted(struct analysis *a, struct an_thread *t, const struct analysis
 int blame_gap(struct analysis *a, struct an_thread *t);
 /* Before t's isolation is reported: finishes its blame (forced). */
 int blame_finalize(struct analysis *a, struct an_thread *t, bool at_end);
-/* t's readiness for a request of kind k, from its current bits. */
-bool blame_ready(const struct an_thread *t, int k);
+/* t's readiness for a request of kind k (blame.c's rules), from its
+ * current bits: H set, not holding an isolation, and for a full request I
+ * set. Inline: it is asked twice per kind for every event. */
+static inline bool blame_ready(const struct an_thread *t, int k)
+{
+	return t->active && t->known[H_BIT] && t->bit[H_BIT] &&
+	       !(t->known[B_W] && t->bit[B_W] && t->k_granted && t->granted) &&
+	       (k == K_PLAIN || (t->known[B_I] && t->bit[B_I]));
+}
 
 #endif /* RDV_ANALYSIS_INT_H */

@@ -243,10 +243,11 @@ bool an_in_window(const struct analysis *a, uint64_t ts)
 	return ts >= a->win_begin && ts < a->win_end;
 }
 
-static bool key_in_scope(const struct analysis *a, uint32_t vpid, uint32_t domain, bool has_domain)
+static inline bool key_in_scope(const struct analysis *a, uint32_t vpid, uint32_t domain,
+				bool has_domain)
 {
-	return (!a->scope.has_vpid || a->scope.vpid == vpid) &&
-	       (!a->scope.has_domain || !has_domain || a->scope.domain == domain);
+	return !a->scoped || ((!a->scope.has_vpid || a->scope.vpid == vpid) &&
+			      (!a->scope.has_domain || !has_domain || a->scope.domain == domain));
 }
 
 /* The first event fixes the window: the scope's times are from it. */
@@ -422,11 +423,6 @@ static enum analysis_state compute_state(const struct an_thread *t)
 		return AN_BLOCKED;
 	}
 	return AN_UNKNOWN;
-}
-
-bool an_fully_known(const struct an_thread *t)
-{
-	return t->known[H_BIT] && t->known[B_W] && t->known[B_I] && t->k_blocked && t->k_granted;
 }
 
 /* Accounts [since, ts) to the current state (the part inside the scope's
@@ -1118,7 +1114,7 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 	struct an_thread *t;
 	uint32_t lane, dom;
 	uint64_t ts;
-	bool created, key;
+	bool created, key, in;
 	int ret;
 
 	if (a->finished) {
@@ -1136,15 +1132,14 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 	a->seq++;
 	a->sum.events_fed++;
 	key = key_in_scope(a, ev->vpid, ev->domain, ev->kind != AN_EV_OTHER);
+	in = key && (!a->scoped || an_in_window(a, ts));
 	if (key) {
 		if (!a->key_seen) {
 			a->key_seen = true;
 			a->key_first = ts;
 		}
 		a->key_last = ts;
-		if (an_in_window(a, ts)) {
-			a->sum.events++;
-		}
+		a->sum.events += in;
 	}
 
 	switch (ev->kind) {
@@ -1153,7 +1148,7 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 		ret = get_domain(a, ev->vpid, ev->domain, &dom);
 		if (!ret) {
 			a->domains[dom].last_ts = ts;
-			a->domains[dom].in_scope |= key && an_in_window(a, ts);
+			a->domains[dom].in_scope |= in;
 		}
 		return ret;
 	case AN_EV_STALL:
@@ -1171,7 +1166,7 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 	}
 	t = &a->threads[lane];
 	a->domains[t->dom_index].last_ts = ts;
-	a->domains[t->dom_index].in_scope |= key && an_in_window(a, ts);
+	a->domains[t->dom_index].in_scope |= in;
 	if (created) {
 		if (ev->kind == AN_EV_THREAD_REGISTER) {
 			t->p.os_tid = ev->os_tid;

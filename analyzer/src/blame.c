@@ -114,12 +114,6 @@ static bool holding(const struct an_thread *t)
 	return t->known[B_W] && t->bit[B_W] && t->k_granted && t->granted;
 }
 
-bool blame_ready(const struct an_thread *t, int k)
-{
-	return t->active && t->known[H_BIT] && t->bit[H_BIT] && !holding(t) &&
-	       (k == K_PLAIN || (t->known[B_I] && t->bit[B_I]));
-}
-
 /* An H clear after which the same call may set H again (harmless_wait). */
 static bool blocking_op(uint8_t op)
 {

@@ -104,6 +104,14 @@ struct bt2_adapter {
 	int missing_vpid;
 	uint32_t *late; /* owned: a stall's late thread indices */
 	size_t late_cap;
+	/* The last answers of sym_resolve() (direct-mapped by address):
+	 * consecutive events of a call share their caller. Emptied by every
+	 * map event, so that an answer never outlives what was mapped. */
+	struct {
+		int64_t vpid;
+		uint64_t caller;
+		const struct sym_site *site;
+	} sites[64];
 	char err[512];
 };
 
@@ -668,11 +676,32 @@ static int feed_map(struct bt2_adapter *ad, const struct ec_info *info, const bt
 	default:
 		break;
 	}
+	memset(ad->sites, 0, sizeof(ad->sites));
 	if (ret == -ENOMEM) {
 		snprintf(ad->err, sizeof(ad->err), "out of memory");
 		return ret;
 	}
 	return 0;
+}
+
+/* `caller` of process vpid -> its site (symbols.h), through the cache. */
+static int resolve(struct bt2_adapter *ad, int64_t vpid, uint64_t caller,
+		   const struct sym_site **site)
+{
+	unsigned i = (unsigned)((caller ^ caller >> 7) & 63);
+	int ret;
+
+	if (ad->sites[i].caller == caller && ad->sites[i].vpid == vpid && ad->sites[i].site) {
+		*site = ad->sites[i].site;
+		return 0;
+	}
+	ret = sym_resolve(ad->sym, vpid, caller, site);
+	if (!ret) {
+		ad->sites[i].vpid = vpid;
+		ad->sites[i].caller = caller;
+		ad->sites[i].site = *site;
+	}
+	return ret;
 }
 
 static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
@@ -783,7 +812,7 @@ static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
 		/* resolved now: the names of what is mapped at this moment (one
 		 * hash lookup once the address was seen) */
 		if (ev.caller && ad->sym &&
-		    sym_resolve(ad->sym, (int64_t)ev.vpid, ev.caller, &ev.site) == -ENOMEM) {
+		    resolve(ad, (int64_t)ev.vpid, ev.caller, &ev.site) == -ENOMEM) {
 			snprintf(ad->err, sizeof(ad->err), "out of memory");
 			return -ENOMEM;
 		}
