@@ -178,6 +178,20 @@ struct analysis_site {
 	const struct sym_site *sym; /* weak; NULL: not symbolized */
 };
 
+/* Where a site is, as every output names it: the function the code was
+ * compiled into and the line of the call in it (for a call inside inlined
+ * code, the outermost inlined call: the program's own function, as a
+ * backtrace's caller frame), and the inlined function it lies in, if any
+ * (its own name, file and line). Names NULL and lines 0 when unknown. */
+struct analysis_site_place {
+	const char *object, *function, *file;
+	unsigned line;
+	const char *inlined_function, *inlined_file; /* NULL: not inlined */
+	unsigned inlined_line;
+};
+
+void analysis_site_place(const struct analysis_site *s, struct analysis_site_place *out);
+
 /* A harmful stretch of a thread: from the call after which it was not
  * ready to the call that made it ready, with how often it made the thread
  * late (or the straggler), the total and the longest delay. */

@@ -845,6 +845,29 @@ const struct analysis_section *analysis_thread_sections(const struct analysis *a
 	return *n ? t->sec[as_straggler ? 1 : 0].v : NULL;
 }
 
+void analysis_site_place(const struct analysis_site *s, struct analysis_site_place *out)
+{
+	const struct sym_site *y = s ? s->sym : NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!y) {
+		return;
+	}
+	out->object = y->object;
+	if (y->outer_function) {
+		out->function = y->outer_function;
+		out->file = y->outer_file;
+		out->line = y->outer_file ? y->outer_line : 0;
+		out->inlined_function = y->function;
+		out->inlined_file = y->file;
+		out->inlined_line = y->file ? y->line : 0;
+	} else {
+		out->function = y->function;
+		out->file = y->file;
+		out->line = y->file ? y->line : 0;
+	}
+}
+
 size_t analysis_site_count(const struct analysis *a)
 {
 	return a->nsites;

@@ -137,16 +137,18 @@ void report_site_label(const struct analysis *a, uint32_t site, char *buf, size_
 {
 	const struct analysis_site *s = analysis_site_at(a, site);
 	const struct sym_site *y = s ? s->sym : NULL;
+	struct analysis_site_place p;
 
+	analysis_site_place(s, &p);
 	if (!s) {
 		snprintf(buf, len, "?");
-	} else if (y && y->function && y->file && y->line) {
-		snprintf(buf, len, "%s (%s:%u)", y->function, base_name(y->file), y->line);
-	} else if (y && y->function && y->object) {
-		snprintf(buf, len, "%s (%s+0x%" PRIx64 ")", y->function, base_name(y->object),
+	} else if (p.function && p.file && p.line) {
+		snprintf(buf, len, "%s (%s:%u)", p.function, base_name(p.file), p.line);
+	} else if (p.function && p.object) {
+		snprintf(buf, len, "%s (%s+0x%" PRIx64 ")", p.function, base_name(p.object),
 			 y->offset);
-	} else if (y && y->object) {
-		snprintf(buf, len, "%s+0x%" PRIx64, base_name(y->object), y->offset);
+	} else if (p.object) {
+		snprintf(buf, len, "%s+0x%" PRIx64, base_name(p.object), y->offset);
 	} else {
 		snprintf(buf, len, "0x%" PRIx64, s->address);
 	}
@@ -195,24 +197,35 @@ static void json_string_or_null(FILE *f, const char *s)
 	}
 }
 
-/* A SITE of DESIGN.md §4: names null and line 0 when not resolved. */
+/* A SITE of DESIGN.md §4: names null and line 0 when not resolved; its
+ * function is the program's function that made the call (analysis.h), and
+ * a call inside inlined code adds "inlined", that function's own place. */
 static void json_site(FILE *f, const struct analysis *a, uint32_t id)
 {
 	const struct analysis_site *s = analysis_site_at(a, id);
-	const struct sym_site *y;
+	struct analysis_site_place p;
 
 	if (!s) {
 		fputs("null", f);
 		return;
 	}
-	y = s->sym;
+	analysis_site_place(s, &p);
 	fprintf(f, "{ \"address\": \"0x%" PRIx64 "\", \"object\": ", s->address);
-	json_string_or_null(f, y ? y->object : NULL);
+	json_string_or_null(f, p.object);
 	fputs(", \"function\": ", f);
-	json_string_or_null(f, y ? y->function : NULL);
+	json_string_or_null(f, p.function);
 	fputs(", \"file\": ", f);
-	json_string_or_null(f, y ? y->file : NULL);
-	fprintf(f, ", \"line\": %u }", y ? y->line : 0);
+	json_string_or_null(f, p.file);
+	fprintf(f, ", \"line\": %u", p.line);
+	if (p.inlined_function) {
+		/* the call lies in inlined code: that function's own place */
+		fputs(",\n          \"inlined\": { \"function\": ", f);
+		json_string_or_null(f, p.inlined_function);
+		fputs(", \"file\": ", f);
+		json_string_or_null(f, p.inlined_file);
+		fprintf(f, ", \"line\": %u }", p.inlined_line);
+	}
+	fputs(" }", f);
 }
 
 static int json_sections(FILE *f, const struct analysis *a, const struct analysis_thread *t,

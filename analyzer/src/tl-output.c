@@ -150,7 +150,6 @@ static int site_of(struct rdv_tl_writer *w, const struct analysis *a, struct sit
 		   uint32_t id, uint32_t *out)
 {
 	const struct analysis_site *s = analysis_site_at(a, id);
-	const struct sym_site *sym;
 	int ret;
 
 	*out = RDV_TL_NO_SITE;
@@ -173,10 +172,11 @@ static int site_of(struct rdv_tl_writer *w, const struct analysis *a, struct sit
 		si->n = n;
 	}
 	if (!si->v[id]) {
-		sym = s->sym;
-		ret = rdv_tl_writer_add_site(w, s->address, sym ? sym->object : NULL,
-					     sym ? sym->function : NULL, sym ? sym->file : NULL,
-					     sym ? sym->line : 0, &si->v[id]);
+		struct analysis_site_place p;
+
+		analysis_site_place(s, &p);
+		ret = rdv_tl_writer_add_site(w, s->address, p.object, p.function, p.file, p.line,
+					     &si->v[id]);
 		if (ret) {
 			return ret;
 		}

@@ -71,6 +71,18 @@ static __attribute__((noinline)) void before_poll(struct rdv_thread *me)
 
 static volatile uint64_t config_sum;
 
+/* The control thread isolates through an inlined wrapper, as HAProxy's
+ * thread_isolate(): the requesting site must name main() (the function the
+ * call is compiled into), the wrapper as "inlined". */
+static inline __attribute__((always_inline)) void isolate_inline(struct rdv_thread *me, int full)
+{
+	if (full) {
+		rdv_isolate_full(me);
+	} else {
+		rdv_isolate(me);
+	}
+}
+
 static _Atomic unsigned go_faulty;   /* isolation k may start: the faulty thread leaves idle */
 static _Atomic unsigned in_config;   /* k + 1: the faulty thread is in parse_config() */
 static _Atomic unsigned faulty_done; /* k + 1: it is back in its poller */
@@ -261,11 +273,7 @@ int main(int argc, char **argv)
 			sched_yield();
 		}
 		atomic_store(&requesting, k + 1);
-		if (full) {
-			rdv_isolate_full(me);
-		} else {
-			rdv_isolate(me);
-		}
+		isolate_inline(me, full);
 		rdv_release(me);
 		while (atomic_load(&faulty_done) <= k || (blink && atomic_load(&blink_done) <= k)) {
 			sleep_us(100);

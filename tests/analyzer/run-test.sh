@@ -360,6 +360,15 @@ for r in rows:
     assert int(r["wait_ns"]) == int(r["straggler_delay_ns"]) + int(r["grant_delay_ns"]), r
     assert int(r["grant_ns"]) - int(r["request_ns"]) == int(r["wait_ns"]), r
 print("isolations csv: %d rows, straggler tid %d in each" % (len(rows), faulty))
+# the control thread requests through an inlined wrapper: main() requests
+for q in rep["requesters"]:
+    s = q["site"]
+    assert s["function"] == "main" and s["file"].endswith("/blame-workload.c"), s
+    assert s["inlined"]["function"] == "isolate_inline", s
+    assert s["line"] > 0 and s["inlined"]["line"] > 0 and s["line"] != s["inlined"]["line"], s
+print("requesting sites: %s" % ", ".join("%s:%d (inlined %s:%d)" % (
+    q["site"]["function"], q["site"]["line"], q["site"]["inlined"]["function"],
+    q["site"]["inlined"]["line"]) for q in rep["requesters"]))
 PY
 	set -- "$mode_ $threads $blink"
 	;;
