@@ -903,15 +903,14 @@ static int on_grant(struct analysis *a, struct an_thread *t, const struct analys
 		if (gd) {
 			gd->started++;
 		}
-		if (!known) {
+		if (known && t->br.active) {
+			t->br.gd_started = true; /* ended by the blame (blame.c) */
+		} else {
 			a->lat[AN_LAT_GRANT_DELAY]->skipped_gap++;
 			if (gd) {
 				gd->skipped_gap++;
 			}
 		}
-	}
-	if (seen && in && known) {
-		t->br.gd_started = t->br.active; /* ended by the blame's finalization */
 	}
 	ret = blame_granted(a, t, ev, ts);
 	start_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status, in,

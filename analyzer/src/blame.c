@@ -333,10 +333,28 @@ static void entry_ready(struct analysis *a, struct an_thread *r, struct blame_en
 	entry_close(a, r, e, E_DONE);
 }
 
+/* A grant_delay start whose blame is given up (its isolation not reported
+ * as its own: lost events without a notice) ends skipped. */
+static void gd_skip(struct analysis *a, struct an_thread *r)
+{
+	struct latency_dist *site = blame_requester_dist(a, r->iso_requester, 2);
+
+	if (!r->br.gd_started) {
+		return;
+	}
+	a->lat[AN_LAT_GRANT_DELAY]->skipped_gap++;
+	if (site) {
+		site->skipped_gap++;
+	}
+	a->sum.straggler_skipped_gap++;
+	r->br.gd_started = false;
+}
+
 static void drop_request(struct analysis *a, struct an_thread *r)
 {
 	struct blame_req *br = &r->br;
 
+	gd_skip(a, r);
 	for (uint32_t i = 0; i < br->n; i++) {
 		if (!entry_final(br->e[i].state)) {
 			watch_remove(&a->threads[br->e[i].idx], r->idx, i);
