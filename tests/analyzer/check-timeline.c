@@ -81,10 +81,10 @@ int main(int argc, char **argv)
 	       ", \"end_ns\": %" PRIu64 ", \"domains\": %" PRIu32 ", \"processes\": %" PRIu32
 	       ", \"straggler_skipped_gap\": %" PRIu64 ", \"nisolations\": %" PRIu64
 	       ", \"isolation_waits\": %" PRIu64 ", \"isolation_holds\": %" PRIu64
-	       ",\n  \"latency\": {",
+	       ", \"nstalls\": %" PRIu64 ", \"nsites\": %" PRIu64 ",\n  \"latency\": {",
 	       info.version, info.events, info.discarded_events, info.discarded_packets, info.gaps,
 	       info.begin_ns, info.end_ns, info.domains, info.processes, info.straggler_skipped_gap,
-	       info.nisolations, waits, holds);
+	       info.nisolations, waits, holds, info.nstalls, info.nsites);
 	for (int k = 0; k < RDV_TL_NLATENCIES; k++) {
 		printf("%s\n    \"%s\": ", k ? "," : "", rdv_tl_latency_name(k));
 		print_latency(rdv_tl_reader_latency(r, (enum rdv_tl_latency_kind)k));

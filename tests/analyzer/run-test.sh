@@ -299,7 +299,8 @@ blame)
 	if ! lttng list > /dev/null 2>&1; then
 		die "cannot reach an LTTng session daemon (start one: lttng-sessiond --daemonize --no-kernel)"
 	fi
-	"$RDV_TRACE" record -o "$tmp/trace" -- "$RDV_BLAME_WORKLOAD" --threads "$threads" \
+	# (RDV_STALL_MS: every request waits past 1 ms: one rdv:stall each)
+	RDV_STALL_MS=1 "$RDV_TRACE" record -o "$tmp/trace" -- "$RDV_BLAME_WORKLOAD" --threads "$threads" \
 		--isolations 10 --mode "$mode_" ${blink:+--blink} > "$tmp/w.out" 2> "$tmp/record.log" ||
 		{ cat "$tmp/record.log" >&2; die "rdv-trace record"; }
 	cat "$tmp/w.out"
@@ -309,7 +310,8 @@ blame)
 	l_now=$(sed -n 's/.*before_poll:\([0-9]*\).*/\1/p' "$tmp/w.out")
 	[ -n "$faulty" ] && [ -n "$l_end" ] && [ -n "$l_now" ] || die "no workload summary"
 	"$RDV_ANALYZE" "$tmp/trace" --json "$tmp/r.json" --isolations "$tmp/i.csv" --top 1000 \
-		> "$tmp/r.txt" || die "rdv-analyze"
+		--timeline "$tmp/t.rdvtl" > "$tmp/r.txt" || die "rdv-analyze"
+	"$RDV_CHECK_TIMELINE" "$tmp/t.rdvtl" > "$tmp/t.json" || die "the timeline does not read back"
 	babeltrace2 --plugin-path="$RDV_PLUGIN_DIR" "$tmp/trace" -c sink.rdv.analyze \
 		-p "json-path=\"$tmp/p.json\",isolations-path=\"$tmp/p.csv\",top=1000" > "$tmp/p.txt"
 	cmp "$tmp/r.json" "$tmp/p.json" || die "CLI and plugin JSON differ"
@@ -360,6 +362,13 @@ for r in rows:
     assert int(r["wait_ns"]) == int(r["straggler_delay_ns"]) + int(r["grant_delay_ns"]), r
     assert int(r["grant_ns"]) - int(r["request_ns"]) == int(r["wait_ns"]), r
 print("isolations csv: %d rows, straggler tid %d in each" % (len(rows), faulty))
+# stall reports (librdv's, past 1 ms: at most one per request) name the
+# faulty thread, in the JSON as in the timeline
+idx = [t["thread"] for t in rep["threads"] if t["os_tid"] == faulty]
+assert 1 <= len(rep["stalls"]) <= 10, rep["stalls"]
+for st in rep["stalls"]:
+    assert st["thread"] == 0 and st["waited_ns"] >= 1000000 and idx[0] in st["late"], st
+assert json.load(open(sys.argv[1].replace("i.csv", "t.json")))["nstalls"] == len(rep["stalls"])
 # the control thread requests through an inlined wrapper: main() requests
 for q in rep["requesters"]:
     s = q["site"]
