@@ -23,7 +23,8 @@ struct outputs {
 	uint64_t flow_id;
 	uint64_t origin;	    /* chrome timestamps are relative to the first event */
 	struct outputs_extra extra; /* stalls owned (a temporary file), top owned */
-	unsigned top;		    /* capacity of extra.top */
+	unsigned top;		    /* the longest waits to keep */
+	size_t top_cap;		    /* allocated in extra.top */
 	bool top_sorted;
 };
 
@@ -91,15 +92,8 @@ int outputs_open(struct outputs **out, const struct outputs_options *opt, char *
 			goto error;
 		}
 	}
-	if (opt->top) {
-		o->top = opt->top;
-		o->extra.top = calloc(opt->top, sizeof(*o->extra.top));
-		if (!o->extra.top) {
-			snprintf(err, errlen, "out of memory");
-			ret = -ENOMEM;
-			goto error;
-		}
-	}
+	o->top = opt->top; /* the list grows as isolations come, up to top */
+	o->extra.want_top = opt->top > 0;
 	if (opt->timeline_path) {
 		ret = tl_output_open_file(opt->timeline_path, &o->tl, err, errlen);
 		if (ret) {
@@ -356,7 +350,20 @@ static int keep_top(struct outputs *o, const struct analysis_isolation *iso)
 		return 0;
 	}
 	if (o->extra.ntop < o->top) {
+		if (o->extra.ntop == o->top_cap) {
+			size_t ncap = o->top_cap ? o->top_cap * 2 : 16;
+			struct outputs_wait *nt;
+
+			ncap = ncap > o->top ? o->top : ncap;
+			nt = realloc(o->extra.top, ncap * sizeof(*nt));
+			if (!nt) {
+				return -ENOMEM;
+			}
+			o->extra.top = nt;
+			o->top_cap = ncap;
+		}
 		w = &o->extra.top[o->extra.ntop++];
+		w->late = NULL;
 	} else {
 		for (size_t i = 0; i < o->extra.ntop; i++) {
 			if (!w || o->extra.top[i].iso.wait_ns < w->iso.wait_ns) {

@@ -41,6 +41,7 @@ struct outputs_wait {
 struct outputs_extra {
 	FILE *stalls;		  /* JSON objects, comma-separated; NULL when not kept */
 	uint64_t nstalls;	  /* in it */
+	bool want_top;		  /* --top was given */
 	struct outputs_wait *top; /* longest wait first */
 	size_t ntop;
 };

@@ -488,7 +488,7 @@ int report_write_json(const struct analysis *a, const struct outputs_extra *extr
 		}
 	}
 	fprintf(f, "%s]", extra && extra->nstalls ? "\n  " : "");
-	if (extra && extra->top) {
+	if (extra && extra->want_top) {
 		fputs(",\n  \"longest_waits\": [", f);
 		for (size_t i = 0; i < extra->ntop; i++) {
 			fputs(i ? "," : "", f);
@@ -736,7 +736,7 @@ int report_print_text(const struct analysis *a, const struct outputs_extra *extr
 	if (!ret) {
 		ret = print_requesters(a, f);
 	}
-	if (!ret && extra && extra->top) {
+	if (!ret && extra && extra->want_top) {
 		print_longest(a, extra, f);
 	}
 	if (s.straggler_skipped_gap) {
