@@ -27,7 +27,6 @@ struct blame_entry {
 	uint32_t idx;	   /* the thread (internal index) */
 	uint8_t state;	   /* E_* of blame.c */
 	uint8_t wait_mask; /* E_WAIT_CLEAR: which mask's clear is awaited */
-	bool ready_at_grant;
 	uint64_t ready_ts;
 	uint64_t seq; /* when it became ready, in feeding order (ties) */
 	struct analysis_site from, to;
@@ -84,7 +83,6 @@ struct an_thread {
 	bool req_in, hold_in, blk_in;		     /* their samples are in scope */
 	uint8_t req_full;
 	uint64_t req_ts, grant_ts, blk_ts;
-	uint64_t req_caller;
 	uint32_t req_site;	/* site id of the request */
 	uint32_t req_requester; /* analysis.requesters index, NO_LANE: none */
 	/* The isolation granted, until it is reported. */

@@ -987,7 +987,6 @@ static int apply_latencies(struct analysis *a, struct an_thread *t, const struct
 		if (ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST) {
 			t->req_ts = ts;
 			t->req_full = ev->op == AN_OP_ISOLATE_FULL_REQUEST;
-			t->req_caller = ev->caller;
 			t->req_in = t->key_in && an_in_window(a, ts);
 			t->req_site = blame_site_id(a, ev->caller, ev->site);
 			t->req_requester =
