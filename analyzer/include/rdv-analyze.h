@@ -44,6 +44,7 @@ enum rdv_analyze_latency_kind {
 	RDV_ANALYZE_ISOLATE_WAIT,
 	RDV_ANALYZE_ISOLATION_HOLD,
 	RDV_ANALYZE_BLOCKED,
+	RDV_ANALYZE_GRANT_DELAY, /* last late thread ready (or the request) -> grant */
 	RDV_ANALYZE_NLATENCIES,
 };
 
@@ -77,7 +78,28 @@ struct rdv_analyze_options {
 	 * trace) is no error, the totals are then zero. */
 	int accept_empty;
 	struct rdv_analyze_totals *totals; /* filled when not NULL */
+	/* rdv-analyze/2 (blame): one CSV row per isolation; the N longest
+	 * waits in the report (and in the JSON as "longest_waits"). */
+	const char *isolations_path;
+	unsigned top;
+	/* What every output is restricted to: a window of the trace, [from,
+	 * to) in ns after its first rdv event (rdv_analyze_parse_time()), and
+	 * a process and a domain. */
+	int has_from, has_to;
+	uint64_t from_ns, to_ns;
+	int has_pid, has_domain;
+	uint32_t pid, domain;
+	/* Where debug information is looked for (babeltrace2's
+	 * --debug-info-dir and --debug-info-target-prefix); NULL: the
+	 * defaults of symbols.h (TARGET_PREFIX/usr/lib/debug, this machine). */
+	const char *debug_info_dir;
+	const char *target_prefix;
 };
+
+/* A time of --from / --to: a decimal number and a unit, ns, us, ms or s
+ * ("1.5s", "250ms", "40us", "1000ns"; no unit: seconds). 0, or -EINVAL
+ * (not such a number) or -ERANGE (beyond 2^64 - 1 ns). */
+int rdv_analyze_parse_time(const char *text, uint64_t *ns);
 
 /* Checks the inputs without reading the events: each path exists, is a
  * directory, holds CTF traces, and their metadata is complete. 0, or

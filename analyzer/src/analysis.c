@@ -1,81 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The rdv analysis state machine: see analysis.h for what it promises.
+ * States, latencies and the scope are here; blame (late threads,
+ * stragglers, sections, requesting sites) is blame.c's, called at the
+ * points where a request starts, is granted, ends and is reported.
  */
-#include "analysis.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define NO_LANE UINT32_MAX
-
-enum { H_BIT = 0, B_W = 1, B_I = 2 };
-/* A pending latency: none, measuring (its start was seen), tainted (a gap
- * since its start: it will be skipped), maybe (a gap may have hidden its
- * start: it is not one of the trace's starts, so it is not counted). */
-enum { P_NONE = 0, P_MEASURING = 1, P_TAINTED = 2, P_MAYBE = 3 };
-/* How a pending latency ends. */
-enum sample_end { END_DONE, END_TIMEOUT, END_CUT };
-
-/* A thread: its results (analysis.h) and its current state, private here. */
-struct an_thread {
-	struct analysis_thread p;
-	bool active;
-	enum analysis_state state;
-	uint64_t since;
-	uint32_t trace_id;
-	uint32_t dom_index;
-	uint8_t bit[3], known[3]; /* H, W, I */
-	uint8_t blocked, k_blocked, granted, k_granted;
-	uint8_t req_status, hold_status, blk_status; /* P_* */
-	uint8_t req_full;
-	uint64_t req_ts, grant_ts, blk_ts;
-	uint64_t req_caller;
-	uint32_t cand_lane; /* straggler candidate of our request */
-	uint64_t cand_ts;
-	/* The isolation granted, until it is reported. */
-	bool iso_full, iso_request_known, iso_has_wait;
-	uint64_t iso_request_ts, iso_wait_ns, iso_caller;
-	uint32_t iso_straggler;
-	uint64_t iso_straggler_ts;
-};
-
-struct an_domain {
-	uint32_t vpid;
-	uint32_t domain;
-	uint32_t *lanes; /* owned: the domain's threads */
-	uint32_t nlanes, cap_lanes;
-	uint32_t *req; /* owned: lanes whose request is being measured */
-	uint32_t nreq, cap_req;
-	uint32_t harmless; /* active threads with H known set */
-	uint32_t unknown;  /* active threads with a bit not known */
-	uint64_t last_ts;
-};
-
-/* Open addressing, keys (a, b, c), values are indexes. */
-struct an_map {
-	uint32_t *slots; /* owned */
-	uint32_t cap;	 /* power of two, or 0 */
-	uint32_t used;
-};
-
-struct analysis {
-	struct analysis_callbacks cb;
-	struct an_thread *threads; /* owned */
-	uint32_t nthreads, cap_threads;
-	struct an_domain *domains; /* owned */
-	uint32_t ndomains, cap_domains;
-	struct an_map thread_map;
-	struct an_map domain_map;
-	uint32_t cache_lane;		   /* last thread looked up */
-	struct latency_dist *lat[AN_NLAT]; /* owned */
-	uint32_t *scratch;		   /* owned: a stall's late lanes */
-	uint32_t cap_scratch;
-	struct analysis_summary sum;
-	uint64_t now;
-	bool finished;
-};
+#include "analysis-int.h"
 
 static const char *const state_names[AN_NSTATES] = {
     "running", "harmless", "idle", "blocked", "waiting", "isolated", "unknown",
@@ -94,7 +28,8 @@ const char *analysis_state_name(enum analysis_state s)
 
 const char *analysis_latency_name(enum analysis_latency l)
 {
-	static const char *const names[AN_NLAT] = {"isolate_wait", "isolation_hold", "blocked"};
+	static const char *const names[AN_NLAT] = {"isolate_wait", "isolation_hold", "blocked",
+						   "grant_delay"};
 
 	return (unsigned)l < AN_NLAT ? names[l] : "?";
 }
@@ -128,7 +63,7 @@ enum analysis_mask analysis_mask_from_label(const char *label)
 
 /* ---- small containers ---- */
 
-static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
+int an_grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 {
 	uint32_t ncap;
 	void *np;
@@ -175,10 +110,8 @@ static void domain_key(const struct analysis *a, uint32_t idx, uint32_t k[3])
 	k[2] = 0;
 }
 
-typedef void (*key_fn)(const struct analysis *a, uint32_t idx, uint32_t k[3]);
-
-static uint32_t map_find(const struct analysis *a, const struct an_map *m, key_fn key,
-			 const uint32_t k[3])
+uint32_t an_map_find(const struct analysis *a, const struct an_map *m, an_key_fn key,
+		     const uint32_t k[3])
 {
 	uint32_t i, kk[3];
 
@@ -196,7 +129,7 @@ static uint32_t map_find(const struct analysis *a, const struct an_map *m, key_f
 	}
 }
 
-static void map_place(const struct analysis *a, struct an_map *m, key_fn key, uint32_t idx)
+static void map_place(const struct analysis *a, struct an_map *m, an_key_fn key, uint32_t idx)
 {
 	uint32_t k[3], i;
 
@@ -208,7 +141,7 @@ static void map_place(const struct analysis *a, struct an_map *m, key_fn key, ui
 	m->used++;
 }
 
-static int map_insert(const struct analysis *a, struct an_map *m, key_fn key, uint32_t idx)
+int an_map_insert(const struct analysis *a, struct an_map *m, an_key_fn key, uint32_t idx)
 {
 	if ((uint64_t)(m->used + 1) * 2 > m->cap) {
 		uint32_t ncap = m->cap ? m->cap * 2 : 64;
@@ -250,6 +183,7 @@ int analysis_create(const struct analysis_callbacks *cb, struct analysis **out)
 		a->cb = *cb;
 	}
 	a->cache_lane = NO_LANE;
+	a->win_end = UINT64_MAX;
 	for (int i = 0; i < AN_NLAT; i++) {
 		a->lat[i] = malloc(sizeof(*a->lat[i]));
 		if (!a->lat[i]) {
@@ -262,6 +196,22 @@ int analysis_create(const struct analysis_callbacks *cb, struct analysis **out)
 	return 0;
 }
 
+int analysis_set_scope(struct analysis *a, const struct analysis_scope *scope)
+{
+	if (a->now_set || a->nthreads || a->ndomains ||
+	    (scope->has_from && scope->has_to && scope->from_ns > scope->to_ns)) {
+		return -EINVAL;
+	}
+	a->scope = *scope;
+	a->scoped = scope->has_from || scope->has_to || scope->has_vpid || scope->has_domain;
+	return 0;
+}
+
+const struct analysis_scope *analysis_get_scope(const struct analysis *a)
+{
+	return a->scoped ? &a->scope : NULL;
+}
+
 void analysis_destroy(struct analysis *a)
 {
 	if (!a) {
@@ -269,17 +219,64 @@ void analysis_destroy(struct analysis *a)
 	}
 	for (uint32_t i = 0; i < a->ndomains; i++) {
 		free(a->domains[i].lanes);
-		free(a->domains[i].req);
 	}
+	for (uint32_t i = 0; i < a->nthreads; i++) {
+		blame_destroy_thread(&a->threads[i]);
+	}
+	blame_free(a);
 	for (int i = 0; i < AN_NLAT; i++) {
 		free(a->lat[i]);
 	}
 	free(a->domains);
 	free(a->threads);
+	free(a->lanes);
 	free(a->thread_map.slots);
 	free(a->domain_map.slots);
 	free(a->scratch);
 	free(a);
+}
+
+/* ---- scope ---- */
+
+bool an_in_window(const struct analysis *a, uint64_t ts)
+{
+	return ts >= a->win_begin && ts < a->win_end;
+}
+
+static inline bool key_in_scope(const struct analysis *a, uint32_t vpid, uint32_t domain,
+				bool has_domain)
+{
+	return !a->scoped || ((!a->scope.has_vpid || a->scope.vpid == vpid) &&
+			      (!a->scope.has_domain || !has_domain || a->scope.domain == domain));
+}
+
+/* The first event fixes the window: the scope's times are from it. */
+static void set_window(struct analysis *a, uint64_t first)
+{
+	a->sum.trace_begin_ns = first;
+	if (a->scope.has_from) {
+		a->win_begin =
+		    first + a->scope.from_ns < first ? UINT64_MAX : first + a->scope.from_ns;
+	}
+	if (a->scope.has_to) {
+		a->win_end = first + a->scope.to_ns < first ? UINT64_MAX : first + a->scope.to_ns;
+	}
+}
+
+int an_make_visible(struct analysis *a, struct an_thread *t)
+{
+	int ret;
+
+	if (t->p.lane != NO_LANE || !t->key_in) {
+		return 0;
+	}
+	ret = an_grow((void **)&a->lanes, &a->cap_lanes, a->nlanes + 1, sizeof(*a->lanes));
+	if (ret) {
+		return ret;
+	}
+	t->p.lane = a->nlanes;
+	a->lanes[a->nlanes++] = t->idx;
+	return a->cb.thread_added ? a->cb.thread_added(a->cb.arg, &t->p) : 0;
 }
 
 /* ---- lookups ---- */
@@ -287,12 +284,12 @@ void analysis_destroy(struct analysis *a)
 static int get_domain(struct analysis *a, uint32_t vpid, uint32_t domain, uint32_t *out)
 {
 	uint32_t k[3] = {vpid, domain, 0};
-	uint32_t idx = map_find(a, &a->domain_map, domain_key, k);
+	uint32_t idx = an_map_find(a, &a->domain_map, domain_key, k);
 	int ret;
 
 	if (idx == NO_LANE) {
-		ret = grow((void **)&a->domains, &a->cap_domains, a->ndomains + 1,
-			   sizeof(*a->domains));
+		ret = an_grow((void **)&a->domains, &a->cap_domains, a->ndomains + 1,
+			      sizeof(*a->domains));
 		if (ret) {
 			return ret;
 		}
@@ -300,7 +297,7 @@ static int get_domain(struct analysis *a, uint32_t vpid, uint32_t domain, uint32
 		memset(&a->domains[idx], 0, sizeof(a->domains[idx]));
 		a->domains[idx].vpid = vpid;
 		a->domains[idx].domain = domain;
-		ret = map_insert(a, &a->domain_map, domain_key, idx);
+		ret = an_map_insert(a, &a->domain_map, domain_key, idx);
 		if (ret) {
 			return ret;
 		}
@@ -319,7 +316,7 @@ static uint32_t find_thread(struct analysis *a, uint32_t vpid, uint32_t domain, 
 	    a->threads[idx].p.domain == domain && a->threads[idx].p.thread == thread) {
 		return idx;
 	}
-	idx = map_find(a, &a->thread_map, thread_key, k);
+	idx = an_map_find(a, &a->thread_map, thread_key, k);
 	if (idx != NO_LANE) {
 		a->cache_lane = idx;
 	}
@@ -346,29 +343,32 @@ static int get_thread(struct analysis *a, const struct analysis_event *ev, uint3
 		return ret;
 	}
 	d = &a->domains[dom];
-	ret = grow((void **)&d->lanes, &d->cap_lanes, d->nlanes + 1, sizeof(*d->lanes));
+	ret = an_grow((void **)&d->lanes, &d->cap_lanes, d->nlanes + 1, sizeof(*d->lanes));
 	if (ret) {
 		return ret;
 	}
-	ret = grow((void **)&a->threads, &a->cap_threads, a->nthreads + 1, sizeof(*a->threads));
+	ret = an_grow((void **)&a->threads, &a->cap_threads, a->nthreads + 1, sizeof(*a->threads));
 	if (ret) {
 		return ret;
 	}
 	idx = a->nthreads;
 	t = &a->threads[idx];
 	memset(t, 0, sizeof(*t));
-	t->p.lane = idx;
+	t->idx = idx;
+	t->p.lane = NO_LANE;
 	t->p.vpid = ev->vpid;
 	t->p.domain = ev->domain;
 	t->p.thread = ev->thread;
 	t->p.os_tid = (int32_t)ev->vtid;
+	t->key_in = key_in_scope(a, ev->vpid, ev->domain, true);
 	t->dom_index = dom;
-	t->cand_lane = NO_LANE;
+	t->req_requester = t->iso_requester = NO_LANE;
+	t->br.straggler = NO_LANE;
 	t->state = AN_UNKNOWN;
 	if (ev->procname) {
 		strncpy(t->p.procname, ev->procname, sizeof(t->p.procname) - 1);
 	}
-	ret = map_insert(a, &a->thread_map, thread_key, idx);
+	ret = an_map_insert(a, &a->thread_map, thread_key, idx);
 	if (ret) {
 		return ret;
 	}
@@ -425,24 +425,33 @@ static enum analysis_state compute_state(const struct an_thread *t)
 	return AN_UNKNOWN;
 }
 
-static bool fully_known(const struct an_thread *t)
-{
-	return t->known[H_BIT] && t->known[B_W] && t->known[B_I] && t->k_blocked && t->k_granted;
-}
-
-/* Accounts [since, ts) to the current state; the state goes on from ts. */
+/* Accounts [since, ts) to the current state (the part inside the scope's
+ * window); the state goes on from ts. */
 static int close_interval(struct analysis *a, struct an_thread *t, uint64_t ts)
 {
+	uint64_t b = t->since, e = ts;
 	int ret = 0;
 
 	if (ts <= t->since) {
 		return 0;
 	}
-	t->p.state_ns[t->state] += ts - t->since;
-	if (a->cb.interval) {
-		ret = a->cb.interval(a->cb.arg, &t->p, t->state, t->since, ts);
-	}
 	t->since = ts;
+	if (!t->key_in) {
+		return 0;
+	}
+	b = b < a->win_begin ? a->win_begin : b;
+	e = e > a->win_end ? a->win_end : e;
+	if (b >= e) {
+		return 0;
+	}
+	ret = an_make_visible(a, t);
+	if (ret) {
+		return ret;
+	}
+	t->p.state_ns[t->state] += e - b;
+	if (a->cb.interval) {
+		ret = a->cb.interval(a->cb.arg, &t->p, t->state, b, e);
+	}
 	return ret;
 }
 
@@ -465,52 +474,100 @@ static int set_state(struct analysis *a, struct an_thread *t, enum analysis_stat
 
 /* ---- latency samples ---- */
 
-/* Starts a latency of t: a start seen in the trace. One still pending (a
- * start without its end: lost events the tracer did not report) is cut. */
-static void start_sample(struct analysis *a, enum analysis_latency l, uint8_t *status);
+/* Starts a latency (its start is in the trace); any pending one must have
+ * been ended first. `in`: it belongs to the scope; site_d: the requesting
+ * site's distribution, or NULL. */
+static void start_sample(struct analysis *a, enum analysis_latency l, uint8_t *status, bool in,
+			 struct latency_dist *site_d)
+{
+	*status = P_MEASURING;
+	if (in) {
+		a->lat[l]->started++;
+		if (site_d) {
+			site_d->started++;
+		}
+	}
+}
 
 /* Ends a pending latency: the one place where a sample is taken. Returns
  * true, with the value in *ns, when it was measured. */
-static bool end_sample(struct analysis *a, enum analysis_latency l, uint8_t *status, uint64_t begin,
-		       uint64_t end, enum sample_end how, uint64_t *ns)
+bool an_end_sample(struct analysis *a, enum analysis_latency l, uint8_t *status, bool in,
+		   struct latency_dist *site_d, uint64_t begin, uint64_t end, enum sample_end how,
+		   uint64_t *ns)
 {
 	struct latency_dist *d = a->lat[l];
 	uint8_t st = *status;
 
 	*status = P_NONE;
+	*ns = 0;
 	if (st == P_TAINTED) {
-		d->skipped_gap++;
+		if (in) {
+			d->skipped_gap++;
+			if (site_d) {
+				site_d->skipped_gap++;
+			}
+		}
 		return false;
 	}
 	if (st != P_MEASURING) {
 		return false; /* none, or its start may be in a gap: not one of ours */
 	}
-	if (how == END_TIMEOUT) {
-		d->timed_out++;
-		return false;
-	}
-	if (how == END_CUT) {
-		d->unfinished++;
+	if (how == END_TIMEOUT || how == END_CUT) {
+		if (in) {
+			uint64_t *c = how == END_TIMEOUT ? &d->timed_out : &d->unfinished;
+
+			(*c)++;
+			if (site_d) {
+				(*(how == END_TIMEOUT ? &site_d->timed_out
+						      : &site_d->unfinished))++;
+			}
+		}
 		return false;
 	}
 	*ns = end > begin ? end - begin : 0;
-	latency_dist_add(d, *ns);
+	if (in) {
+		latency_dist_add(d, *ns);
+		if (site_d) {
+			latency_dist_add(site_d, *ns);
+		}
+	}
 	return true;
 }
 
-static void start_sample(struct analysis *a, enum analysis_latency l, uint8_t *status)
+static void cut_sample(struct analysis *a, enum analysis_latency l, uint8_t *status, bool in,
+		       struct latency_dist *site_d)
 {
 	uint64_t ignored;
 
-	end_sample(a, l, status, 0, 0, END_CUT, &ignored);
-	*status = P_MEASURING;
-	a->lat[l]->started++;
+	an_end_sample(a, l, status, in, site_d, 0, 0, END_CUT, &ignored);
 }
 
-static int report_isolation(struct analysis *a, struct an_thread *t, uint64_t release_ns,
-			    bool end_unsure, bool has_hold, uint64_t hold_ns)
+static struct latency_dist *site_dist(struct analysis *a, uint32_t requester, int which)
 {
-	struct analysis_isolation iso = {
+	return requester == NO_LANE ? NULL : blame_requester_dist(a, requester, which);
+}
+
+/* Reports the isolation t held, in scope, with its blame (finished here
+ * if it was not yet), then forgets its blame. */
+static int report_isolation(struct analysis *a, struct an_thread *t, uint64_t release_ns,
+			    bool end_unsure, bool has_hold, uint64_t hold_ns, bool at_end)
+{
+	struct blame_req *br = &t->br;
+	bool mine = br->active && br->granted; /* else a request pending after it */
+	struct analysis_isolation iso;
+	int ret = mine ? blame_finalize(a, t, at_end) : 0;
+
+	if (ret || !t->hold_in) {
+		goto done;
+	}
+	ret = an_make_visible(a, t);
+	for (uint32_t i = 0; mine && !ret && i < br->nlate; i++) {
+		ret = an_make_visible(a, &a->threads[br->late[i].lane]);
+	}
+	if (ret) {
+		goto done;
+	}
+	iso = (struct analysis_isolation){
 	    .lane = t->p.lane,
 	    .full = t->iso_full,
 	    .request_known = t->iso_request_known,
@@ -522,12 +579,32 @@ static int report_isolation(struct analysis *a, struct an_thread *t, uint64_t re
 	    .wait_ns = t->iso_wait_ns,
 	    .has_hold = has_hold,
 	    .hold_ns = hold_ns,
-	    .straggler_lane = t->iso_straggler,
-	    .straggler_ns = t->iso_straggler_ts,
-	    .request_caller = t->iso_caller,
+	    .has_grant_delay = mine && br->has_grant_delay,
+	    .grant_delay_ns = mine ? br->grant_delay_ns : 0,
+	    .straggler_lane =
+		!mine || br->straggler == NO_LANE ? NO_LANE : a->threads[br->straggler].p.lane,
+	    .straggler_ns = !mine || br->straggler == NO_LANE ? 0 : br->straggler_ts,
+	    .request_site = t->iso_site,
+	    .blame_known = mine && br->has_grant_delay,
+	    .nlate = mine ? br->nlate : 0,
 	};
-
-	return a->cb.isolation ? a->cb.isolation(a->cb.arg, &iso) : 0;
+	/* the late records name internal indexes until now: lanes for the
+	 * callback, then back */
+	for (uint32_t i = 0; i < iso.nlate; i++) {
+		br->late[i].lane = a->threads[br->late[i].lane].p.lane;
+	}
+	iso.late = br->late;
+	if (a->cb.isolation) {
+		ret = a->cb.isolation(a->cb.arg, &iso);
+	}
+done:
+	if (mine) {
+		br->active = br->granted = br->finalized = false;
+		br->n = br->nlate = br->open = 0;
+		br->straggler = NO_LANE;
+		br->has_grant_delay = false;
+	}
+	return ret;
 }
 
 /* Ends the isolation t holds (its grant was seen): released at ts (how ==
@@ -541,9 +618,9 @@ static int end_hold(struct analysis *a, struct an_thread *t, uint64_t ts, enum s
 		t->hold_status = P_NONE;
 		return 0;
 	}
-	measured =
-	    end_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status, t->grant_ts, ts, how, &hold);
-	return report_isolation(a, t, ts, tainted || how != END_DONE, measured, hold);
+	measured = an_end_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status, t->hold_in,
+				 site_dist(a, t->iso_requester, 1), t->grant_ts, ts, how, &hold);
+	return report_isolation(a, t, ts, tainted || how != END_DONE, measured, hold, false);
 }
 
 /* ---- bits ---- */
@@ -551,7 +628,7 @@ static int end_hold(struct analysis *a, struct an_thread *t, uint64_t ts, enum s
 static void track_unknown(struct analysis *a, struct an_thread *t, bool was_known)
 {
 	struct an_domain *d = &a->domains[t->dom_index];
-	bool now_known = fully_known(t);
+	bool now_known = an_fully_known(t);
 
 	if (was_known && !now_known) {
 		d->unknown++;
@@ -584,7 +661,7 @@ static int set_h(struct analysis *a, struct an_thread *t, uint8_t known, uint8_t
 
 static void forget_bits(struct analysis *a, struct an_thread *t, uint64_t ts)
 {
-	bool was = fully_known(t);
+	bool was = an_fully_known(t);
 
 	(void)set_h(a, t, 0, 0, ts);
 	memset(t->known, 0, sizeof(t->known));
@@ -593,47 +670,35 @@ static void forget_bits(struct analysis *a, struct an_thread *t, uint64_t ts)
 	track_unknown(a, t, was);
 }
 
-static void req_remove(struct an_domain *d, uint32_t lane)
-{
-	for (uint32_t i = 0; i < d->nreq; i++) {
-		if (d->req[i] == lane) {
-			d->req[i] = d->req[--d->nreq];
-			return;
-		}
-	}
-}
-
-/* Ends the request t is waiting on (how: why). */
+/* Ends the request t is waiting on (how: why); its blame goes with it. */
 static void end_request(struct analysis *a, struct an_thread *t, enum sample_end how, uint64_t ts)
 {
 	uint64_t ignored;
 
-	if (t->req_status == P_MEASURING) {
-		req_remove(&a->domains[t->dom_index], t->p.lane);
-	}
-	end_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status, t->req_ts, ts, how, &ignored);
-	t->cand_lane = NO_LANE;
+	blame_request_ended(a, t);
+	an_end_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status, t->req_in,
+		      site_dist(a, t->req_requester, 0), t->req_ts, ts, how, &ignored);
 }
 
 /* Every pending latency of t ends, cut at ts (the thread leaves, or
  * registers again, or the trace ends). */
 static int cut_pending(struct analysis *a, struct an_thread *t, uint64_t ts, bool still_held)
 {
-	uint64_t ignored;
 	int ret = 0;
 
 	end_request(a, t, END_CUT, ts);
-	if (still_held && t->hold_status == P_MEASURING) {
-		/* still held when the trace ends: unfinished, reported as such */
-		end_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status, 0, 0, END_CUT, &ignored);
-		ret = report_isolation(a, t, 0, false, false, 0);
-	} else if (still_held && t->hold_status == P_TAINTED) {
-		end_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status, 0, 0, END_CUT, &ignored);
-		ret = report_isolation(a, t, 0, true, false, 0);
+	if (still_held && (t->hold_status == P_MEASURING || t->hold_status == P_TAINTED)) {
+		/* still held when the trace ends: unfinished (or skipped),
+		 * reported as such */
+		bool tainted = t->hold_status == P_TAINTED;
+
+		cut_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status, t->hold_in,
+			   site_dist(a, t->iso_requester, 1));
+		ret = report_isolation(a, t, 0, tainted, false, 0, true);
 	} else {
 		ret = end_hold(a, t, ts, END_CUT);
 	}
-	end_sample(a, AN_LAT_BLOCKED, &t->blk_status, 0, 0, END_CUT, &ignored);
+	cut_sample(a, AN_LAT_BLOCKED, &t->blk_status, t->blk_in, NULL);
 	return ret;
 }
 
@@ -643,16 +708,15 @@ static int cut_pending(struct analysis *a, struct an_thread *t, uint64_t ts, boo
 static int resolve_pending(struct analysis *a, struct an_thread *t, enum analysis_state s,
 			   uint64_t ts)
 {
-	uint64_t ignored;
-
 	if (s == AN_UNKNOWN) {
 		return 0;
 	}
 	if (s != AN_WAITING && t->req_status >= P_TAINTED) {
-		end_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status, 0, 0, END_CUT, &ignored);
+		cut_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status, t->req_in,
+			   site_dist(a, t->req_requester, 0));
 	}
 	if (s != AN_BLOCKED && t->blk_status >= P_TAINTED) {
-		end_sample(a, AN_LAT_BLOCKED, &t->blk_status, 0, 0, END_CUT, &ignored);
+		cut_sample(a, AN_LAT_BLOCKED, &t->blk_status, t->blk_in, NULL);
 	}
 	if (s != AN_ISOLATED && t->hold_status >= P_TAINTED) {
 		return end_hold(a, t, ts, END_CUT); /* it ended inside the gap */
@@ -672,11 +736,14 @@ static int update_state(struct analysis *a, struct an_thread *t, uint64_t ts)
 static int do_register(struct analysis *a, struct an_thread *t, const struct analysis_event *ev,
 		       uint64_t ts)
 {
-	bool was = t->active && fully_known(t);
+	bool was = t->active && an_fully_known(t);
 	int ret = 0;
 
 	if (t->active) {
-		ret = cut_pending(a, t, ts, false);
+		ret = blame_thread_leaves(a, t, ts, NULL);
+		if (!ret) {
+			ret = cut_pending(a, t, ts, false);
+		}
 		(void)set_h(a, t, 0, 0, ts);
 	} else {
 		t->state = AN_UNKNOWN;
@@ -695,14 +762,19 @@ static int do_register(struct analysis *a, struct an_thread *t, const struct ana
 		a->domains[t->dom_index].unknown--;
 	}
 	t->active = true;
-	t->p.registrations++;
+	t->registering = true; /* a member once its register H set is seen */
+	t->has_last = false;
+	memset(t->nr_site, 0, sizeof(t->nr_site));
+	if (t->key_in && an_in_window(a, ts)) {
+		t->p.registrations++;
+	}
 	t->p.os_tid = ev->os_tid;
 	if (ev->procname && ev->procname[0]) {
 		strncpy(t->p.procname, ev->procname, sizeof(t->p.procname) - 1);
 	}
 	t->trace_id = ev->trace_id;
 	ret = set_state(a, t, AN_RUNNING, ts);
-	if (!ret && a->cb.thread_changed && t->p.registrations > 1) {
+	if (!ret && a->cb.thread_changed && t->p.lane != NO_LANE && t->p.registrations > 1) {
 		ret = a->cb.thread_changed(a->cb.arg, &t->p);
 	}
 	return ret;
@@ -719,7 +791,8 @@ static void activate_unknown(struct analysis *a, struct an_thread *t,
 	t->k_blocked = 0;
 	t->k_granted = 0;
 	t->req_status = t->hold_status = t->blk_status = P_NONE;
-	t->cand_lane = NO_LANE;
+	t->registering = false;
+	t->has_last = false;
 	t->trace_id = ev->trace_id;
 	a->domains[t->dom_index].unknown++;
 }
@@ -732,17 +805,21 @@ static int do_unregister(struct analysis *a, struct an_thread *t, uint64_t ts)
 	if (!t->active) {
 		return 0;
 	}
-	ret = cut_pending(a, t, ts, false);
+	ret = blame_thread_leaves(a, t, ts, NULL);
+	if (!ret) {
+		ret = cut_pending(a, t, ts, false);
+	}
 	if (!ret) {
 		ret = set_h(a, t, 0, 0, ts);
 	}
-	if (!fully_known(t) && d->unknown) {
+	if (!an_fully_known(t) && d->unknown) {
 		d->unknown--;
 	}
 	if (!ret) {
 		ret = set_state(a, t, AN_UNKNOWN, ts); /* closes the interval */
 	}
 	t->active = false;
+	t->registering = false;
 	return ret;
 }
 
@@ -761,7 +838,7 @@ static int learn_from_word(struct analysis *a, struct an_thread *self,
 		if (t == self || !t->active || t->known[m] || t->p.thread / 64 != ev->word) {
 			continue;
 		}
-		was = fully_known(t);
+		was = an_fully_known(t);
 		if (m == H_BIT) {
 			uint8_t h = (uint8_t)((ev->old_word >> (t->p.thread % 64)) & 1);
 
@@ -782,9 +859,10 @@ static int learn_from_word(struct analysis *a, struct an_thread *self,
 	return ret;
 }
 
-static int on_grant(struct analysis *a, struct an_thread *t, uint64_t ts)
+static int on_grant(struct analysis *a, struct an_thread *t, const struct analysis_event *ev,
+		    uint64_t ts)
 {
-	struct an_domain *d = &a->domains[t->dom_index];
+	bool known, seen, in;
 	uint64_t wait = 0;
 	int ret;
 
@@ -793,55 +871,51 @@ static int on_grant(struct analysis *a, struct an_thread *t, uint64_t ts)
 	if (ret) {
 		return ret;
 	}
-	t->p.isolations++;
+	known = t->req_status == P_MEASURING;
+	seen = known || t->req_status == P_TAINTED;
+	/* isolations are in scope by their request time */
+	in = seen ? t->req_in : t->key_in && an_in_window(a, ts);
+	if (in) {
+		t->p.isolations++;
+		if (!known && t->req_status != P_NONE) {
+			a->sum.straggler_skipped_gap++; /* its request spans a gap */
+		}
+	}
 	t->iso_full = t->req_full;
-	t->iso_straggler = NO_LANE;
-	t->iso_straggler_ts = 0;
-	t->iso_request_known = t->req_status == P_MEASURING;
+	t->iso_request_known = known;
 	t->iso_request_ts = t->req_ts;
-	t->iso_caller = t->iso_request_known ? t->req_caller : 0;
-	if (t->req_status == P_MEASURING) {
-		req_remove(d, t->p.lane);
-		if (t->cand_lane != NO_LANE) {
-			struct an_thread *s = &a->threads[t->cand_lane];
+	t->iso_site = known ? t->req_site : 0;
+	t->iso_requester = seen ? t->req_requester : NO_LANE;
+	t->hold_in = in;
+	t->iso_has_wait =
+	    an_end_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status, t->req_in,
+			  site_dist(a, t->req_requester, 0), t->req_ts, ts, END_DONE, &wait);
+	t->iso_wait_ns = wait;
+	t->grant_ts = ts;
+	if (in && t->iso_requester != NO_LANE) {
+		a->requesters[t->iso_requester].p.count++;
+	}
+	/* grant_delay: one start per grant whose request was seen */
+	if (seen && in) {
+		struct latency_dist *gd = site_dist(a, t->iso_requester, 2);
 
-			s->p.straggler_count++;
-			s->p.straggler_delay_ns +=
-			    t->cand_ts > t->req_ts ? t->cand_ts - t->req_ts : 0;
-			t->iso_straggler = t->cand_lane;
-			t->iso_straggler_ts = t->cand_ts;
-			if (a->cb.straggler) {
-				ret =
-				    a->cb.straggler(a->cb.arg, &t->p, t->req_ts, &s->p, t->cand_ts);
+		a->lat[AN_LAT_GRANT_DELAY]->started++;
+		if (gd) {
+			gd->started++;
+		}
+		if (known && t->br.active) {
+			t->br.gd_started = true; /* ended by the blame (blame.c) */
+		} else {
+			a->lat[AN_LAT_GRANT_DELAY]->skipped_gap++;
+			if (gd) {
+				gd->skipped_gap++;
 			}
 		}
-	} else if (t->req_status != P_NONE) {
-		a->sum.straggler_skipped_gap++;
 	}
-	t->iso_has_wait =
-	    end_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status, t->req_ts, ts, END_DONE, &wait);
-	t->iso_wait_ns = wait;
-	t->cand_lane = NO_LANE;
-	start_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status);
-	t->grant_ts = ts;
+	ret = blame_granted(a, t, ev, ts);
+	start_sample(a, AN_LAT_ISOLATION_HOLD, &t->hold_status, in,
+		     site_dist(a, t->iso_requester, 1));
 	return ret;
-}
-
-/* A bit of thread t was set: the last one so far for the requests pending in
- * its domain (H for any request, I only for isolate_full). */
-static void note_straggler(struct analysis *a, struct an_thread *t, int m, uint64_t ts)
-{
-	struct an_domain *d = &a->domains[t->dom_index];
-
-	for (uint32_t i = 0; i < d->nreq; i++) {
-		struct an_thread *r = &a->threads[d->req[i]];
-
-		if (r == t || (m == B_I && !r->req_full)) {
-			continue;
-		}
-		r->cand_lane = t->p.lane;
-		r->cand_ts = ts;
-	}
 }
 
 /* What the operation implies about the thread's other inputs. */
@@ -905,39 +979,39 @@ static int apply_bits(struct analysis *a, struct an_thread *t, const struct anal
 static int apply_latencies(struct analysis *a, struct an_thread *t, const struct analysis_event *ev,
 			   int m, uint8_t set, uint64_t ts)
 {
-	struct an_domain *d = &a->domains[t->dom_index];
 	uint64_t ignored;
 	int ret = 0;
 
 	if (m == B_W && set) {
 		end_request(a, t, END_CUT, ts);
 		if (ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST) {
-			ret = grow((void **)&d->req, &d->cap_req, d->nreq + 1, sizeof(*d->req));
-			if (ret) {
-				return ret;
-			}
-			d->req[d->nreq++] = t->p.lane;
-			start_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status);
 			t->req_ts = ts;
 			t->req_full = ev->op == AN_OP_ISOLATE_FULL_REQUEST;
-			t->req_caller = ev->caller;
-			t->cand_lane = NO_LANE;
+			t->req_in = t->key_in && an_in_window(a, ts);
+			t->req_site = blame_site_id(a, ev->caller, ev->site);
+			t->req_requester =
+			    t->req_in ? blame_requester(a, t, t->req_site, t->req_full) : NO_LANE;
+			start_sample(a, AN_LAT_ISOLATE_WAIT, &t->req_status, t->req_in,
+				     site_dist(a, t->req_requester, 0));
+			blame_request_started(a, t);
 		}
 	} else if (m == B_W) {
 		end_request(a, t, ev->op == AN_OP_ISOLATE_TIMEOUT ? END_TIMEOUT : END_CUT, ts);
 		ret = end_hold(a, t, ts, ev->op == AN_OP_RELEASE ? END_DONE : END_CUT);
 	} else if (m == H_BIT && !set) {
-		end_sample(a, AN_LAT_BLOCKED, &t->blk_status, t->blk_ts, ts, END_DONE, &ignored);
+		an_end_sample(a, AN_LAT_BLOCKED, &t->blk_status, t->blk_in, NULL, t->blk_ts, ts,
+			      END_DONE, &ignored);
 		if (ev->op == AN_OP_ISOLATE_GRANT) {
-			ret = on_grant(a, t, ts);
+			ret = on_grant(a, t, ev, ts);
 		}
 	} else if (m == H_BIT && set && ev->op == AN_OP_HARMLESS_WAIT) {
-		start_sample(a, AN_LAT_BLOCKED, &t->blk_status);
+		cut_sample(a, AN_LAT_BLOCKED, &t->blk_status, t->blk_in, NULL);
+		t->blk_in = t->key_in && an_in_window(a, ts);
+		start_sample(a, AN_LAT_BLOCKED, &t->blk_status, t->blk_in, NULL);
 		t->blk_ts = ts;
-		t->p.blocked_count++;
-	}
-	if (set && (m == H_BIT || m == B_I)) {
-		note_straggler(a, t, m, ts);
+		if (t->blk_in) {
+			t->p.blocked_count++;
+		}
 	}
 	return ret;
 }
@@ -947,6 +1021,7 @@ static int mask_change(struct analysis *a, struct an_thread *t, const struct ana
 {
 	struct an_domain *d = &a->domains[t->dom_index];
 	uint64_t bit = UINT64_C(1) << (t->p.thread % 64);
+	bool before[2];
 	int m, ret = 0;
 	uint8_t set;
 	bool was;
@@ -979,7 +1054,9 @@ static int mask_change(struct analysis *a, struct an_thread *t, const struct ana
 			return ret;
 		}
 	}
-	was = fully_known(t);
+	before[K_PLAIN] = blame_ready(t, K_PLAIN);
+	before[K_FULL] = blame_ready(t, K_FULL);
+	was = an_fully_known(t);
 	ret = apply_bits(a, t, ev, m, set, ts);
 	track_unknown(a, t, was);
 	if (!ret) {
@@ -988,31 +1065,44 @@ static int mask_change(struct analysis *a, struct an_thread *t, const struct ana
 	if (!ret) {
 		ret = update_state(a, t, ts);
 	}
+	if (!ret) {
+		ret = blame_mask_change(a, t, ev, m, set, ts, before);
+	}
 	return ret;
 }
 
 static int on_stall(struct analysis *a, const struct analysis_event *ev, uint64_t ts)
 {
-	struct analysis_stall st = {.ts = ts, .waited_ns = ev->waited_ns};
-	uint32_t lane = find_thread(a, ev->vpid, ev->domain, ev->thread);
+	struct analysis_stall st = {.ts = ts,
+				    .waited_ns = ev->waited_ns,
+				    .late_threads = ev->late,
+				    .nlate_threads = ev->nlate};
+	uint32_t idx = find_thread(a, ev->vpid, ev->domain, ev->thread);
 	int ret;
 
+	if (!key_in_scope(a, ev->vpid, ev->domain, true) || !an_in_window(a, ts)) {
+		return 0;
+	}
 	a->sum.stalls++;
-	if (lane == NO_LANE || !a->cb.stall) {
+	if (idx == NO_LANE || !a->cb.stall) {
 		return 0; /* a requester never seen: nothing to attach it to */
 	}
-	ret = grow((void **)&a->scratch, &a->cap_scratch, ev->nlate + 1, sizeof(*a->scratch));
-	if (ret) {
-		return ret;
+	ret = an_grow((void **)&a->scratch, &a->cap_scratch, ev->nlate + 1, sizeof(*a->scratch));
+	if (!ret) {
+		ret = an_make_visible(a, &a->threads[idx]);
 	}
-	for (uint32_t i = 0; i < ev->nlate; i++) {
+	for (uint32_t i = 0; !ret && i < ev->nlate; i++) {
 		uint32_t l = find_thread(a, ev->vpid, ev->domain, ev->late[i]);
 
 		if (l != NO_LANE) {
-			a->scratch[st.nlate++] = l;
+			ret = an_make_visible(a, &a->threads[l]);
+			a->scratch[st.nlate++] = a->threads[l].p.lane;
 		}
 	}
-	st.lane = lane;
+	if (ret) {
+		return ret;
+	}
+	st.lane = a->threads[idx].p.lane;
 	st.late_lanes = a->scratch;
 	return a->cb.stall(a->cb.arg, &st);
 }
@@ -1022,23 +1112,33 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 	struct an_thread *t;
 	uint32_t lane, dom;
 	uint64_t ts;
-	bool created;
+	bool created, key, in;
 	int ret;
 
 	if (a->finished) {
 		return -EINVAL;
 	}
 	ts = ev->ts;
-	if (a->sum.has_time && ts < a->now) {
+	if (a->now_set && ts < a->now) {
 		ts = a->now; /* out of order: treat as now */
 	}
-	a->now = ts;
-	if (!a->sum.has_time) {
-		a->sum.has_time = true;
-		a->sum.begin_ns = ts;
+	if (!a->now_set) {
+		a->now_set = true;
+		set_window(a, ts);
 	}
-	a->sum.end_ns = ts;
-	a->sum.events++;
+	a->now = ts;
+	a->seq++;
+	a->sum.events_fed++;
+	key = key_in_scope(a, ev->vpid, ev->domain, ev->kind != AN_EV_OTHER);
+	in = key && (!a->scoped || an_in_window(a, ts));
+	if (key) {
+		if (!a->key_seen) {
+			a->key_seen = true;
+			a->key_first = ts;
+		}
+		a->key_last = ts;
+		a->sum.events += in;
+	}
 
 	switch (ev->kind) {
 	case AN_EV_DOMAIN_CREATE:
@@ -1046,6 +1146,7 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 		ret = get_domain(a, ev->vpid, ev->domain, &dom);
 		if (!ret) {
 			a->domains[dom].last_ts = ts;
+			a->domains[dom].in_scope |= in;
 		}
 		return ret;
 	case AN_EV_STALL:
@@ -1063,11 +1164,13 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 	}
 	t = &a->threads[lane];
 	a->domains[t->dom_index].last_ts = ts;
-	if (created && a->cb.thread_added) {
+	a->domains[t->dom_index].in_scope |= in;
+	if (created) {
 		if (ev->kind == AN_EV_THREAD_REGISTER) {
 			t->p.os_tid = ev->os_tid;
 		}
-		ret = a->cb.thread_added(a->cb.arg, &t->p);
+		/* without a scope, every thread is reported from its first event */
+		ret = a->scoped ? 0 : an_make_visible(a, t);
 		if (ret) {
 			return ret;
 		}
@@ -1097,20 +1200,24 @@ static void taint(uint8_t *status)
 int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap)
 {
 	uint64_t begin = gap->has_times ? gap->begin_ns : a->now;
+	uint64_t end = gap->has_times ? gap->end_ns : a->now;
 	int ret = 0;
 
 	if (a->finished) {
 		return -EINVAL;
 	}
-	a->sum.gaps++;
-	if (gap->packets) {
-		a->sum.discarded_packets += gap->has_count ? gap->count : 1;
-	} else {
-		a->sum.discarded_events += gap->has_count ? gap->count : 0;
+	/* a gap names no process: the scope's window alone selects it */
+	if (!a->now_set || (end >= a->win_begin && begin < a->win_end)) {
+		a->sum.gaps++;
+		if (gap->packets) {
+			a->sum.discarded_packets += gap->has_count ? gap->count : 1;
+		} else {
+			a->sum.discarded_events += gap->has_count ? gap->count : 0;
+		}
 	}
 	/* The time up to the gap is accounted: it is part of the trace. */
-	if (a->sum.has_time && begin > a->sum.end_ns) {
-		a->sum.end_ns = begin;
+	if (a->key_seen && begin > a->key_last && !a->scope.has_vpid && !a->scope.has_domain) {
+		a->key_last = begin;
 	}
 	for (uint32_t i = 0; i < a->nthreads && !ret; i++) {
 		struct an_thread *t = &a->threads[i];
@@ -1119,14 +1226,16 @@ int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap)
 		if (!t->active || t->trace_id != gap->trace_id) {
 			continue;
 		}
-		forget_bits(a, t, at);
-		if (t->req_status == P_MEASURING) {
-			req_remove(&a->domains[t->dom_index], t->p.lane);
+		ret = blame_gap(a, t);
+		if (ret) {
+			break;
 		}
+		forget_bits(a, t, at);
 		taint(&t->req_status);
 		taint(&t->hold_status);
 		taint(&t->blk_status);
-		t->cand_lane = NO_LANE;
+		t->registering = false;
+		t->has_last = false;
 		ret = set_state(a, t, AN_UNKNOWN, at);
 	}
 	return ret;
@@ -1162,6 +1271,11 @@ int analysis_finish(struct analysis *a)
 	return ret;
 }
 
+static bool domain_counted(const struct analysis *a, const struct an_domain *d)
+{
+	return !a->scoped || d->in_scope;
+}
+
 static uint32_t count_processes(const struct analysis *a)
 {
 	uint32_t n = 0;
@@ -1169,7 +1283,11 @@ static uint32_t count_processes(const struct analysis *a)
 	for (uint32_t i = 0; i < a->ndomains; i++) {
 		uint32_t j = 0;
 
-		while (j < i && a->domains[j].vpid != a->domains[i].vpid) {
+		if (!domain_counted(a, &a->domains[i])) {
+			continue;
+		}
+		while (j < i && (a->domains[j].vpid != a->domains[i].vpid ||
+				 !domain_counted(a, &a->domains[j]))) {
 			j++;
 		}
 		n += j == i;
@@ -1180,28 +1298,45 @@ static uint32_t count_processes(const struct analysis *a)
 void analysis_get_summary(const struct analysis *a, struct analysis_summary *s)
 {
 	*s = a->sum;
-	s->domains = a->ndomains;
+	s->domains = 0;
+	for (uint32_t i = 0; i < a->ndomains; i++) {
+		s->domains += domain_counted(a, &a->domains[i]);
+	}
 	s->processes = count_processes(a);
+	s->has_time = a->key_seen;
+	if (a->key_seen) {
+		s->begin_ns = a->key_first < a->win_begin ? a->win_begin : a->key_first;
+		s->end_ns = a->key_last > a->win_end ? a->win_end : a->key_last;
+		if (s->end_ns < s->begin_ns) {
+			s->end_ns = s->begin_ns; /* the window holds none of its events */
+		}
+	}
 }
 
 size_t analysis_thread_count(const struct analysis *a)
 {
-	return a->nthreads;
+	return a->nlanes;
 }
 
 const struct analysis_thread *analysis_thread_at(const struct analysis *a, size_t lane)
 {
-	return lane < a->nthreads ? &a->threads[lane].p : NULL;
+	return lane < a->nlanes ? &a->threads[a->lanes[lane]].p : NULL;
 }
 
 bool analysis_thread_now(const struct analysis *a, size_t lane, enum analysis_state *state,
 			 uint64_t *since)
 {
-	if (lane >= a->nthreads || !a->threads[lane].active) {
+	const struct an_thread *t;
+
+	if (lane >= a->nlanes) {
 		return false;
 	}
-	*state = a->threads[lane].state;
-	*since = a->threads[lane].since;
+	t = &a->threads[a->lanes[lane]];
+	if (!t->active) {
+		return false;
+	}
+	*state = t->state;
+	*since = t->since;
 	return true;
 }
 

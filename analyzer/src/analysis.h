@@ -30,7 +30,21 @@
  * Latencies pending across a gap are counted in skipped_gap, not measured.
  *
  * Latency samples: each is taken in one place (end_sample() in analysis.c),
- * added to its distribution and carried by the isolation it belongs to.
+ * added to its distribution (and its requesting site's) and carried by the
+ * isolation it belongs to.
+ *
+ * Blame (DESIGN.md §4, rdv-analyze/2; the rules are blame.c's top comment):
+ * for every granted request, the threads that were late for it, each with
+ * its delay and its harmful section (from-site -> to-site), the straggler
+ * and grant_delay; per thread the times late and straggler with their
+ * sections; per requesting site the wait, hold and grant_delay
+ * distributions. Memory: O(threads + domains + distinct sites), plus, while
+ * requests are pending, one record per thread late for each of them.
+ *
+ * Scope (analysis_set_scope()): a time window and a process / domain; the
+ * state machine reads every event, but what it reports (threads, state
+ * time clipped to the window, isolations and their samples selected by
+ * request time, stalls, events) is the scope's.
  * Every start seen in the trace ends exactly one way, so that
  * started = count + skipped_gap + unfinished + timed_out after
  * analysis_finish() (latency-dist.h).
@@ -45,6 +59,7 @@
 #include <stdint.h>
 
 #include "latency-dist.h"
+#include "symbols.h" /* struct sym_site: names only, no libdw types */
 
 #ifdef __cplusplus
 extern "C" {
@@ -115,7 +130,10 @@ struct analysis_event {
 	uint32_t word;
 	uint64_t old_word;
 	uint64_t new_word;
-	uint64_t caller;      /* mask_change: the public call's return address; 0: none */
+	uint64_t caller; /* mask_change: the public call's return address; 0: none */
+	/* mask_change: `caller` resolved when the event was read (symbols.h);
+	 * weak, must stay valid until analysis_destroy(); NULL: not resolved */
+	const struct sym_site *site;
 	uint64_t waited_ns;   /* stall */
 	const uint32_t *late; /* stall: thread indices, weak */
 	uint32_t nlate;
@@ -145,19 +163,60 @@ struct analysis_thread {
 	uint64_t state_ns[AN_NSTATES];
 	uint64_t isolations; /* grants */
 	uint64_t registrations;
-	uint64_t straggler_count;
-	uint64_t straggler_delay_ns;
 	uint64_t blocked_count;
+	/* Blame, over the isolations in scope (blame.c). */
+	uint64_t late_count; /* requests it was late for (with a known delay) */
+	uint64_t late_delay_ns, late_max_ns;
+	uint64_t straggler_count; /* grants it was the straggler of */
+	uint64_t straggler_delay_ns, straggler_max_ns;
 };
 
-/* A thread that held a request back (blame, DESIGN.md §4 rdv-analyze/2;
- * none are reported yet). */
+/* A code site: a `caller` address and, when symbolized, its names. The
+ * analysis numbers the sites it names from 1 (0: none). */
+struct analysis_site {
+	uint64_t address;
+	const struct sym_site *sym; /* weak; NULL: not symbolized */
+};
+
+/* Where a site is, as every output names it: the function the code was
+ * compiled into and the line of the call in it (for a call inside inlined
+ * code, the outermost inlined call: the program's own function, as a
+ * backtrace's caller frame), and the inlined function it lies in, if any
+ * (its own name, file and line). Names NULL and lines 0 when unknown. */
+struct analysis_site_place {
+	const char *object, *function, *file;
+	unsigned line;
+	const char *inlined_function, *inlined_file; /* NULL: not inlined */
+	unsigned inlined_line;
+};
+
+void analysis_site_place(const struct analysis_site *s, struct analysis_site_place *out);
+
+/* A harmful stretch of a thread: from the call after which it was not
+ * ready to the call that made it ready, with how often it made the thread
+ * late (or the straggler), the total and the longest delay. */
+struct analysis_section {
+	uint32_t from_site, to_site; /* 0: unknown */
+	uint64_t count, delay_ns, max_ns;
+};
+
+/* Per (vpid, domain, requesting site, full or not). */
+struct analysis_requester {
+	uint32_t vpid, domain;
+	uint32_t site; /* 0: no caller (provider version 1) */
+	bool full;
+	uint64_t count; /* grants */
+	const struct latency_dist *wait, *hold, *grant_delay;
+};
+
+/* A thread that held a request back (blame, DESIGN.md §4 rdv-analyze/2). */
 struct analysis_late {
 	uint32_t lane;
 	bool straggler;
-	bool has_delay;
+	bool has_delay; /* false: its ready instant is not in the trace */
 	uint64_t delay_ns;
-	uint64_t from_caller, to_caller; /* 0: unknown */
+	uint64_t ready_ns;	     /* its first ready instant after the request */
+	uint32_t from_site, to_site; /* its section (analysis_site_at()), 0: unknown */
 };
 
 /* A granted isolation, reported once when it is over (released, cut, lost
@@ -173,9 +232,12 @@ struct analysis_isolation {
 	/* The samples the distributions got (absent across a gap). */
 	bool has_wait, has_hold, has_grant_delay;
 	uint64_t wait_ns, hold_ns, grant_delay_ns;
-	uint32_t straggler_lane; /* UINT32_MAX: none, or unknown (gap) */
-	uint64_t straggler_ns;
-	uint64_t request_caller;	  /* 0: unknown (provider version 1) */
+	uint32_t straggler_lane; /* UINT32_MAX: none late, or not known (blame_known false) */
+	uint64_t straggler_ns;	 /* when the straggler became ready */
+	uint32_t request_site;	 /* analysis_site_at(), 0: unknown (provider version 1) */
+	/* The straggler and grant_delay are known: no gap, and every other
+	 * thread's state known at the request and resolved before the end. */
+	bool blame_known;
 	const struct analysis_late *late; /* weak, valid during the callback */
 	uint32_t nlate;
 };
@@ -187,6 +249,8 @@ struct analysis_stall {
 	uint64_t waited_ns;
 	const uint32_t *late_lanes; /* weak, valid during the callback */
 	uint32_t nlate;
+	const uint32_t *late_threads; /* the event's thread indices, weak */
+	uint32_t nlate_threads;
 };
 
 /* Streaming outputs; any may be NULL. Callbacks return 0 or a negative
@@ -198,9 +262,6 @@ struct analysis_callbacks {
 	int (*interval)(void *arg, const struct analysis_thread *t, enum analysis_state s,
 			uint64_t begin_ns, uint64_t end_ns);
 	int (*isolation)(void *arg, const struct analysis_isolation *iso);
-	/* A request was granted after `straggler` set its bit last (flow). */
-	int (*straggler)(void *arg, const struct analysis_thread *requester, uint64_t request_ns,
-			 const struct analysis_thread *straggler, uint64_t set_ns);
 	/* Number of threads of (vpid, domain) with H set changed at ts. */
 	int (*harmless_count)(void *arg, uint32_t vpid, uint32_t domain, uint64_t ts,
 			      uint32_t count);
@@ -211,13 +272,27 @@ enum analysis_latency {
 	AN_LAT_ISOLATE_WAIT,
 	AN_LAT_ISOLATION_HOLD,
 	AN_LAT_BLOCKED,
+	AN_LAT_GRANT_DELAY,
 	AN_NLAT,
+};
+
+/* What the analysis reports (analysis_set_scope()): times are ns after the
+ * first rdv event fed (the trace's start), [from, to). */
+struct analysis_scope {
+	bool has_from, has_to;
+	uint64_t from_ns, to_ns;
+	bool has_vpid, has_domain;
+	uint32_t vpid, domain;
 };
 
 struct analysis;
 
 int analysis_create(const struct analysis_callbacks *cb, struct analysis **out);
 void analysis_destroy(struct analysis *a);
+/* Before the first event; -EINVAL after it (or from > to). */
+int analysis_set_scope(struct analysis *a, const struct analysis_scope *scope);
+/* The scope set, NULL when nothing is restricted. */
+const struct analysis_scope *analysis_get_scope(const struct analysis *a);
 
 /* Events must come in non-decreasing ts order (as a Babeltrace2 muxer gives
  * them); an older one is treated as happening at the latest time seen. */
@@ -231,25 +306,37 @@ int analysis_finish(struct analysis *a);
 /* Results, valid after analysis_finish() until analysis_destroy() (and,
  * for a live view, as they stand while feeding). */
 struct analysis_summary {
-	uint64_t events;
+	uint64_t events;     /* in the scope */
+	uint64_t events_fed; /* all rdv events fed, whatever the scope */
 	uint64_t discarded_events;
 	uint64_t discarded_packets;
 	uint64_t gaps;
 	uint64_t inconsistent_events; /* old ^ new is not the thread's bit */
 	uint64_t unknown_ops;
-	uint64_t straggler_skipped_gap;
+	uint64_t straggler_skipped_gap; /* grants whose blame is not known (blame_known) */
 	bool has_time;
-	uint64_t begin_ns;
+	uint64_t begin_ns; /* the first and last rdv events of the scope, within its window */
 	uint64_t end_ns;
+	uint64_t trace_begin_ns; /* the first rdv event fed: the origin of the scope's times */
 	uint32_t domains;
 	uint32_t processes; /* distinct vpids of the domains */
 	uint64_t stalls;
 };
 
 void analysis_get_summary(const struct analysis *a, struct analysis_summary *s);
+/* The threads in scope, numbered by lane in order of first appearance. */
 size_t analysis_thread_count(const struct analysis *a);
 /* By lane. */
 const struct analysis_thread *analysis_thread_at(const struct analysis *a, size_t lane);
+/* A thread's sections (as the straggler, or every time it was late), in no
+ * order; NULL when none. */
+const struct analysis_section *analysis_thread_sections(const struct analysis *a, size_t lane,
+							bool as_straggler, size_t *n);
+/* Sites 1 .. analysis_site_count(); NULL for 0 or out of range. */
+size_t analysis_site_count(const struct analysis *a);
+const struct analysis_site *analysis_site_at(const struct analysis *a, uint32_t id);
+size_t analysis_requester_count(const struct analysis *a);
+const struct analysis_requester *analysis_requester_at(const struct analysis *a, size_t i);
 const struct latency_dist *analysis_latency(const struct analysis *a, enum analysis_latency which);
 /* The state a thread is in now, since when; false when it is not
  * registered (for a live view: the interval still open). */

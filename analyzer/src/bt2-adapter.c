@@ -30,6 +30,23 @@ static const char *const field_names[F_N] = {
     "word",   "old",	"new",	  "caller",	 "waited_ns", "late",
 };
 
+/* The events that say what is mapped where (symbols.h). */
+enum map_kind {
+	MAP_NONE,
+	MAP_BEGIN,
+	MAP_END,
+	MAP_ADD,
+	MAP_BUILD_ID,
+	MAP_DEBUG_LINK,
+	MAP_REMOVE,
+};
+
+enum { M_BADDR, M_MEMSZ, M_PATH, M_BUILD_ID, M_FILENAME, M_CRC, M_N };
+
+static const char *const map_field_names[M_N] = {
+    "baddr", "memsz", "path", "build_id", "filename", "crc",
+};
+
 #define MAX_LATE 65536 /* a stall names at most this many late threads */
 
 /* What each rdv event must carry (DESIGN.md §3). */
@@ -63,6 +80,9 @@ struct ec_info {
 	uint8_t mask_table[ENUM_TABLE];
 	int op_slow, mask_slow; /* values beyond the table: look labels up */
 	int has_caller;		/* an integer `caller` (provider version 2) */
+	enum map_kind map;	/* a statedump / loader event (rdv 0) */
+	uint64_t midx[M_N];
+	uint8_t msigned[M_N];
 };
 
 struct trace_info {
@@ -71,8 +91,9 @@ struct trace_info {
 };
 
 struct bt2_adapter {
-	struct analysis *a;  /* weak */
-	struct ec_info *ecs; /* owned: open addressing by ec pointer */
+	struct analysis *a;    /* weak */
+	struct sym_table *sym; /* weak, may be NULL */
+	struct ec_info *ecs;   /* owned: open addressing by ec pointer */
 	size_t ec_cap, ec_used;
 	struct ec_info *last;	   /* weak: cache */
 	struct trace_info *traces; /* owned */
@@ -83,10 +104,18 @@ struct bt2_adapter {
 	int missing_vpid;
 	uint32_t *late; /* owned: a stall's late thread indices */
 	size_t late_cap;
+	/* The last answers of sym_resolve() (direct-mapped by address):
+	 * consecutive events of a call share their caller. Emptied by every
+	 * map event, so that an answer never outlives what was mapped. */
+	struct {
+		int64_t vpid;
+		uint64_t caller;
+		const struct sym_site *site;
+	} sites[64];
 	char err[512];
 };
 
-int bt2_adapter_create(struct analysis *a, struct bt2_adapter **out)
+int bt2_adapter_create(struct analysis *a, struct sym_table *sym, struct bt2_adapter **out)
 {
 	struct bt2_adapter *ad = calloc(1, sizeof(*ad));
 
@@ -95,6 +124,7 @@ int bt2_adapter_create(struct analysis *a, struct bt2_adapter **out)
 		return -ENOMEM;
 	}
 	ad->a = a;
+	ad->sym = sym;
 	*out = ad;
 	return 0;
 }
@@ -262,6 +292,98 @@ static int is_sequence_of_integers(const bt_field_class *fc)
 				&is_signed);
 }
 
+static void describe_context(struct ec_info *info, const bt_field_class *ctx)
+{
+	info->ctx_vpid = member_index(ctx, "vpid");
+	if (info->ctx_vpid != NO_INDEX &&
+	    !is_integer_class(member_class(ctx, info->ctx_vpid), &info->ctx_vpid_signed)) {
+		info->ctx_vpid = NO_INDEX;
+	}
+	info->ctx_vtid = member_index(ctx, "vtid");
+	if (info->ctx_vtid != NO_INDEX &&
+	    !is_integer_class(member_class(ctx, info->ctx_vtid), &info->ctx_vtid_signed)) {
+		info->ctx_vtid = NO_INDEX;
+	}
+	info->ctx_procname = member_index(ctx, "procname");
+	if (info->ctx_procname != NO_INDEX &&
+	    bt_field_class_get_type(member_class(ctx, info->ctx_procname)) !=
+		BT_FIELD_CLASS_TYPE_STRING) {
+		info->ctx_procname = NO_INDEX;
+	}
+}
+
+/* A statedump or loader event: which one, and where its fields are (the
+ * field classes are checked: a field of another type is taken as absent,
+ * and the event is then skipped). */
+static void describe_map(struct ec_info *info, const char *name, const bt_field_class *payload,
+			 const bt_field_class *ctx)
+{
+	const char *ev = strchr(name, ':');
+	static const struct {
+		const char *name;
+		enum map_kind kind;
+		unsigned need;
+	} maps[] = {
+	    {"lttng_ust_statedump:start", MAP_BEGIN, 0},
+	    {"lttng_ust_statedump:end", MAP_END, 0},
+	    {"lttng_ust_statedump:bin_info", MAP_ADD, 1u << M_BADDR | 1u << M_MEMSZ | 1u << M_PATH},
+	    {"lttng_ust_lib:load", MAP_ADD, 1u << M_BADDR | 1u << M_MEMSZ | 1u << M_PATH},
+	    {"lttng_ust_dl:dlopen", MAP_ADD, 1u << M_BADDR | 1u << M_MEMSZ | 1u << M_PATH},
+	    {"lttng_ust_dl:dlmopen", MAP_ADD, 1u << M_BADDR | 1u << M_MEMSZ | 1u << M_PATH},
+	    {"lttng_ust_lib:unload", MAP_REMOVE, 1u << M_BADDR},
+	};
+	enum map_kind kind = MAP_NONE;
+	unsigned need = 0;
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		if (strcmp(name, maps[i].name) == 0) {
+			kind = maps[i].kind;
+			need = maps[i].need;
+		}
+	}
+	if (kind == MAP_NONE && ev && strcmp(ev, ":build_id") == 0) {
+		kind = MAP_BUILD_ID;
+		need = 1u << M_BADDR | 1u << M_BUILD_ID;
+	} else if (kind == MAP_NONE && ev && strcmp(ev, ":debug_link") == 0) {
+		kind = MAP_DEBUG_LINK;
+		need = 1u << M_BADDR | 1u << M_FILENAME | 1u << M_CRC;
+	}
+	if (kind == MAP_NONE) {
+		return;
+	}
+	for (int f = 0; f < M_N; f++) {
+		const bt_field_class *fc;
+		bt_field_class_type t;
+
+		info->midx[f] = member_index(payload, map_field_names[f]);
+		if (!(need & (1u << f))) {
+			continue;
+		}
+		if (info->midx[f] == NO_INDEX) {
+			return;
+		}
+		fc = member_class(payload, info->midx[f]);
+		t = bt_field_class_get_type(fc);
+		if (f == M_PATH || f == M_FILENAME) {
+			if (t != BT_FIELD_CLASS_TYPE_STRING) {
+				return;
+			}
+		} else if (f == M_BUILD_ID) {
+			uint8_t sg;
+
+			if (!bt_field_class_type_is(t, BT_FIELD_CLASS_TYPE_ARRAY) ||
+			    !is_integer_class(
+				bt_field_class_array_borrow_element_field_class_const(fc), &sg)) {
+				return;
+			}
+		} else if (!is_integer_class(fc, &info->msigned[f])) {
+			return;
+		}
+	}
+	info->map = kind;
+	describe_context(info, ctx);
+}
+
 static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct ec_info *info)
 {
 	const char *name = bt_event_class_get_name(ec);
@@ -273,6 +395,10 @@ static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct 
 
 	memset(info, 0, sizeof(*info));
 	info->ec = ec;
+	if (name && strncmp(name, "lttng_ust_", 10) == 0) {
+		describe_map(info, name, payload, ctx);
+		return 0;
+	}
 	if (!name || strncmp(name, "rdv:", 4) != 0) {
 		return 0;
 	}
@@ -335,22 +461,7 @@ static int ec_describe(struct bt2_adapter *ad, const bt_event_class *ec, struct 
 			}
 		}
 	}
-	info->ctx_vpid = member_index(ctx, "vpid");
-	if (info->ctx_vpid != NO_INDEX &&
-	    !is_integer_class(member_class(ctx, info->ctx_vpid), &info->ctx_vpid_signed)) {
-		info->ctx_vpid = NO_INDEX;
-	}
-	info->ctx_vtid = member_index(ctx, "vtid");
-	if (info->ctx_vtid != NO_INDEX &&
-	    !is_integer_class(member_class(ctx, info->ctx_vtid), &info->ctx_vtid_signed)) {
-		info->ctx_vtid = NO_INDEX;
-	}
-	info->ctx_procname = member_index(ctx, "procname");
-	if (info->ctx_procname != NO_INDEX &&
-	    bt_field_class_get_type(member_class(ctx, info->ctx_procname)) !=
-		BT_FIELD_CLASS_TYPE_STRING) {
-		info->ctx_procname = NO_INDEX;
-	}
+	describe_context(info, ctx);
 	return 0;
 }
 
@@ -486,6 +597,113 @@ static int read_late(struct bt2_adapter *ad, const bt_field *payload, uint64_t i
 	return 0;
 }
 
+/* The vpid of an event (context, else the trace's environment); -1 when
+ * neither says. */
+static int64_t event_vpid(struct bt2_adapter *ad, const struct ec_info *info, const bt_event *event,
+			  int64_t env_vpid)
+{
+	const bt_field *ctx = bt_event_borrow_common_context_field_const(event);
+
+	if (ctx && info->ctx_vpid != NO_INDEX) {
+		return (int64_t)(uint32_t)read_u(ctx, info->ctx_vpid, info->ctx_vpid_signed);
+	}
+	(void)ad;
+	return env_vpid;
+}
+
+/* A statedump or loader event -> the symbol table (symbols.h). Only an
+ * allocation failure is an error: a map event the table refuses (an
+ * object it does not know, a bad size) leaves names unresolved, no more. */
+static int feed_map(struct bt2_adapter *ad, const struct ec_info *info, const bt_event *event,
+		    int64_t vpid)
+{
+	const bt_field *p = bt_event_borrow_payload_field_const(event);
+	uint64_t baddr = 0, memsz = 0;
+	int ret = 0;
+
+	if (!ad->sym || vpid < 0 || !p) {
+		return 0;
+	}
+	if (info->midx[M_BADDR] != NO_INDEX) {
+		baddr = read_u(p, info->midx[M_BADDR], info->msigned[M_BADDR]);
+	}
+	switch (info->map) {
+	case MAP_BEGIN:
+		ret = sym_statedump_begin(ad->sym, vpid);
+		break;
+	case MAP_END:
+		ret = sym_statedump_end(ad->sym, vpid);
+		break;
+	case MAP_ADD:
+		memsz = read_u(p, info->midx[M_MEMSZ], info->msigned[M_MEMSZ]);
+		ret = sym_add_object(
+		    ad->sym, vpid, baddr, memsz,
+		    bt_field_string_get_value(bt_field_structure_borrow_member_field_by_index_const(
+			p, info->midx[M_PATH])));
+		break;
+	case MAP_BUILD_ID: {
+		const bt_field *f = bt_field_structure_borrow_member_field_by_index_const(
+		    p, info->midx[M_BUILD_ID]);
+		uint64_t n = bt_field_array_get_length(f);
+		uint8_t id[64];
+
+		if (n == 0 || n > sizeof(id)) {
+			return 0;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			const bt_field *e =
+			    bt_field_array_borrow_element_field_by_index_const(f, i);
+
+			id[i] = bt_field_class_type_is(bt_field_get_class_type(e),
+						       BT_FIELD_CLASS_TYPE_SIGNED_INTEGER)
+				    ? (uint8_t)bt_field_integer_signed_get_value(e)
+				    : (uint8_t)bt_field_integer_unsigned_get_value(e);
+		}
+		ret = sym_set_build_id(ad->sym, vpid, baddr, id, (size_t)n);
+		break;
+	}
+	case MAP_DEBUG_LINK:
+		ret = sym_set_debug_link(
+		    ad->sym, vpid, baddr,
+		    bt_field_string_get_value(bt_field_structure_borrow_member_field_by_index_const(
+			p, info->midx[M_FILENAME])),
+		    (uint32_t)read_u(p, info->midx[M_CRC], info->msigned[M_CRC]));
+		break;
+	case MAP_REMOVE:
+		/* lttng_ust_dl:dlclose is not fed: see sym_remove_object() */
+		ret = sym_remove_object(ad->sym, vpid, baddr);
+		break;
+	default:
+		break;
+	}
+	memset(ad->sites, 0, sizeof(ad->sites));
+	if (ret == -ENOMEM) {
+		snprintf(ad->err, sizeof(ad->err), "out of memory");
+		return ret;
+	}
+	return 0;
+}
+
+/* `caller` of process vpid -> its site (symbols.h), through the cache. */
+static int resolve(struct bt2_adapter *ad, int64_t vpid, uint64_t caller,
+		   const struct sym_site **site)
+{
+	unsigned i = (unsigned)((caller ^ caller >> 7) & 63);
+	int ret;
+
+	if (ad->sites[i].caller == caller && ad->sites[i].vpid == vpid && ad->sites[i].site) {
+		*site = ad->sites[i].site;
+		return 0;
+	}
+	ret = sym_resolve(ad->sym, vpid, caller, site);
+	if (!ret) {
+		ad->sites[i].vpid = vpid;
+		ad->sites[i].caller = caller;
+		ad->sites[i].site = *site;
+	}
+	return ret;
+}
+
 static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
 {
 	const bt_event *event = bt_message_event_borrow_event_const(msg);
@@ -500,6 +718,12 @@ static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
 	info = ec_lookup(ad, ec, &ret);
 	if (!info) {
 		return ret;
+	}
+	if (info->map) {
+		int64_t env;
+
+		(void)trace_id_of(ad, bt_event_borrow_stream_const(event), &env);
+		return feed_map(ad, info, event, event_vpid(ad, info, event, env));
 	}
 	if (!info->rdv) {
 		return 0;
@@ -584,6 +808,13 @@ static int feed_event(struct bt2_adapter *ad, const bt_message *msg)
 		ev.new_word = read_u(payload, info->idx[F_NEW], info->is_signed[F_NEW]);
 		if (info->has_caller) {
 			ev.caller = read_u(payload, info->idx[F_CALLER], info->is_signed[F_CALLER]);
+		}
+		/* resolved now: the names of what is mapped at this moment (one
+		 * hash lookup once the address was seen) */
+		if (ev.caller && ad->sym &&
+		    resolve(ad, (int64_t)ev.vpid, ev.caller, &ev.site) == -ENOMEM) {
+			snprintf(ad->err, sizeof(ad->err), "out of memory");
+			return -ENOMEM;
 		}
 		break;
 	}

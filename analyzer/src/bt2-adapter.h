@@ -4,6 +4,12 @@
  * name and enumeration values by label (the §3 schema), once per event
  * class; an rdv event class without the §3 fields is an error that names
  * the missing field.
+ *
+ * The LTTng-UST statedump and dynamic-loader events feed the symbol table
+ * in trace order (symbols.h: lttng_ust_statedump:start / end, bin_info,
+ * lttng_ust_lib:load, lttng_ust_dl:dlopen / dlmopen, *:build_id,
+ * *:debug_link, lttng_ust_lib:unload), and each non-zero `caller` is
+ * resolved when its event is read, so that it names what was mapped then.
  */
 #ifndef RDV_BT2_ADAPTER_H
 #define RDV_BT2_ADAPTER_H
@@ -12,10 +18,12 @@
 #include <stdint.h>
 
 #include "analysis.h"
+#include "symbols.h"
 
 struct bt2_adapter;
 
-int bt2_adapter_create(struct analysis *a, struct bt2_adapter **out);
+/* sym (weak) may be NULL: callers are then not resolved. */
+int bt2_adapter_create(struct analysis *a, struct sym_table *sym, struct bt2_adapter **out);
 void bt2_adapter_destroy(struct bt2_adapter *ad);
 /* The graph the messages came from is gone: forgets every pointer into it
  * (event classes, traces, streams), which a new graph may reuse. */

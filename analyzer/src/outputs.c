@@ -9,18 +9,23 @@
 #include <unistd.h>
 
 #include "mini-json.h"
+#include "report.h"
 #include "tl-output.h"
 
 struct outputs {
-	const struct analysis *a;     /* weak */
-	FILE *csv;		      /* owned */
-	FILE *chrome;		      /* owned */
-	char *csv_path, *chrome_path; /* owned */
-	struct tl_output *tl;	      /* owned */
+	const struct analysis *a;			/* weak */
+	FILE *csv;					/* owned */
+	FILE *chrome;					/* owned */
+	FILE *isolations;				/* owned */
+	char *csv_path, *chrome_path, *isolations_path; /* owned */
+	struct tl_output *tl;				/* owned */
 	int chrome_first;
 	uint64_t flow_id;
-	uint64_t origin; /* chrome timestamps are relative to the first event */
-	int error;	 /* first write error (negative errno) */
+	uint64_t origin;	    /* chrome timestamps are relative to the first event */
+	struct outputs_extra extra; /* stalls owned (a temporary file), top owned */
+	unsigned top;		    /* the longest waits to keep */
+	size_t top_cap;		    /* allocated in extra.top */
+	bool top_sorted;
 };
 
 static char *dup_or_null(const char *s)
@@ -28,11 +33,22 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-int outputs_open(struct outputs **out, const char *csv_path, const char *chrome_path,
-		 const char *timeline_path, bool timeline_window, char *err, size_t errlen)
+static int open_out(FILE **f, const char *path, char *err, size_t errlen)
+{
+	*f = fopen(path, "w");
+	if (!*f) {
+		int ret = -errno;
+
+		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+		return ret;
+	}
+	return 0;
+}
+
+int outputs_open(struct outputs **out, const struct outputs_options *opt, char *err, size_t errlen)
 {
 	struct outputs *o = calloc(1, sizeof(*o));
-	int ret;
+	int ret = 0;
 
 	*out = NULL;
 	if (!o) {
@@ -40,33 +56,50 @@ int outputs_open(struct outputs **out, const char *csv_path, const char *chrome_
 		return -ENOMEM;
 	}
 	o->chrome_first = 1;
-	o->csv_path = dup_or_null(csv_path);
-	o->chrome_path = dup_or_null(chrome_path);
-	if (csv_path) {
-		o->csv = fopen(csv_path, "w");
-		if (!o->csv) {
-			ret = -errno;
-			snprintf(err, errlen, "cannot write '%s': %s", csv_path, strerror(errno));
+	o->csv_path = dup_or_null(opt->csv_path);
+	o->chrome_path = dup_or_null(opt->chrome_path);
+	o->isolations_path = dup_or_null(opt->isolations_path);
+	if (opt->csv_path) {
+		ret = open_out(&o->csv, opt->csv_path, err, errlen);
+		if (ret) {
 			goto error;
 		}
 		fputs("vpid,domain,thread,state,begin_ns,end_ns\n", o->csv);
 	}
-	if (chrome_path) {
-		o->chrome = fopen(chrome_path, "w");
-		if (!o->chrome) {
-			ret = -errno;
-			snprintf(err, errlen, "cannot write '%s': %s", chrome_path,
-				 strerror(errno));
+	if (opt->chrome_path) {
+		ret = open_out(&o->chrome, opt->chrome_path, err, errlen);
+		if (ret) {
 			goto error;
 		}
 		fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", o->chrome);
 	}
-	if (timeline_path) {
-		ret = tl_output_open_file(timeline_path, &o->tl, err, errlen);
+	if (opt->isolations_path) {
+		ret = open_out(&o->isolations, opt->isolations_path, err, errlen);
 		if (ret) {
 			goto error;
 		}
-	} else if (timeline_window) {
+		fputs("request_ns,grant_ns,release_ns,vpid,domain,thread,os_tid,site,kind,wait_ns,"
+		      "hold_ns,grant_delay_ns,late,straggler,straggler_os_tid,straggler_delay_ns,"
+		      "straggler_from,straggler_to\n",
+		      o->isolations);
+	}
+	if (opt->keep_stalls) {
+		o->extra.stalls = tmpfile();
+		if (!o->extra.stalls) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot create a temporary file: %s",
+				 strerror(errno));
+			goto error;
+		}
+	}
+	o->top = opt->top; /* the list grows as isolations come, up to top */
+	o->extra.want_top = opt->top > 0;
+	if (opt->timeline_path) {
+		ret = tl_output_open_file(opt->timeline_path, &o->tl, err, errlen);
+		if (ret) {
+			goto error;
+		}
+	} else if (opt->timeline_window) {
 		ret = tl_output_open_window(&o->tl);
 		if (ret) {
 			snprintf(err, errlen, "out of memory");
@@ -159,39 +192,240 @@ static int on_interval(void *arg, const struct analysis_thread *t, enum analysis
 	return o->tl ? tl_output_interval(o->tl, t, s, b, e) : 0;
 }
 
+/* A CSV field: the label in double quotes (quotes doubled). */
+static void csv_quoted(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"') {
+			fputc('"', f);
+		}
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void csv_site(FILE *f, const struct analysis *a, uint32_t site)
+{
+	char label[REPORT_SITE_LABEL];
+
+	if (site) {
+		report_site_label(a, site, label, sizeof(label));
+		csv_quoted(f, label);
+	}
+}
+
+static const struct analysis_late *straggler_of(const struct analysis_isolation *iso)
+{
+	for (uint32_t i = 0; i < iso->nlate; i++) {
+		if (iso->late[i].straggler) {
+			return &iso->late[i];
+		}
+	}
+	return NULL;
+}
+
+static void isolation_row(struct outputs *o, const struct analysis_isolation *iso)
+{
+	const struct analysis_thread *r = analysis_thread_at(o->a, iso->lane);
+	const struct analysis_late *s = straggler_of(iso);
+	FILE *f = o->isolations;
+
+	fprintf(f, "%" PRIu64 ",%" PRIu64 ",", iso->request_ns, iso->grant_ns);
+	if (iso->release_ns && !iso->end_unsure) {
+		fprintf(f, "%" PRIu64, iso->release_ns);
+	}
+	fprintf(f, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRId32 ",", r->vpid, r->domain,
+		r->thread, r->os_tid);
+	csv_site(f, o->a, iso->request_site);
+	fprintf(f, ",%s,", iso->full ? "full" : "plain");
+	if (iso->has_wait) {
+		fprintf(f, "%" PRIu64, iso->wait_ns);
+	}
+	fputc(',', f);
+	if (iso->has_hold) {
+		fprintf(f, "%" PRIu64, iso->hold_ns);
+	}
+	fputc(',', f);
+	if (iso->has_grant_delay) {
+		fprintf(f, "%" PRIu64, iso->grant_delay_ns);
+	}
+	fprintf(f, ",%" PRIu32 ",", iso->nlate);
+	if (s) {
+		const struct analysis_thread *st = analysis_thread_at(o->a, s->lane);
+
+		fprintf(f, "%" PRIu32 ",%" PRId32 ",%" PRIu64 ",", st->thread, st->os_tid,
+			s->delay_ns);
+		csv_site(f, o->a, s->from_site);
+		fputc(',', f);
+		csv_site(f, o->a, s->to_site);
+	} else {
+		fputs(",,,,", f);
+	}
+	fputc('\n', f);
+}
+
+static void chrome_site_arg(struct outputs *o, const char *key, uint32_t site)
+{
+	char label[REPORT_SITE_LABEL];
+
+	fprintf(o->chrome, "\"%s\":", key);
+	if (site) {
+		report_site_label(o->a, site, label, sizeof(label));
+		mj_write_string(o->chrome, label);
+	} else {
+		fputs("null", o->chrome);
+	}
+}
+
+/* The wait as a slice of the requester's track, its late threads and sites
+ * in args, and a flow from each late thread's ready instant to the grant. */
+static void chrome_isolation(struct outputs *o, const struct analysis_isolation *iso)
+{
+	const struct analysis_thread *r = analysis_thread_at(o->a, iso->lane);
+
+	set_origin(o);
+	chrome_sep(o);
+	fprintf(o->chrome,
+		"{\"name\":\"%s\",\"cat\":\"isolation\",\"ph\":\"X\",\"pid\":%" PRIu32
+		",\"tid\":%" PRIu32 ",\"ts\":%.3f,\"dur\":%.3f,\"args\":{\"full\":%s,",
+		iso->full ? "isolate_full wait" : "isolate wait", r->vpid, iso->lane + 1,
+		us(o, iso->request_ns), (double)(iso->grant_ns - iso->request_ns) / 1000.0,
+		iso->full ? "true" : "false");
+	chrome_site_arg(o, "site", iso->request_site);
+	fprintf(o->chrome, ",\"grant_delay_ns\":");
+	if (iso->has_grant_delay) {
+		fprintf(o->chrome, "%" PRIu64, iso->grant_delay_ns);
+	} else {
+		fputs("null", o->chrome);
+	}
+	fputs(",\"late\":[", o->chrome);
+	for (uint32_t i = 0; i < iso->nlate; i++) {
+		const struct analysis_late *l = &iso->late[i];
+		const struct analysis_thread *t = analysis_thread_at(o->a, l->lane);
+
+		fprintf(o->chrome,
+			"%s{\"thread\":%" PRIu32 ",\"tid\":%" PRId32 ",\"straggler\":%s,"
+			"\"delay_ns\":",
+			i ? "," : "", t->thread, t->os_tid, l->straggler ? "true" : "false");
+		if (l->has_delay) {
+			fprintf(o->chrome, "%" PRIu64, l->delay_ns);
+		} else {
+			fputs("null", o->chrome);
+		}
+		fputc(',', o->chrome);
+		chrome_site_arg(o, "from", l->from_site);
+		fputc(',', o->chrome);
+		chrome_site_arg(o, "to", l->to_site);
+		fputc('}', o->chrome);
+	}
+	fputs("]}}", o->chrome);
+	for (uint32_t i = 0; i < iso->nlate; i++) {
+		const struct analysis_late *l = &iso->late[i];
+		const struct analysis_thread *t = analysis_thread_at(o->a, l->lane);
+		const char *name = l->straggler ? "straggler" : "late";
+
+		if (!l->has_delay) {
+			continue;
+		}
+		o->flow_id++;
+		fprintf(o->chrome,
+			",\n{\"name\":\"%s\",\"cat\":\"isolation\",\"ph\":\"s\",\"id\":%" PRIu64
+			",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%.3f},\n",
+			name, o->flow_id, t->vpid, l->lane + 1, us(o, l->ready_ns));
+		fprintf(o->chrome,
+			"{\"name\":\"%s\",\"cat\":\"isolation\",\"ph\":\"f\",\"bp\":\"e\","
+			"\"id\":%" PRIu64 ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%.3f}",
+			name, o->flow_id, r->vpid, iso->lane + 1, us(o, iso->grant_ns));
+	}
+}
+
+/* Keeps the `top` longest waits (the shortest kept is replaced). */
+static int keep_top(struct outputs *o, const struct analysis_isolation *iso)
+{
+	struct outputs_wait *w = NULL;
+	struct analysis_late *late = NULL;
+
+	if (!iso->has_wait) {
+		return 0;
+	}
+	if (o->extra.ntop < o->top) {
+		if (o->extra.ntop == o->top_cap) {
+			size_t ncap = o->top_cap ? o->top_cap * 2 : 16;
+			struct outputs_wait *nt;
+
+			ncap = ncap > o->top ? o->top : ncap;
+			nt = realloc(o->extra.top, ncap * sizeof(*nt));
+			if (!nt) {
+				return -ENOMEM;
+			}
+			o->extra.top = nt;
+			o->top_cap = ncap;
+		}
+		w = &o->extra.top[o->extra.ntop++];
+		w->late = NULL;
+	} else {
+		for (size_t i = 0; i < o->extra.ntop; i++) {
+			if (!w || o->extra.top[i].iso.wait_ns < w->iso.wait_ns) {
+				w = &o->extra.top[i];
+			}
+		}
+		if (w->iso.wait_ns >= iso->wait_ns) {
+			return 0;
+		}
+	}
+	if (iso->nlate) {
+		late = malloc(iso->nlate * sizeof(*late));
+		if (!late) {
+			return -ENOMEM;
+		}
+		memcpy(late, iso->late, iso->nlate * sizeof(*late));
+	}
+	free(w->late);
+	w->iso = *iso;
+	w->late = late;
+	w->iso.late = late;
+	o->top_sorted = false;
+	return 0;
+}
+
 static int on_isolation(void *arg, const struct analysis_isolation *iso)
 {
 	struct outputs *o = arg;
+	int ret = 0;
 
-	return o->tl ? tl_output_isolation(o->tl, iso) : 0;
+	if (o->isolations) {
+		isolation_row(o, iso);
+	}
+	if (o->chrome) {
+		chrome_isolation(o, iso);
+	}
+	if (o->top) {
+		ret = keep_top(o, iso);
+	}
+	return ret ? ret : o->tl ? tl_output_isolation(o->tl, iso) : 0;
 }
 
 static int on_stall(void *arg, const struct analysis_stall *st)
 {
 	struct outputs *o = arg;
 
-	return o->tl ? tl_output_stall(o->tl, st) : 0;
-}
+	if (o->extra.stalls) {
+		const struct analysis_thread *r = analysis_thread_at(o->a, st->lane);
 
-static int on_straggler(void *arg, const struct analysis_thread *r, uint64_t request_ns,
-			const struct analysis_thread *s, uint64_t set_ns)
-{
-	struct outputs *o = arg;
-
-	if (o->chrome) {
-		set_origin(o);
-		o->flow_id++;
-		chrome_sep(o);
-		fprintf(o->chrome,
-			"{\"name\":\"straggler\",\"cat\":\"isolation\",\"ph\":\"s\",\"id\":%" PRIu64
-			",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%.3f},\n",
-			o->flow_id, r->vpid, r->lane + 1, us(o, request_ns));
-		fprintf(o->chrome,
-			"{\"name\":\"straggler\",\"cat\":\"isolation\",\"ph\":\"f\",\"bp\":\"e\","
-			"\"id\":%" PRIu64 ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",\"ts\":%.3f}",
-			o->flow_id, s->vpid, s->lane + 1, us(o, set_ns));
+		fprintf(o->extra.stalls,
+			"%s\n    { \"vpid\": %" PRIu32 ", \"domain\": %" PRIu32
+			", \"thread\": %" PRIu32 ", \"time_ns\": %" PRIu64
+			", \"waited_ns\": %" PRIu64 ", \"late\": [",
+			o->extra.nstalls ? "," : "", r->vpid, r->domain, r->thread, st->ts,
+			st->waited_ns);
+		for (uint32_t i = 0; i < st->nlate_threads; i++) {
+			fprintf(o->extra.stalls, "%s%" PRIu32, i ? ", " : "", st->late_threads[i]);
+		}
+		fputs("] }", o->extra.stalls);
+		o->extra.nstalls++;
 	}
-	return 0;
+	return o->tl ? tl_output_stall(o->tl, st) : 0;
 }
 
 static int on_harmless_count(void *arg, uint32_t vpid, uint32_t domain, uint64_t ts, uint32_t count)
@@ -225,7 +459,6 @@ void outputs_callbacks(struct outputs *o, struct analysis_callbacks *cb)
 	cb->isolation = on_isolation;
 	cb->stall = on_stall;
 	if (o->chrome) {
-		cb->straggler = on_straggler;
 		cb->harmless_count = on_harmless_count;
 	}
 }
@@ -283,20 +516,66 @@ int outputs_close(struct outputs *o, char *err, size_t errlen)
 	if (!ret) {
 		ret = close_file(&o->chrome, o->chrome_path, err, errlen);
 	}
+	if (!ret) {
+		ret = close_file(&o->isolations, o->isolations_path, err, errlen);
+	}
 	if (o->tl) {
 		int r = tl_output_close(o->tl, ret ? NULL : err, ret ? 0 : errlen);
 
 		o->tl = NULL;
 		ret = ret ? ret : r;
 	}
+	if (!ret && o->extra.stalls && (ferror(o->extra.stalls) || fflush(o->extra.stalls))) {
+		snprintf(err, errlen, "cannot write a temporary file: %s",
+			 strerror(errno ? errno : EIO));
+		ret = -EIO;
+	}
 	if (ret) {
 		outputs_abort(o);
-		return ret;
 	}
+	return ret;
+}
+
+static int cmp_wait(const void *x, const void *y)
+{
+	const struct outputs_wait *a = x, *b = y;
+
+	if (a->iso.wait_ns != b->iso.wait_ns) {
+		return a->iso.wait_ns > b->iso.wait_ns ? -1 : 1;
+	}
+	return a->iso.request_ns < b->iso.request_ns ? -1 : a->iso.request_ns > b->iso.request_ns;
+}
+
+const struct outputs_extra *outputs_extra(struct outputs *o)
+{
+	if (!o->top_sorted) {
+		qsort(o->extra.top, o->extra.ntop, sizeof(*o->extra.top), cmp_wait);
+		o->top_sorted = true;
+	}
+	return &o->extra;
+}
+
+static void free_extra(struct outputs *o)
+{
+	if (o->extra.stalls) {
+		fclose(o->extra.stalls);
+	}
+	for (size_t i = 0; i < o->extra.ntop; i++) {
+		free(o->extra.top[i].late);
+	}
+	free(o->extra.top);
+}
+
+void outputs_free(struct outputs *o)
+{
+	if (!o) {
+		return;
+	}
+	free_extra(o);
 	free(o->csv_path);
 	free(o->chrome_path);
+	free(o->isolations_path);
 	free(o);
-	return 0;
 }
 
 void outputs_abort(struct outputs *o)
@@ -310,14 +589,18 @@ void outputs_abort(struct outputs *o)
 	if (o->chrome) {
 		fclose(o->chrome);
 	}
+	if (o->isolations) {
+		fclose(o->isolations);
+	}
 	if (o->csv_path) {
 		unlink(o->csv_path);
 	}
 	if (o->chrome_path) {
 		unlink(o->chrome_path);
 	}
+	if (o->isolations_path) {
+		unlink(o->isolations_path);
+	}
 	tl_output_abort(o->tl);
-	free(o->csv_path);
-	free(o->chrome_path);
-	free(o);
+	outputs_free(o);
 }

@@ -23,8 +23,13 @@ BT_PLUGIN_SINK_COMPONENT_CLASS(analyze, rdv__sink_consume);
 BT_PLUGIN_SINK_COMPONENT_CLASS_DESCRIPTION(
     analyze, "Rebuild rdv thread states and report wait latencies (rdv-analyze).");
 BT_PLUGIN_SINK_COMPONENT_CLASS_HELP(
-    analyze, "Parameters (all optional): json-path, csv-path, chrome-path, timeline-path, "
-	     "compare-path (strings), print-report (boolean, default true).");
+    analyze, "Parameters (all optional; as rdv-analyze's options): json-path, csv-path, "
+	     "chrome-path, timeline-path, isolations-path, compare-path (strings: files to "
+	     "write or read), top (integer: the N longest waits), from, to (strings: a time "
+	     "after the trace's first rdv event, e.g. \"1.5s\", \"200ms\"), pid, domain "
+	     "(integers: restrict every output), debug-info-dir, target-prefix (strings: where "
+	     "debug information is looked for, as flt.lttng-utils.debug-info), print-report "
+	     "(boolean, default true).");
 BT_PLUGIN_SINK_COMPONENT_CLASS_INITIALIZE_METHOD(analyze, rdv__sink_initialize);
 BT_PLUGIN_SINK_COMPONENT_CLASS_FINALIZE_METHOD(analyze, rdv__sink_finalize);
 BT_PLUGIN_SINK_COMPONENT_CLASS_GRAPH_IS_CONFIGURED_METHOD(analyze, rdv__sink_graph_is_configured);

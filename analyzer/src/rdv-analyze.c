@@ -3,7 +3,9 @@
  * rdv-analyze: per-thread states and wait latencies of an rdv program, from
  * its LTTng trace (DESIGN.md §4, §5).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,35 +19,57 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"Usage: rdv-analyze TRACE... [--json F] [--csv F] [--chrome F] [--timeline F]\n"
-		"                            [--compare OLD.json] [--quiet]\n"
-		"       rdv-analyze --help | --version\n"
-		"\n"
-		"Rebuilds the state of every thread of an rdv domain (running, harmless, idle,\n"
-		"blocked, waiting, isolated; unknown across lost events) from LTTng traces of\n"
-		"the rdv provider, and reports time in state, isolate_wait, isolation_hold and\n"
-		"blocked latencies and the stragglers that held isolations up.\n"
-		"\n"
-		"  TRACE             a trace directory as LTTng writes it (searched for CTF\n"
-		"                    traces: per-UID, per-PID, several processes); several\n"
-		"                    TRACEs are merged by time\n"
-		"  --json F          the report as JSON (format rdv-analyze/1; '-': on stdout,\n"
-		"                    instead of the human report)\n"
-		"  --csv F           one row per state interval: "
-		"vpid,domain,thread,state,begin_ns,end_ns\n"
-		"  --chrome F        Chrome/Perfetto Trace Event JSON (open in ui.perfetto.dev)\n"
-		"  --timeline F      the timeline file rdv-view loads\n"
-		"  --compare OLD     compare latency percentiles with a previous --json report\n"
-		"  -q, --quiet       no human report on stdout\n"
-		"  -h, --help        this help\n"
-		"      --version     the version\n"
-		"\n"
-		"The same analysis runs in babeltrace2 as a sink:\n"
-		"  babeltrace2 --plugin-path=DIR TRACE -c sink.rdv.analyze -p "
-		"'json-path=\"r.json\"'\n"
-		"\n"
-		"Exit status: 0 done, 1 the analysis failed (one line on stderr), 2 bad usage.\n");
+	fprintf(
+	    f,
+	    "Usage: rdv-analyze TRACE... [--json F] [--csv F] [--chrome F] [--timeline F]\n"
+	    "                            [--isolations F] [--top N] [--compare OLD.json]\n"
+	    "                            [--from T] [--to T] [--pid P] [--domain D]\n"
+	    "                            [--debug-info-dir DIR] [--debug-info-target-prefix DIR]\n"
+	    "                            [--quiet]\n"
+	    "       rdv-analyze --help | --version\n"
+	    "\n"
+	    "Rebuilds the state of every thread of an rdv domain (running, harmless, idle,\n"
+	    "blocked, waiting, isolated; unknown across lost events) from LTTng traces of\n"
+	    "the rdv provider, and reports time in state, the isolate_wait, isolation_hold,\n"
+	    "blocked and grant_delay latencies, and who held isolations back: the threads\n"
+	    "that were late for each request, for how long, between which two calls of\n"
+	    "their code (resolved from the trace's statedump), and per requesting site.\n"
+	    "\n"
+	    "  TRACE             a trace directory as LTTng writes it (searched for CTF\n"
+	    "                    traces: per-UID, per-PID, several processes); several\n"
+	    "                    TRACEs are merged by time\n"
+	    "  --json F          the report as JSON (format rdv-analyze/2; '-': on stdout,\n"
+	    "                    instead of the human report)\n"
+	    "  --csv F           one row per state interval: "
+	    "vpid,domain,thread,state,begin_ns,end_ns\n"
+	    "  --chrome F        Chrome/Perfetto Trace Event JSON (open in ui.perfetto.dev)\n"
+	    "  --timeline F      the timeline file rdv-view loads\n"
+	    "  --isolations F    one CSV row per isolation: request, grant, release,\n"
+	    "                    requester and its site, kind, wait, hold, grant_delay,\n"
+	    "                    straggler, its delay and section\n"
+	    "  --top N           the N longest waits in the report, with their late threads\n"
+	    "  --compare OLD     compare latency percentiles with a previous --json report\n"
+	    "  --from T, --to T  only [T, T) of the trace: T after its first rdv event, a\n"
+	    "                    number and a unit (ns, us, ms, s; e.g. 1.5s, 200ms); state\n"
+	    "                    times are clipped, isolations selected by request time\n"
+	    "  --pid P           only process P (its vpid)\n"
+	    "  --domain D        only domain D\n"
+	    "  --debug-info-dir DIR\n"
+	    "                    separate debug information (default: the target prefix's\n"
+	    "                    /usr/lib/debug), as babeltrace2's --debug-info-dir\n"
+	    "  --debug-info-target-prefix DIR\n"
+	    "                    the traced machine's file system (a sysroot), prepended to\n"
+	    "                    every path the trace names\n"
+	    "  -q, --quiet       no human report on stdout\n"
+	    "  -h, --help        this help\n"
+	    "      --version     the version\n"
+	    "\n"
+	    "The same analysis runs in babeltrace2 as a sink (the same options as\n"
+	    "parameters: json-path, isolations-path, top, from, to, pid, domain, ...):\n"
+	    "  babeltrace2 --plugin-path=DIR TRACE -c sink.rdv.analyze -p "
+	    "'json-path=\"r.json\"'\n"
+	    "\n"
+	    "Exit status: 0 done, 1 the analysis failed (one line on stderr), 2 bad usage.\n");
 }
 
 /* A usage error (COMMON conventions): what is wrong, where to look, 2. */
@@ -54,6 +78,24 @@ static int usage_error(const char *what, const char *arg)
 	fprintf(stderr, "rdv-analyze: %s%s%s%s\nTry 'rdv-analyze --help'.\n", what, arg ? " '" : "",
 		arg ? arg : "", arg ? "'" : "");
 	return 2;
+}
+
+/* A decimal number in [0, max]. */
+static int parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+') {
+		return -1;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v > max) {
+		return -1;
+	}
+	*out = v;
+	return 0;
 }
 
 static void progress(void *arg, uint64_t events, double fraction)
@@ -79,6 +121,14 @@ int main(int argc, char **argv)
 	    {"chrome", required_argument, NULL, 'C'},
 	    {"timeline", required_argument, NULL, 't'},
 	    {"compare", required_argument, NULL, 'm'},
+	    {"isolations", required_argument, NULL, 'i'},
+	    {"top", required_argument, NULL, 'T'},
+	    {"from", required_argument, NULL, 'f'},
+	    {"to", required_argument, NULL, 'u'},
+	    {"pid", required_argument, NULL, 'p'},
+	    {"domain", required_argument, NULL, 'd'},
+	    {"debug-info-dir", required_argument, NULL, 'D'},
+	    {"debug-info-target-prefix", required_argument, NULL, 'P'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
@@ -86,6 +136,7 @@ int main(int argc, char **argv)
 	};
 	struct rdv_analyze_options o;
 	char err[1024];
+	uint64_t v;
 	int c;
 
 	memset(&o, 0, sizeof(o));
@@ -108,6 +159,47 @@ int main(int argc, char **argv)
 		case 'm':
 			o.compare_path = optarg;
 			break;
+		case 'i':
+			o.isolations_path = optarg;
+			break;
+		case 'T':
+			if (parse_uint(optarg, 1000000, &v)) {
+				return usage_error("--top wants a number of isolations, not",
+						   optarg);
+			}
+			o.top = (unsigned)v;
+			break;
+		case 'f':
+		case 'u':
+			if (rdv_analyze_parse_time(optarg, c == 'f' ? &o.from_ns : &o.to_ns)) {
+				return usage_error(
+				    c == 'f' ? "--from wants a time (e.g. 1.5s, 200ms), not"
+					     : "--to wants a time (e.g. 1.5s, 200ms), not",
+				    optarg);
+			}
+			*(c == 'f' ? &o.has_from : &o.has_to) = 1;
+			break;
+		case 'p':
+		case 'd':
+			if (parse_uint(optarg, UINT32_MAX, &v)) {
+				return usage_error(c == 'p' ? "--pid wants a process id, not"
+							    : "--domain wants a domain number, not",
+						   optarg);
+			}
+			if (c == 'p') {
+				o.has_pid = 1;
+				o.pid = (uint32_t)v;
+			} else {
+				o.has_domain = 1;
+				o.domain = (uint32_t)v;
+			}
+			break;
+		case 'D':
+			o.debug_info_dir = optarg;
+			break;
+		case 'P':
+			o.target_prefix = optarg;
+			break;
 		case 'q':
 			o.print_report = 0;
 			break;
@@ -125,6 +217,9 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		return usage_error("no trace given", NULL);
+	}
+	if (o.has_from && o.has_to && o.from_ns > o.to_ns) {
+		return usage_error("--from is after --to", NULL);
 	}
 	if (o.json_path && strcmp(o.json_path, "-") == 0) {
 		o.print_report = 0; /* stdout is the JSON */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Reports of a finished analysis: the human report, the JSON report
- * (DESIGN.md §4, "rdv-analyze/1") and the comparison with a previous JSON
+ * (DESIGN.md §4, "rdv-analyze/2") and the comparison with a previous JSON
  * report. No Babeltrace2 here. Functions return 0 or a negative errno value
  * (with a reason in err for report_compare) and never exit.
  */
@@ -13,12 +13,19 @@
 
 #include "analysis.h"
 #include "mini-json.h"
+#include "outputs.h"
 #include "rdv-analyze.h"
 
-#define REPORT_FORMAT "rdv-analyze/1"
+#define REPORT_FORMAT "rdv-analyze/2"
 
-int report_write_json(const struct analysis *a, FILE *f);
-int report_print_text(const struct analysis *a, FILE *f);
+/* extra: the stalls and longest waits the outputs kept (may be NULL). */
+int report_write_json(const struct analysis *a, const struct outputs_extra *extra, FILE *f);
+int report_print_text(const struct analysis *a, const struct outputs_extra *extra, FILE *f);
+
+/* A site for people, in one line: `function (file:line)` (the file's base
+ * name), else what is known (`object+0xoffset`, `0xaddress`); "?" for 0. */
+#define REPORT_SITE_LABEL 512
+void report_site_label(const struct analysis *a, uint32_t site, char *buf, size_t len);
 /* Reads a previous JSON report for report_compare() (before the analysis
  * runs: a bad file is an early error). */
 int report_read(const char *path, struct mj_value **out, char *err, size_t errlen);

@@ -7,6 +7,7 @@
 #include "rdv-analyze.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,18 @@ int rdv_analyze_run(const struct rdv_analyze_options *opts, char *errbuf, size_t
 	    .finish_at_end = true,
 	    .progress = opts->progress,
 	    .progress_arg = opts->progress_arg,
+	    .isolations_path = opts->isolations_path,
+	    .top = opts->top,
+	    .debug_info_dir = opts->debug_info_dir,
+	    .target_prefix = opts->target_prefix,
+	    .scope = {.has_from = opts->has_from != 0,
+		      .has_to = opts->has_to != 0,
+		      .from_ns = opts->from_ns,
+		      .to_ns = opts->to_ns,
+		      .has_vpid = opts->has_pid != 0,
+		      .vpid = opts->pid,
+		      .has_domain = opts->has_domain != 0,
+		      .domain = opts->domain},
 	};
 	struct trace_list traces = {0};
 	struct session *s = NULL;
@@ -67,6 +80,51 @@ int rdv_analyze_run(const struct rdv_analyze_options *opts, char *errbuf, size_t
 	session_destroy(s);
 	trace_list_free(&traces);
 	return ret;
+}
+
+int rdv_analyze_parse_time(const char *text, uint64_t *ns)
+{
+	static const struct {
+		const char *unit;
+		uint64_t ns;
+	} units[] = {{"ns", 1}, {"us", 1000}, {"ms", 1000000}, {"s", 1000000000}, {"", 1000000000}};
+	uint64_t whole = 0, frac = 0, scale = 1;
+	const char *p = text;
+	bool digits = false;
+
+	if (!text) {
+		return -EINVAL;
+	}
+	for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+		if (whole > (UINT64_MAX - 9) / 10) {
+			return -ERANGE;
+		}
+		whole = whole * 10 + (uint64_t)(*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, digits = true) {
+			if (scale < UINT64_C(1000000000)) { /* digits past 1 ns are dropped */
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				scale *= 10;
+			}
+		}
+	}
+	if (!digits) {
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		uint64_t u = units[i].ns;
+
+		if (strcmp(p, units[i].unit) != 0) {
+			continue;
+		}
+		if (whole > UINT64_MAX / u) {
+			return -ERANGE;
+		}
+		*ns = whole * u + (uint64_t)((unsigned __int128)frac * u / scale);
+		return *ns < whole * u ? -ERANGE : 0;
+	}
+	return -EINVAL;
 }
 
 /* ---- The public latency distribution ------------------------------------ */

@@ -12,6 +12,7 @@
 #include "mini-json.h"
 #include "outputs.h"
 #include "report.h"
+#include "symbols.h"
 
 #define PROGRESS_EVERY 65536
 
@@ -19,6 +20,7 @@ struct session {
 	struct session_options o; /* strings owned */
 	struct analysis *a;	  /* owned */
 	struct bt2_adapter *ad;	  /* owned */
+	struct sym_table *sym;	  /* owned: callers -> sites, alive until the reports are out */
 	struct outputs *out;	  /* owned until session_end() */
 	FILE *json;		  /* owned (not stdout) */
 	struct mj_value *compare; /* owned: the report to compare with */
@@ -53,6 +55,9 @@ int session_create(const struct session_options *o, struct session **out, char *
 	s->o.chrome_path = dup_or_null(o->chrome_path);
 	s->o.timeline_path = dup_or_null(o->timeline_path);
 	s->o.compare_path = dup_or_null(o->compare_path);
+	s->o.isolations_path = dup_or_null(o->isolations_path);
+	s->o.debug_info_dir = NULL; /* copied by sym_table_create() */
+	s->o.target_prefix = NULL;
 	if (o->compare_path) {
 		ret = report_read(o->compare_path, &s->compare, err, errlen);
 		if (ret) {
@@ -68,15 +73,39 @@ int session_create(const struct session_options *o, struct session **out, char *
 			goto error;
 		}
 	}
-	ret = outputs_open(&s->out, o->csv_path, o->chrome_path, o->timeline_path,
-			   o->timeline_window, err, errlen);
+	{
+		struct outputs_options oo = {
+		    .csv_path = o->csv_path,
+		    .chrome_path = o->chrome_path,
+		    .timeline_path = o->timeline_path,
+		    .isolations_path = o->isolations_path,
+		    .timeline_window = o->timeline_window,
+		    .keep_stalls = o->json_path != NULL,
+		    .top = o->top,
+		};
+
+		ret = outputs_open(&s->out, &oo, err, errlen);
+	}
 	if (ret) {
 		goto error;
 	}
+	{
+		struct sym_options so = {.target_prefix = o->target_prefix,
+					 .debug_dir = o->debug_info_dir};
+
+		s->sym = sym_table_create(&so);
+	}
 	outputs_callbacks(s->out, &cb);
-	ret = analysis_create(&cb, &s->a);
+	ret = s->sym ? analysis_create(&cb, &s->a) : -ENOMEM;
 	if (!ret) {
-		ret = bt2_adapter_create(s->a, &s->ad);
+		ret = analysis_set_scope(s->a, &o->scope);
+		if (ret) {
+			snprintf(err, errlen, "bad time window (--from after --to)");
+			goto error;
+		}
+	}
+	if (!ret) {
+		ret = bt2_adapter_create(s->a, s->sym, &s->ad);
 	}
 	if (ret) {
 		snprintf(err, errlen, "out of memory");
@@ -105,11 +134,13 @@ void session_destroy(struct session *s)
 	mj_free(s->compare);
 	bt2_adapter_destroy(s->ad);
 	analysis_destroy(s->a);
+	sym_table_destroy(s->sym); /* after the analysis: its sites point into it */
 	free((char *)s->o.json_path);
 	free((char *)s->o.csv_path);
 	free((char *)s->o.chrome_path);
 	free((char *)s->o.timeline_path);
 	free((char *)s->o.compare_path);
+	free((char *)s->o.isolations_path);
 	free(s);
 }
 
@@ -222,7 +253,7 @@ int session_feed(struct session *s, const bt_message *msg)
 				   (double)(s->range_end - s->range_begin);
 			fraction = fraction < 0 ? 0 : fraction > 1 ? 1 : fraction;
 		}
-		s->o.progress(s->o.progress_arg, sum.events, fraction);
+		s->o.progress(s->o.progress_arg, sum.events_fed, fraction);
 	}
 	return 0;
 }
@@ -230,7 +261,7 @@ int session_feed(struct session *s, const bt_message *msg)
 static int write_json(struct session *s)
 {
 	FILE *f = s->json ? s->json : stdout;
-	int ret = report_write_json(s->a, f);
+	int ret = report_write_json(s->a, outputs_extra(s->out), f);
 
 	if (s->json) {
 		ret |= fclose(s->json);
@@ -256,7 +287,7 @@ int session_end(struct session *s)
 	}
 	if (s->o.progress) {
 		analysis_get_summary(s->a, &sum);
-		s->o.progress(s->o.progress_arg, sum.events, 1.0);
+		s->o.progress(s->o.progress_arg, sum.events_fed, 1.0);
 	}
 	ret = analysis_finish(s->a);
 	if (ret) {
@@ -264,7 +295,7 @@ int session_end(struct session *s)
 		return -1;
 	}
 	analysis_get_summary(s->a, &sum);
-	if (sum.events == 0 && !s->o.accept_empty) {
+	if (sum.events_fed == 0 && !s->o.accept_empty) {
 		s->status = -ENODATA;
 		snprintf(s->err, sizeof(s->err),
 			 "no rdv events in the trace (record with: lttng enable-event -u 'rdv:*')");
@@ -275,8 +306,8 @@ int session_end(struct session *s)
 		return 0;
 	}
 	ret = outputs_close(s->out, s->err, sizeof(s->err));
-	s->out = NULL;
 	if (ret) {
+		s->out = NULL; /* freed, its files removed */
 		return -1;
 	}
 	if (s->o.json_path && write_json(s)) {
@@ -287,8 +318,10 @@ int session_end(struct session *s)
 			printf("WARNING: rdv events carry no vpid context: processes are not told "
 			       "apart (record with: lttng add-context -u -t vpid -t vtid)\n");
 		}
-		report_print_text(s->a, stdout);
+		report_print_text(s->a, outputs_extra(s->out), stdout);
 	}
+	outputs_free(s->out);
+	s->out = NULL;
 	if (s->compare) {
 		report_compare(s->a, s->compare, s->o.compare_path, stdout);
 	}

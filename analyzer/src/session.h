@@ -21,6 +21,11 @@ struct session_options {
 	const char *chrome_path;
 	const char *timeline_path;
 	const char *compare_path;
+	const char *isolations_path; /* one CSV row per isolation */
+	unsigned top;		     /* the N longest waits in the reports */
+	const char *debug_info_dir;  /* symbols.h's options (NULL: defaults) */
+	const char *target_prefix;
+	struct analysis_scope scope; /* what the outputs are restricted to */
 	bool print_report;
 	bool accept_empty;    /* no rdv event is no error */
 	bool timeline_window; /* a live view: keep a rolling window (tl-output.h) */

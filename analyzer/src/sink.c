@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rdv-analyze.h"
 #include "session.h"
 
 struct rdv_sink {
@@ -13,8 +14,42 @@ struct rdv_sink {
 	bt_message_iterator *iter; /* owned */
 };
 
-static const char *const string_params[] = {
-    "json-path", "csv-path", "chrome-path", "timeline-path", "compare-path",
+/* The parameters, as the CLI's options (rdv-analyze --help). */
+enum param {
+	P_JSON,
+	P_CSV,
+	P_CHROME,
+	P_TIMELINE,
+	P_COMPARE,
+	P_ISOLATIONS,
+	P_DEBUG_DIR,
+	P_PREFIX,
+	P_FROM,
+	P_TO,
+	P_NSTRINGS, /* the ones above are strings */
+	P_TOP = P_NSTRINGS,
+	P_PID,
+	P_DOMAIN,
+	P_NINTS, /* those are integers >= 0 */
+	P_PRINT_REPORT = P_NINTS,
+	P_N,
+};
+
+static const char *const param_names[P_N] = {
+    "json-path",
+    "csv-path",
+    "chrome-path",
+    "timeline-path",
+    "compare-path",
+    "isolations-path",
+    "debug-info-dir",
+    "target-prefix",
+    "from",
+    "to",
+    "top",
+    "pid",
+    "domain",
+    "print-report",
 };
 
 static int param_error(bt_self_component_sink *self, const char *fmt, const char *name)
@@ -24,11 +59,41 @@ static int param_error(bt_self_component_sink *self, const char *fmt, const char
 	return -1;
 }
 
+static int int_param(bt_self_component_sink *self, const bt_value *v, const char *name,
+		     uint64_t max, uint64_t *out)
+{
+	if (bt_value_get_type(v) == BT_VALUE_TYPE_UNSIGNED_INTEGER) {
+		*out = bt_value_integer_unsigned_get(v);
+	} else if (bt_value_get_type(v) == BT_VALUE_TYPE_SIGNED_INTEGER &&
+		   bt_value_integer_signed_get(v) >= 0) {
+		*out = (uint64_t)bt_value_integer_signed_get(v);
+	} else {
+		return param_error(self, "parameter '%s' must be an integer >= 0", name);
+	}
+	if (*out > max) {
+		return param_error(self, "parameter '%s' is too large", name);
+	}
+	return 0;
+}
+
+static int time_param(bt_self_component_sink *self, const char *text, const char *name,
+		      uint64_t *ns)
+{
+	if (rdv_analyze_parse_time(text, ns)) {
+		return param_error(self,
+				   "parameter '%s' is not a time (a number and a unit: ns, us, "
+				   "ms, s; e.g. \"1.5s\")",
+				   name);
+	}
+	return 0;
+}
+
 /* Plugin parameters -> options (strings borrowed from params). */
 static int options_from_params(bt_self_component_sink *self, const bt_value *params,
 			       struct session_options *o)
 {
-	const char *strings[5] = {NULL};
+	const char *strings[P_NSTRINGS] = {NULL};
+	uint64_t v;
 
 	memset(o, 0, sizeof(*o));
 	o->print_report = true;
@@ -36,34 +101,63 @@ static int options_from_params(bt_self_component_sink *self, const bt_value *par
 	if (!params || bt_value_get_type(params) != BT_VALUE_TYPE_MAP) {
 		return 0;
 	}
-	for (size_t i = 0; i < 5; i++) {
-		const bt_value *v = bt_value_map_borrow_entry_value_const(params, string_params[i]);
+	for (int i = 0; i < P_N; i++) {
+		const bt_value *val = bt_value_map_borrow_entry_value_const(params, param_names[i]);
 
-		if (!v) {
+		if (!val) {
 			continue;
 		}
-		if (bt_value_get_type(v) != BT_VALUE_TYPE_STRING) {
-			return param_error(self, "parameter '%s' must be a string",
-					   string_params[i]);
-		}
-		strings[i] = bt_value_string_get(v);
-	}
-	{
-		const bt_value *v = bt_value_map_borrow_entry_value_const(params, "print-report");
-
-		if (v) {
-			if (bt_value_get_type(v) != BT_VALUE_TYPE_BOOL) {
-				return param_error(self, "parameter '%s' must be a boolean",
-						   "print-report");
+		if (i < P_NSTRINGS) {
+			if (bt_value_get_type(val) != BT_VALUE_TYPE_STRING) {
+				return param_error(self, "parameter '%s' must be a string",
+						   param_names[i]);
 			}
-			o->print_report = bt_value_bool_get(v);
+			strings[i] = bt_value_string_get(val);
+		} else if (i < P_NINTS) {
+			if (int_param(self, val, param_names[i], i == P_TOP ? 1000000 : UINT32_MAX,
+				      &v)) {
+				return -1;
+			}
+			if (i == P_TOP) {
+				o->top = (unsigned)v;
+			} else if (i == P_PID) {
+				o->scope.has_vpid = true;
+				o->scope.vpid = (uint32_t)v;
+			} else {
+				o->scope.has_domain = true;
+				o->scope.domain = (uint32_t)v;
+			}
+		} else {
+			if (bt_value_get_type(val) != BT_VALUE_TYPE_BOOL) {
+				return param_error(self, "parameter '%s' must be a boolean",
+						   param_names[i]);
+			}
+			o->print_report = bt_value_bool_get(val);
 		}
 	}
-	o->json_path = strings[0];
-	o->csv_path = strings[1];
-	o->chrome_path = strings[2];
-	o->timeline_path = strings[3];
-	o->compare_path = strings[4];
+	o->json_path = strings[P_JSON];
+	o->csv_path = strings[P_CSV];
+	o->chrome_path = strings[P_CHROME];
+	o->timeline_path = strings[P_TIMELINE];
+	o->compare_path = strings[P_COMPARE];
+	o->isolations_path = strings[P_ISOLATIONS];
+	o->debug_info_dir = strings[P_DEBUG_DIR];
+	o->target_prefix = strings[P_PREFIX];
+	if (strings[P_FROM]) {
+		o->scope.has_from = true;
+		if (time_param(self, strings[P_FROM], "from", &o->scope.from_ns)) {
+			return -1;
+		}
+	}
+	if (strings[P_TO]) {
+		o->scope.has_to = true;
+		if (time_param(self, strings[P_TO], "to", &o->scope.to_ns)) {
+			return -1;
+		}
+	}
+	if (o->scope.has_from && o->scope.has_to && o->scope.from_ns > o->scope.to_ns) {
+		return param_error(self, "parameter '%s' is after 'to'", "from");
+	}
 	return 0;
 }
 
@@ -72,18 +166,16 @@ static bt_value_map_foreach_entry_const_func_status check_param(const char *key,
 {
 	(void)v;
 	(void)data;
-	for (size_t i = 0; i < 5; i++) {
-		if (strcmp(key, string_params[i]) == 0) {
+	for (int i = 0; i < P_N; i++) {
+		if (strcmp(key, param_names[i]) == 0) {
 			return BT_VALUE_MAP_FOREACH_ENTRY_CONST_FUNC_STATUS_OK;
 		}
-	}
-	if (strcmp(key, "print-report") == 0) {
-		return BT_VALUE_MAP_FOREACH_ENTRY_CONST_FUNC_STATUS_OK;
 	}
 	BT_CURRENT_THREAD_ERROR_APPEND_CAUSE_FROM_UNKNOWN(
 	    "sink.rdv.analyze",
 	    "unknown parameter '%s' (expected json-path, csv-path, chrome-path, timeline-path, "
-	    "compare-path, print-report)",
+	    "compare-path, isolations-path, top, from, to, pid, domain, debug-info-dir, "
+	    "target-prefix, print-report)",
 	    key);
 	return BT_VALUE_MAP_FOREACH_ENTRY_CONST_FUNC_STATUS_ERROR;
 }

@@ -155,6 +155,9 @@ struct sym_info {
 	const char *function; /* weak, libdw's */
 	const char *file;     /* weak, libdw's */
 	unsigned line;
+	const char *outer_function; /* weak, libdw's (struct sym_site) */
+	const char *outer_file;
+	unsigned outer_line;
 };
 
 /* An object mapped by one process. */
@@ -580,25 +583,72 @@ static void object_bind(struct sym_table *t, struct sym_object *obj)
 
 /* ---- lookups ---- */
 
-static const char *scope_function(Dwarf_Die *cu, Dwarf_Addr pc)
+/* The first child of parent (descending through lexical blocks, and for
+ * a CU through namespaces and classes) with one of the two tags whose
+ * ranges hold pc; false when none. */
+static bool child_at(Dwarf_Die *parent, Dwarf_Addr pc, int want, int through, int depth,
+		     Dwarf_Die *out)
 {
-	Dwarf_Die *scopes = NULL;
-	const char *name = NULL;
-	int n = dwarf_getscopes(cu, pc, &scopes);
+	Dwarf_Die c;
 
-	/* Innermost first: an inlined function's own name, as gdb's frame 0. */
-	for (int i = 0; i < n && !name; i++) {
+	if (depth > 16 || dwarf_child(parent, &c) != 0) {
+		return false;
+	}
+	do {
+		int tag = dwarf_tag(&c);
+
+		if (tag == want && dwarf_haspc(&c, pc) == 1) {
+			*out = c;
+			return true;
+		}
+		if ((tag == through || tag == DW_TAG_lexical_block) &&
+		    (tag != DW_TAG_lexical_block || dwarf_haspc(&c, pc) == 1) &&
+		    child_at(&c, pc, want, through, depth + 1, out)) {
+			return true;
+		}
+	} while (dwarf_siblingof(&c, &c) == 0);
+	return false;
+}
+
+/* The innermost function at pc (an inlined function's own name, as gdb's
+ * frame 0) into info->function; when pc lies in inlined code, the function
+ * it was compiled into (the concrete DW_TAG_subprogram holding pc: the
+ * scopes of dwarf_getscopes() go through the inlined function's abstract
+ * definition instead) and the place of the outermost inlined call in it
+ * (its DW_AT_call_file / DW_AT_call_line) into info->outer_*. */
+static void scope_function(Dwarf_Die *cu, Dwarf_Addr pc, struct sym_info *info)
+{
+	Dwarf_Die *scopes = NULL, sub, call;
+	int n = dwarf_getscopes(cu, pc, &scopes);
+	Dwarf_Attribute attr;
+	bool inlined = false;
+
+	for (int i = 0; i < n && !info->function; i++) {
 		int tag = dwarf_tag(&scopes[i]);
 
 		if (tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine) {
-			Dwarf_Attribute attr;
-
-			name =
+			info->function =
 			    dwarf_formstring(dwarf_attr_integrate(&scopes[i], DW_AT_name, &attr));
+			inlined = tag == DW_TAG_inlined_subroutine;
 		}
 	}
 	free(scopes);
-	return name;
+	if (!inlined || !child_at(cu, pc, DW_TAG_subprogram, DW_TAG_namespace, 0, &sub)) {
+		return;
+	}
+	info->outer_function = dwarf_formstring(dwarf_attr_integrate(&sub, DW_AT_name, &attr));
+	if (info->outer_function && child_at(&sub, pc, DW_TAG_inlined_subroutine, 0, 0, &call)) {
+		Dwarf_Word file = 0, line = 0;
+		Dwarf_Files *files;
+		size_t nfiles;
+
+		if (dwarf_formudata(dwarf_attr(&call, DW_AT_call_file, &attr), &file) == 0 &&
+		    dwarf_formudata(dwarf_attr(&call, DW_AT_call_line, &attr), &line) == 0 &&
+		    line > 0 && dwarf_getsrcfiles(cu, &files, &nfiles) == 0 && file < nfiles) {
+			info->outer_file = dwarf_filesrc(files, file, NULL, NULL);
+			info->outer_line = info->outer_file ? (unsigned)line : 0;
+		}
+	}
 }
 
 static void lookup_dwfl(struct sym_file *f, Dwarf_Addr a, struct sym_info *info)
@@ -608,7 +658,7 @@ static void lookup_dwfl(struct sym_file *f, Dwarf_Addr a, struct sym_info *info)
 	Dwfl_Line *line;
 
 	if (cu) {
-		info->function = scope_function(cu, a - bias);
+		scope_function(cu, a - bias, info);
 		line = dwfl_module_getsrc(f->mod, a);
 		if (line) {
 			int lineno = 0;
@@ -687,6 +737,9 @@ static int site_fill(struct sym_table *t, struct site *s, struct sym_object *obj
 		s->pub.function = info->function;
 		s->pub.file = info->file;
 		s->pub.line = info->line;
+		s->pub.outer_function = info->outer_function;
+		s->pub.outer_file = info->outer_file;
+		s->pub.outer_line = info->outer_line;
 	}
 	return 0;
 }

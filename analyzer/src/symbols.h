@@ -98,6 +98,13 @@ struct sym_site {
 	const char *function; /* innermost function (inlined ones included), or NULL */
 	const char *file;     /* source file of the calling line, or NULL */
 	unsigned line;	      /* its line, 0 when unknown */
+	/* When the address lies in inlined code: the function it was compiled
+	 * into and the source place, in that function, of the outermost
+	 * inlined call (what a backtrace shows as the caller of the inline
+	 * frames); NULL / 0 otherwise or when unknown. */
+	const char *outer_function;
+	const char *outer_file;
+	unsigned outer_line;
 };
 
 /* Counters, for tests and benchmarks. */

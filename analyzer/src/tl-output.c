@@ -37,10 +37,17 @@ struct kept_stall {
 	uint32_t nlate;
 };
 
+/* The writer's index of each analysis site (0: not declared yet). */
+struct site_index {
+	uint32_t *v; /* owned */
+	size_t n;
+};
+
 struct tl_output {
 	const struct analysis *a; /* weak */
 	struct rdv_tl_writer *w;  /* owned: file mode */
 	char *path;		  /* owned: file mode */
+	struct site_index sites;  /* file mode */
 	/* Window mode. */
 	bool window;
 	struct lane_buf *lanes; /* owned */
@@ -122,6 +129,7 @@ void tl_output_abort(struct tl_output *o)
 	}
 	rdv_tl_writer_abort(o->w);
 	free_window(o);
+	free(o->sites.v);
 	free(o->path);
 	free(o);
 }
@@ -137,11 +145,51 @@ static int add_lane(struct rdv_tl_writer *w, const struct analysis_thread *t, ui
 	return ret ? ret : lane != want ? -EPROTO : 0;
 }
 
-/* Sites are the blame's (issue 11): a caller address becomes a site once
- * it is resolved (rdv_tl_writer_add_site()); until then none is named. */
-static int add_isolation(struct rdv_tl_writer *w, const struct analysis_isolation *iso)
+/* The writer's index of analysis site id (declared at its first use). */
+static int site_of(struct rdv_tl_writer *w, const struct analysis *a, struct site_index *si,
+		   uint32_t id, uint32_t *out)
 {
-	struct rdv_tl_late late[64];
+	const struct analysis_site *s = analysis_site_at(a, id);
+	int ret;
+
+	*out = RDV_TL_NO_SITE;
+	if (!s) {
+		return 0;
+	}
+	if (id >= si->n) {
+		size_t n = si->n ? si->n : 64;
+		uint32_t *v;
+
+		while (n <= id) {
+			n *= 2;
+		}
+		v = realloc(si->v, n * sizeof(*v));
+		if (!v) {
+			return -ENOMEM;
+		}
+		memset(v + si->n, 0, (n - si->n) * sizeof(*v));
+		si->v = v;
+		si->n = n;
+	}
+	if (!si->v[id]) {
+		struct analysis_site_place p;
+
+		analysis_site_place(s, &p);
+		ret = rdv_tl_writer_add_site(w, s->address, p.object, p.function, p.file, p.line,
+					     &si->v[id]);
+		if (ret) {
+			return ret;
+		}
+	}
+	*out = si->v[id];
+	return 0;
+}
+
+/* An isolation with its blame: late records and sites. */
+static int add_isolation(struct rdv_tl_writer *w, const struct analysis *a, struct site_index *si,
+			 const struct analysis_isolation *iso)
+{
+	struct rdv_tl_late stack[64], *late = stack;
 	struct rdv_tl_isolation x = {
 	    .lane = iso->lane,
 	    .full = iso->full,
@@ -150,18 +198,23 @@ static int add_isolation(struct rdv_tl_writer *w, const struct analysis_isolatio
 	    .release_ns = iso->release_ns,
 	    .straggler_lane = iso->straggler_lane,
 	    .straggler_ns = iso->straggler_lane == RDV_TL_NO_LANE ? 0 : iso->straggler_ns,
-	    .request_site = RDV_TL_NO_SITE,
 	    .wait_ns = iso->has_wait ? iso->wait_ns : 0,
 	    .hold_ns = iso->has_hold ? iso->hold_ns : 0,
 	    .grant_delay_ns = iso->has_grant_delay ? iso->grant_delay_ns : 0,
 	};
-	uint32_t n = iso->nlate < 64 ? iso->nlate : 64;
+	int ret = site_of(w, a, si, iso->request_site, &x.request_site);
 
 	x.flags = (iso->request_known ? RDV_TL_ISO_REQUEST_KNOWN : 0) |
 		  (iso->has_wait ? RDV_TL_ISO_WAIT : 0) | (iso->has_hold ? RDV_TL_ISO_HOLD : 0) |
 		  (iso->has_grant_delay ? RDV_TL_ISO_GRANT_DELAY : 0) |
 		  (iso->end_unsure ? RDV_TL_ISO_END_UNSURE : 0);
-	for (uint32_t i = 0; i < n; i++) {
+	if (iso->nlate > 64) {
+		late = malloc(iso->nlate * sizeof(*late));
+		if (!late) {
+			return -ENOMEM;
+		}
+	}
+	for (uint32_t i = 0; !ret && i < iso->nlate; i++) {
 		const struct analysis_late *l = &iso->late[i];
 
 		late[i] = (struct rdv_tl_late){
@@ -169,11 +222,19 @@ static int add_isolation(struct rdv_tl_writer *w, const struct analysis_isolatio
 		    .flags = (l->straggler ? RDV_TL_LATE_STRAGGLER : 0) |
 			     (l->has_delay ? RDV_TL_LATE_DELAY : 0),
 		    .delay_ns = l->has_delay ? l->delay_ns : 0,
-		    .from_site = RDV_TL_NO_SITE,
-		    .to_site = RDV_TL_NO_SITE,
 		};
+		ret = site_of(w, a, si, l->from_site, &late[i].from_site);
+		if (!ret) {
+			ret = site_of(w, a, si, l->to_site, &late[i].to_site);
+		}
 	}
-	return rdv_tl_writer_add_isolation_late(w, &x, late, n);
+	if (!ret) {
+		ret = rdv_tl_writer_add_isolation_late(w, &x, late, iso->nlate);
+	}
+	if (late != stack) {
+		free(late);
+	}
+	return ret;
 }
 
 static void to_tl_latency(const struct latency_dist *d, struct rdv_tl_latency *out)
@@ -203,7 +264,8 @@ static int put_results(struct rdv_tl_writer *w, const struct analysis *a, uint64
 		       uint64_t end)
 {
 	static const enum rdv_tl_latency_kind kinds[AN_NLAT] = {
-	    RDV_TL_LAT_ISOLATE_WAIT, RDV_TL_LAT_ISOLATION_HOLD, RDV_TL_LAT_BLOCKED};
+	    RDV_TL_LAT_ISOLATE_WAIT, RDV_TL_LAT_ISOLATION_HOLD, RDV_TL_LAT_BLOCKED,
+	    RDV_TL_LAT_GRANT_DELAY};
 	struct analysis_summary s;
 	struct rdv_tl_trace tr;
 	struct rdv_tl_latency lat;
@@ -402,6 +464,7 @@ static int write_window(struct tl_output *o, struct rdv_tl_writer *w, uint64_t c
 			uint64_t latest, uint64_t *kept)
 {
 	size_t nthreads = analysis_thread_count(o->a);
+	struct site_index si = {0};
 	int ret = 0;
 
 	*kept = 0;
@@ -438,8 +501,9 @@ static int write_window(struct tl_output *o, struct rdv_tl_writer *w, uint64_t c
 		}
 	}
 	for (size_t k = 0; k < o->iso_n && !ret; k++) {
-		ret = add_isolation(w, &o->isos[(o->iso_head + k) % o->iso_cap].iso);
+		ret = add_isolation(w, o->a, &si, &o->isos[(o->iso_head + k) % o->iso_cap].iso);
 	}
+	free(si.v);
 	for (size_t k = 0; k < o->stall_n && !ret; k++) {
 		const struct kept_stall *st = &o->stalls[(o->stall_head + k) % STALL_CAP];
 
@@ -509,7 +573,8 @@ int tl_output_interval(struct tl_output *o, const struct analysis_thread *t, enu
 
 int tl_output_isolation(struct tl_output *o, const struct analysis_isolation *iso)
 {
-	return o->window ? window_keep_isolation(o, iso) : add_isolation(o->w, iso);
+	return o->window ? window_keep_isolation(o, iso)
+			 : add_isolation(o->w, o->a, &o->sites, iso);
 }
 
 int tl_output_stall(struct tl_output *o, const struct analysis_stall *st)
@@ -538,6 +603,7 @@ int tl_output_close(struct tl_output *o, char *err, size_t errlen)
 	if (ret) {
 		snprintf(err, errlen, "cannot write '%s': %s", o->path, strerror(-ret));
 	}
+	free(o->sites.v);
 	free(o->path);
 	free(o);
 	return ret;

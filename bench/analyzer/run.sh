@@ -1,5 +1,6 @@
 #!/bin/sh
-# rdv-analyze benchmark: wall time against Babeltrace2's own decode floor
+# rdv-analyze benchmark (blame and symbolization included: the traces carry
+# the statedump): wall time against Babeltrace2's own decode floor
 # (babeltrace2 TRACE -c sink.utils.dummy), the text output users would read
 # (babeltrace2 TRACE > /dev/null), a minimal Python bt2 script, and the
 # sink.rdv.analyze plugin; peak RSS at 1M and 5M events (must be flat); and
@@ -44,13 +45,16 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/rdv-analyzer-bench.XXXXXX")
 [ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$tmp"' EXIT
 
 # ~6.6 events per workload iteration and thread, 4 threads; blocking
-# channels so that no event is lost.
+# channels so that no event is lost. The statedump is recorded as rdv-trace
+# does, so that rdv-analyze resolves every caller (blame's sites) as users
+# get it.
 record() { # OUT EVENTS
 	s=analyzer-bench-$$-$2
 	iters=$(($2 / 26 + 1))
 	lttng create "$s" --output="$1" > /dev/null
 	lttng enable-channel -u ch --subbuf-size=8M --num-subbuf=4 --blocking-timeout=inf -s "$s" > /dev/null
-	lttng enable-event -u 'rdv:*' -c ch -s "$s" --filter '$ctx.procname == "rdv-analyzer-w*"' > /dev/null
+	lttng enable-event -u 'rdv:*,lttng_ust_statedump:*,lttng_ust_dl:*,lttng_ust_lib:*' -c ch -s "$s" \
+		--filter '$ctx.procname == "rdv-analyzer-w*"' > /dev/null
 	lttng add-context -u -t vpid -t vtid -t procname -c ch -s "$s" > /dev/null
 	lttng start "$s" > /dev/null
 	LTTNG_UST_ALLOW_BLOCKING=1 "$workload" --busy --threads 4 --iterations "$iters"

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: MIT
 """One analysis, one set of numbers (issue 10, DESIGN.md §5): on a trace,
 every tool must show the same events, threads, discarded events, isolations,
-latency counts and percentiles, and stragglers:
+latency counts and percentiles (grant_delay included), stragglers, and the
+blame of every isolation (its late threads, their delays and sites, its
+straggler and grant_delay; issue 11):
 
 - rdv-trace's summary (summary-dump: the function rdv-trace calls, or the
   line rdv-trace record printed, --record-log),
@@ -32,7 +34,7 @@ import tempfile
 
 import bt2
 
-LATS = ["isolate_wait", "isolation_hold", "blocked"]
+LATS = ["isolate_wait", "isolation_hold", "blocked", "grant_delay"]
 NUMS = ["count", "min_ns", "p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"]
 errors = []
 
@@ -67,6 +69,15 @@ def parse_report(text):
         out["latency"][name] = {"count": v[0], "min_ns": v[1], "mean_ns": v[2],
                                 "p50_ns": v[3], "p90_ns": v[4], "p99_ns": v[5],
                                 "p999_ns": v[6], "max_ns": v[7], "skipped_gap": v[8]}
+    blame = text[text.index("\nWho held isolations back"):text.index("\nRequesting sites")]
+    out["late_threads"] = [tuple(int(x) for x in m.groups()) for m in re.finditer(
+        r"^ *(\d+) +(\d+) +(\d+) +(-?\d+) .{16} +(\d+) +(\d+) +(\d+) +(\d+)$", blame, re.M)]
+    sites = text[text.index("\nRequesting sites"):]
+    sites = sites[:sites.index("\nLongest waits") if "\nLongest waits" in sites else len(sites)]
+    out["requesters"] = [(int(m.group(1)), int(m.group(2)), m.group(3) == "full") +
+                         tuple(int(x) for x in m.groups()[3:]) for m in re.finditer(
+        r"^ *(\d+) +(\d+) (plain|full) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)  ",
+        sites, re.M)]
     return out
 
 
@@ -105,6 +116,66 @@ def trace_facts(trace):
     return events, discarded % (1 << 64), starts
 
 
+def site_key(s):
+    """(address, function, file, line) of a JSON or timeline site."""
+    if s is None:
+        return None
+    addr = s["address"]
+    return (int(addr, 16) if isinstance(addr, str) else addr, s["function"], s["file"],
+            s["line"])
+
+
+def check_blame(rep, txt, tlj, views):
+    """Every isolation's blame, as the JSON, the timeline file and the
+    viewer's model have it; the report's blame and site tables."""
+    key = lambda x: (x["vpid"], x["domain"], x["thread"])
+    lanes = [key(l) for l in tlj["lanes"]]
+    # longest_waits lists the isolations with a wait sample (a request lost
+    # in a gap has none): all of them with this --top
+    waits = {(key(w), w["request_ns"]): w for w in rep["longest_waits"]}
+    expect("longest_waits: every measured wait", len(waits), rep["latency"]["isolate_wait"]["count"])
+    ref = {}
+    for k, w in waits.items():
+        strag = [key(l) for l in w["late"] if l["straggler"]]
+        ref[k] = dict(full=w["full"], grant_delay=w["grant_delay_ns"],
+                      straggler=strag[0] if strag else None,
+                      late={key(l): (l["delay_ns"], site_key(l["from"]), site_key(l["to"]))
+                            for l in w["late"]},
+                      site=site_key(w["site"]))
+    tl = {}
+    expect("timeline isolations", len(tlj["isolations"]), sum(t["isolations"] for t in rep["threads"]))
+    for x in tlj["isolations"]:
+        if not x["flags"] & 2:
+            continue  # no wait sample: not in longest_waits
+        late = {lanes[l["lane"]]: (l["delay_ns"] if l["flags"] & 2 else None,
+                                   site_key(l["from"]), site_key(l["to"])) for l in x["late"]}
+        tl[(lanes[x["lane"]], x["request_ns"])] = dict(
+            full=bool(x["full"]), grant_delay=x["grant_delay_ns"] if x["flags"] & 8 else None,
+            straggler=lanes[x["straggler_lane"]] if x["straggler_lane"] >= 0 else None,
+            late=late, site=site_key(x["site"]))
+    expect("timeline blame", tl, ref)
+    fn = lambda s: (s[1] or "") if s else ""
+    for name, v in views.items():
+        got = {(lanes[x["lane"]], x["request_ns"]): (
+            lanes[x["straggler"]] if x["straggler"] >= 0 else None, x["grant_delay_ns"],
+            {lanes[l["lane"]]: (l["delay_ns"], l["from"], l["to"]) for l in x["late"]})
+            for x in v["blame"] if (lanes[x["lane"]], x["request_ns"]) in ref}
+        expect(name + " isolations", len(v["blame"]), len(tlj["isolations"]))
+        want = {k: (r["straggler"], r["grant_delay"],
+                    {lk: (lv[0] or 0, fn(lv[1]), fn(lv[2])) for lk, lv in r["late"].items()})
+                for k, r in ref.items()}
+        expect(name + " blame", got, want)
+    # the report's tables (its first 10 late threads; every requesting site)
+    lt = [(t["vpid"], t["domain"], t["thread"], t["os_tid"], t["count"], t["straggler_count"],
+           t["delay_ns"], t["max_ns"]) for t in rep["late_threads"]][:10]
+    expect("report: who held isolations back", txt["late_threads"], lt)
+    rq = [(r["vpid"], r["domain"], r["full"], r["count"], r["isolate_wait"]["p50_ns"],
+           r["isolate_wait"]["p99_ns"], r["isolate_wait"]["max_ns"],
+           r["isolation_hold"]["p50_ns"], r["isolation_hold"]["max_ns"],
+           r["grant_delay"]["p50_ns"], r["grant_delay"]["p99_ns"]) for r in rep["requesters"]]
+    expect("report: requesting sites", txt["requesters"], rq)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("trace")
@@ -115,10 +186,11 @@ def main():
     tmp = tempfile.mkdtemp(prefix="rdv-consistency.")
     j, tl, pj = (os.path.join(tmp, n) for n in ("r.json", "t.rdvtl", "p.json"))
 
-    text = run(env["RDV_ANALYZE"], a.trace, "--json", j, "--timeline", tl)
+    # --top: every isolation's blame in the JSON (longest_waits)
+    text = run(env["RDV_ANALYZE"], a.trace, "--json", j, "--timeline", tl, "--top", "1000000")
     rep = json.load(open(j))
     ptext = run("babeltrace2", "--plugin-path=" + env["RDV_PLUGIN_DIR"], a.trace,
-                "-c", "sink.rdv.analyze", "-p", 'json-path="%s"' % pj)
+                "-c", "sink.rdv.analyze", "-p", 'json-path="%s",top=1000000' % pj)
     plug = json.load(open(pj))
     tlj = json.loads(run(env["RDV_CHECK_TIMELINE"], tl))
     summ = json.loads(run(env["RDV_SUMMARY_DUMP"], a.trace))
@@ -176,6 +248,7 @@ def main():
                    True)
         for k in ("started", "unfinished", "timed_out"):
             expect("timeline %s.%s" % (name, k), tlj["latency"][name][k], want[k])
+    check_blame(rep, txt, tlj, views)
     w = lat["isolate_wait"]
     expect("summary isolate_wait", summ["isolate_wait"],
            {"count": w["count"], "p50_ns": w["p50_ns"], "p99_ns": w["p99_ns"]})
@@ -187,6 +260,15 @@ def main():
         errors.append("the trace lost no event: this run cannot show the discarded count")
     for name in LATS:
         v = lat[name]
+        if name == "grant_delay":
+            # one start per grant whose request was seen: without lost
+            # events, every measured wait; always within the grants
+            g = lat["isolation_hold"]["started"]
+            expect("grant_delay starts within the grants", v["started"] <= g, True)
+            if not discarded:
+                expect("grant_delay starts", v["started"], lat["isolate_wait"]["count"])
+            expect("grant_delay count + skipped", v["count"] + v["skipped_gap"], v["started"])
+            continue
         expect(name + " starts in the trace", v["started"], starts[name])
         expect(name + " count + skipped + unfinished + timed out",
                v["count"] + v["skipped_gap"] + v["unfinished"] + v["timed_out"],

@@ -20,12 +20,43 @@ static uint64_t isolations_reported;
 
 static int on_isolation(void *arg, const struct analysis_isolation *iso)
 {
+	uint32_t stragglers = 0;
+
 	(void)arg;
 	if (iso->release_ns && iso->release_ns < iso->grant_ns) {
 		abort();
 	}
 	if (iso->has_wait &&
 	    (!iso->request_known || iso->wait_ns != iso->grant_ns - iso->request_ns)) {
+		abort();
+	}
+	/* blame: delays within the wait, one straggler, the ready last, and
+	 * wait = straggler delay + grant_delay */
+	for (uint32_t i = 0; i < iso->nlate; i++) {
+		const struct analysis_late *l = &iso->late[i];
+
+		if (l->has_delay && (l->delay_ns == 0 || l->ready_ns > iso->grant_ns ||
+				     l->ready_ns - l->delay_ns != iso->request_ns)) {
+			abort();
+		}
+		if (l->straggler) {
+			stragglers++;
+			if (l->lane != iso->straggler_lane || l->ready_ns != iso->straggler_ns) {
+				abort();
+			}
+		}
+		if (l->has_delay && iso->straggler_lane != UINT32_MAX &&
+		    l->ready_ns > iso->straggler_ns) {
+			abort();
+		}
+	}
+	if (stragglers > 1 || (iso->straggler_lane != UINT32_MAX && !stragglers)) {
+		abort();
+	}
+	if (iso->has_grant_delay && iso->has_wait &&
+	    iso->wait_ns !=
+		iso->grant_delay_ns +
+		    (iso->straggler_lane == UINT32_MAX ? 0 : iso->straggler_ns - iso->request_ns)) {
 		abort();
 	}
 	isolations_reported++;

@@ -12,7 +12,7 @@ command -v clang > /dev/null || { echo "fuzz.sh: cannot fuzz: clang not found" >
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rdv-analyzer-fuzz.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-I"$src" -I"$src/../include" "$here/fuzz-analysis.c" "$src/analysis.c" "$src/latency-dist.c" \
+	-I"$src" -I"$src/../include" "$here/fuzz-analysis.c" "$src/analysis.c" "$src/blame.c" "$src/latency-dist.c" \
 	"$src/mini-json.c" "$src/metadata-check.c" -o "$tmp/fuzz-analysis"
 mkdir "$tmp/corpus"
 printf '{"format":"rdv-analyze/1","latency":{"blocked":{"count":1}}}' > "$tmp/corpus/json"

@@ -2,8 +2,9 @@
 /*
  * Prints, as JSON, the numbers rdv-view shows for an input: the trace
  * totals and lanes of its model, what its latency panel draws
- * (timeline_latency(): count, percentiles, max; the mean rounded to the ns)
- * and its straggler list. The input is a timeline
+ * (timeline_latency(): count, percentiles, max; the mean rounded to the ns),
+ * its straggler list, and per isolation what its panel shows of the blame
+ * (timeline_isolation(), timeline_isolation_late()). The input is a timeline
  * file, or a trace directory analyzed in-process to a temporary timeline as
  * rdv-view does it (rdv_analyze_run()). Used by the analyzer's consistency
  * test, which compares these numbers with every other tool's.
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
 	    {TL_LAT_WAIT, "isolate_wait"},
 	    {TL_LAT_HOLD, "isolation_hold"},
 	    {TL_LAT_BLOCKED, "blocked"},
+	    {TL_LAT_GRANT_DELAY, "grant_delay"},
 	};
 	struct tl_model m;
 	char err[1024];
@@ -98,6 +100,32 @@ int main(int argc, char **argv)
 		       ", \"thread\": %" PRIu32 ", \"count\": %" PRIu64 ", \"delay_ns\": %" PRIu64
 		       " }",
 		       k ? "," : "", l->vpid, l->domain, l->thread, s->count, s->delay_ns);
+	}
+	printf("\n],\n  \"blame\": [");
+	for (uint64_t k = 0; k < m.nisolations; k++) {
+		struct tl_late late[64];
+		struct tl_iso x;
+		unsigned n;
+
+		timeline_isolation(&m, k, &x);
+		n = timeline_isolation_late(&m, k, late, 64);
+		printf("%s\n    { \"lane\": %" PRIu32 ", \"request_ns\": %" PRIu64
+		       ", \"straggler\": %" PRId64 ", \"grant_delay_ns\": ",
+		       k ? "," : "", x.lane, x.request_ns,
+		       x.straggler == TL_NO_LANE ? -1 : (int64_t)x.straggler);
+		if (x.has_grant_delay) {
+			printf("%" PRIu64, x.grant_delay_ns);
+		} else {
+			printf("null");
+		}
+		printf(", \"site\": \"%s\", \"late\": [", x.site);
+		for (unsigned i = 0; i < n && i < 64; i++) {
+			printf("%s{ \"lane\": %" PRIu32 ", \"delay_ns\": %" PRIu64
+			       ", \"from\": \"%s\", \"to\": \"%s\" }",
+			       i ? ", " : "", late[i].lane, late[i].delay_ns, late[i].from,
+			       late[i].to);
+		}
+		printf("] }");
 	}
 	printf("\n] }\n");
 	timeline_model_close(&m);
