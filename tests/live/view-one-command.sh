@@ -8,7 +8,7 @@ require_sessiond
 
 name=rdv-test-live-view-$$
 "$RDV_TRACE" live --view --save "$TMP/saved" --name "$name" \
-	--view-opt --live-dump --view-opt 0.3 --view-opt --exit-after --view-opt 8 \
+	--view-opt --live-dump --view-opt 0.3 --view-opt --exit-after --view-opt 15 \
 	-- "$RDV_BIN/poller" --threads 2 --duration 3 --rate 2000 >"$TMP/out" 2>"$TMP/err" &
 rec=$!
 CLEANUP_PIDS="$CLEANUP_PIDS $rec"
@@ -18,7 +18,9 @@ relay=$(sed -n 's/^rdv-trace: started lttng-relayd (PID \([0-9]*\)).*/\1/p' "$TM
 kill -0 "$relay" 2>/dev/null && fail "the relay (PID $relay) still runs after rdv-trace"
 grep -q 'rdv-view: live state=live .* intervals=[1-9]' "$TMP/out" ||
 	fail "the viewer showed no state while the program ran: $(cat "$TMP/out" "$TMP/err")"
-last=$(grep 'rdv-view: live state=' "$TMP/out" | tail -1)
+# the first line once reception is over: everything the viewer will get
+last=$(grep 'rdv-view: live state=.* stream=over' "$TMP/out" | head -1)
+[ -n "$last" ] || fail "the viewer's reception never ended: $(tail -1 "$TMP/out")"
 [ "$(dump_value "$last" state)" = program-exited ] || fail "expected program-exited at the end: $last"
 grep -q "traced program exited" "$TMP/err" || fail "no 'program exited' message: $(cat "$TMP/err")"
 "$RDV_ANALYZE" "$TMP/saved" --json "$TMP/r.json" >/dev/null 2>"$TMP/an.err" ||

@@ -94,6 +94,14 @@ static void set_state(struct live *l, enum live_state s, const char *reason)
 	}
 }
 
+/* Reception is over: what the model holds is all it will hold. */
+static void set_stream_over(struct live *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->status.stream_over = true;
+	pthread_mutex_unlock(&l->mu);
+}
+
 /* Every event's time, sampled, for the delay to its snapshot (reservoir
  * sampling: each event of the period equally likely). */
 static void on_event_time(void *arg, uint64_t ns, bool monotonic)
@@ -226,11 +234,13 @@ static void *live_thread(void *arg)
 		}
 		if (st == RDV_LIVE_ERROR) {
 			publish(l);
+			set_stream_over(l);
 			set_state(l, LIVE_RELAY_GONE, why[0] ? why : "connection lost");
 			break;
 		}
 		if (st == RDV_LIVE_END) {
 			publish(l);
+			set_stream_over(l);
 			set_state(l,
 				  l->opts.pid && !process_alive(l) ? LIVE_PROGRAM_EXITED
 								   : LIVE_SESSION_ENDED,

@@ -52,6 +52,7 @@ struct live_status {
 	/* Delay from an event (its timestamp, CLOCK_MONOTONIC) to the snapshot
 	 * that holds it being published, over the whole session. */
 	uint64_t delay_count, delay_p50_ns, delay_p99_ns, delay_max_ns;
+	bool stream_over; /* reception ended (session end, relay gone, error) */
 };
 
 struct live;

@@ -733,7 +733,7 @@ static void live_dump(struct frame_source *s, const struct tl_model *m, bool pau
 	printf("rdv-view: live state=%s paused=%d lanes=%u intervals=%llu model_end_ns=%llu "
 	       "events=%llu discarded=%llu snapshots=%llu kept=%llu dropped=%llu "
 	       "delay_count=%llu delay_p50_ns=%llu delay_p99_ns=%llu delay_max_ns=%llu "
-	       "snapshot_ns=%llu realtime_ns=%llu\n",
+	       "snapshot_ns=%llu realtime_ns=%llu stream=%s\n",
 	       live_state_name(st->state), paused, m ? m->info.nlanes : 0,
 	       (unsigned long long)(m ? m->info.nintervals : 0),
 	       (unsigned long long)(m ? m->t_max : 0), (unsigned long long)st->events,
@@ -742,7 +742,8 @@ static void live_dump(struct frame_source *s, const struct tl_model *m, bool pau
 	       (unsigned long long)st->delay_count, (unsigned long long)st->delay_p50_ns,
 	       (unsigned long long)st->delay_p99_ns, (unsigned long long)st->delay_max_ns,
 	       (unsigned long long)st->snapshot_ns,
-	       (unsigned long long)rt.tv_sec * 1000000000ull + (unsigned long long)rt.tv_nsec);
+	       (unsigned long long)rt.tv_sec * 1000000000ull + (unsigned long long)rt.tv_nsec,
+	       st->stream_over ? "over" : "open");
 	fflush(stdout);
 }
 #else
