@@ -250,31 +250,18 @@ if [ "$traced" = 1 ] && [ "$analyze" = 1 ]; then
 	"$rdv_bin/rdv-analyze" "$out/trace" --json "$out/report.json" \
 		--timeline "$out/haproxy.timeline" --csv "$out/intervals.csv" >"$out/report.txt" 2>"$out/analyze.err" ||
 		die "rdv-analyze failed: $(head -3 "$out/analyze.err")"
-	if "$rdv_bin/rdv-analyze" --help | grep -q -- '--top'; then
-		"$rdv_bin/rdv-analyze" "$out/trace" --top 5 >"$out/top.txt" 2>>"$out/analyze.err" ||
-			die "rdv-analyze --top 5 failed: $(head -3 "$out/analyze.err")"
-	else
-		echo "(this rdv-analyze has no --top yet)" >"$out/top.txt"
-	fi
+	"$rdv_bin/rdv-analyze" "$out/trace" --top 5 >"$out/top.txt" 2>>"$out/analyze.err" ||
+		die "rdv-analyze --top 5 failed: $(head -3 "$out/analyze.err")"
 	view_env=()
 	[ -n "${DISPLAY:-}" ] || view_env=(SDL_VIDEODRIVER=offscreen)
 	env "${view_env[@]}" "$rdv_bin/rdv-view" "$out/haproxy.timeline" --size 1280x800 \
 		--screenshot "$out/timeline.png" >"$out/view.log" 2>&1 ||
 		die "rdv-view --screenshot failed: $(head -3 "$out/view.log")"
-	# A second picture, zoomed on the request that waited longest (the
-	# analysis' longest `waiting` interval), its grant and release.
-	range=$(awk -F, -v begin="$("$python" -c 'import json, sys; print(json.load(open(sys.argv[1]))["begin_ns"])' "$out/report.json")" '
-		$4 == "waiting" && $6 - $5 > best { best = $6 - $5; b = $5; e = $6 }
-		END { if (best) { pad = best + 20000; from = b - pad - begin; if (from < 0) from = 0
-			printf "%.0f %.0f %.0f", from, e + 2 * pad - begin, b + best / 2 - begin } }
-	' "$out/intervals.csv")
-	if [ -n "$range" ]; then
-		read -r from to at <<<"$range"
-		env "${view_env[@]}" "$rdv_bin/rdv-view" "$out/haproxy.timeline" --size 1280x800 \
-			--from "${from}ns" --to "${to}ns" --at "${at}ns" \
-			--screenshot "$out/isolation.png" >>"$out/view.log" 2>&1 ||
-			die "rdv-view --screenshot (zoomed) failed: $(tail -3 "$out/view.log")"
-	fi
+	# A second picture: the request that waited longest, selected (its
+	# requester, the threads that held it back and their code, the blocked).
+	env "${view_env[@]}" "$rdv_bin/rdv-view" "$out/haproxy.timeline" --size 1280x800 \
+		--select worst --screenshot "$out/isolation.png" >>"$out/view.log" 2>&1 ||
+		die "rdv-view --screenshot --select worst failed: $(tail -3 "$out/view.log")"
 	# The analysis' own numbers, as its JSON report carries them.
 	summary+=" $("$python" -c '
 import json, sys
