@@ -1132,6 +1132,28 @@ unsigned view_table_columns(const struct tl_view *v, const struct tl_model *m,
 			}
 		}
 	}
+	/* The site column short of its longest place: the number, then the
+	 * hold, make room for it. */
+	for (int d = 0; d < 2; d++) {
+		enum tl_iso_key drop = d == 0 ? TL_KEY_INDEX : TL_KEY_HOLD;
+		int site_w = -1;
+
+		for (unsigned i = 0; i < n; i++) {
+			site_w = keys[i] == TL_KEY_SITE ? widths[i] : site_w;
+		}
+		if (site_w < 0 || site_w + (avail - total) >= want_site) {
+			break;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (keys[i] == drop) {
+				total -= widths[i];
+				memmove(&keys[i], &keys[i + 1], (n - i - 1) * sizeof(keys[0]));
+				memmove(&widths[i], &widths[i + 1], (n - i - 1) * sizeof(widths[0]));
+				n--;
+				break;
+			}
+		}
+	}
 	/* Room left: first to the site column (up to its longest place), the
 	 * rest shared. */
 	extra = total < avail ? avail - total : 0;
@@ -2076,6 +2098,28 @@ void view_dump(const struct tl_view *v, const struct tl_model *m, const struct t
 			} else {
 				OUT("%s%u", first ? "" : ",", d->lane);
 			}
+			first = false;
+		}
+	}
+	/* The role texts of the lanes on screen that have one, as labelled. */
+	{
+		bool first = true;
+
+		OUT(" roles=");
+		for (unsigned i = 0; i < ns; i++) {
+			const struct tl_drow *d = &v->drows[slots[i].drow];
+			char role[96];
+
+			if (d->kind != TL_DROW_LANE || slots[i].sticky_header ||
+			    slots[i].y + slots[i].h > lo->lanes_y + lo->lanes_h) {
+				continue;
+			}
+			view_lane_role(v, m, d, role, sizeof(role));
+			if (!role[0]) {
+				continue;
+			}
+			OUT("%s%u:", first ? "" : ",", d->lane);
+			o = o < len ? dump_word(buf, len, o, role) : o;
 			first = false;
 		}
 	}
