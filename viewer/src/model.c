@@ -995,6 +995,7 @@ unsigned timeline_isolation_involved(const struct tl_model *m, uint64_t k, struc
 	out[n++] = (struct tl_involved){x.lane, TL_ROLE_REQUESTER, x.wait_ns};
 	late = calloc(max_late(m) ? max_late(m) : 1, sizeof(*late));
 	nlate = late ? timeline_isolation_late(m, k, late, max_late(m)) : 0;
+	nlate = nlate < max_late(m) ? nlate : max_late(m); /* what was filled */
 	for (unsigned i = 0; i < nlate && n < max; i++) {
 		out[n++] = (struct tl_involved){
 		    late[i].lane, late[i].lane == x.straggler ? TL_ROLE_STRAGGLER : TL_ROLE_LATE,

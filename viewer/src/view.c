@@ -1148,7 +1148,8 @@ unsigned view_table_columns(const struct tl_view *v, const struct tl_model *m,
 			if (keys[i] == drop) {
 				total -= widths[i];
 				memmove(&keys[i], &keys[i + 1], (n - i - 1) * sizeof(keys[0]));
-				memmove(&widths[i], &widths[i + 1], (n - i - 1) * sizeof(widths[0]));
+				memmove(&widths[i], &widths[i + 1],
+					(n - i - 1) * sizeof(widths[0]));
 				n--;
 				break;
 			}
