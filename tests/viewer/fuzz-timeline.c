@@ -128,8 +128,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 		if (v.selected >= 0) {
+			struct tl_stall stalls[4];
+			static char dump[1 << 16];
+			char site[256];
+
 			sink += timeline_isolation_involved(&m, (uint64_t)v.selected, inv, 16);
 			sink += timeline_isolation_late(&m, (uint64_t)v.selected, late, 16);
+			sink += timeline_isolation_stalls(&m, (uint64_t)v.selected, stalls, 4);
+			for (uint32_t j = 0; j <= m.info.nsites + 1 && j < 64; j++) {
+				for (int f = TL_SITE_PLACE; f <= TL_SITE_PATH; f++) {
+					view_site_label(&m, j, (enum tl_site_form)f, site,
+							sizeof(site));
+					sink += strlen(site);
+				}
+			}
+			/* The info box, the sections, the straggler list, the
+			 * table, as a frame and the dump line see them. */
+			view_layout(&lo, &met, 1280, 800, &v, &m);
+			view_scroll_info(&v, &lo, 3);
+			view_dump(&v, &m, &lo, dump, sizeof(dump));
+			sink += strlen(dump);
 		}
 		for (unsigned b = 0; b < RDV_TL_HIST_BUCKETS; b += 7) {
 			view_cycle_bucket(&v, &m, TL_LAT_WAIT, b);

@@ -46,6 +46,14 @@ static int open_input(struct tl_model *m, const char *input, char *err, size_t e
 	return ret;
 }
 
+/* A site's function name, "" when not resolved (the JSON's function). */
+static const char *fn(const struct tl_model *m, uint32_t site)
+{
+	struct tl_site s;
+
+	return timeline_site(m, site, &s) && s.function ? s.function : "";
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -118,12 +126,12 @@ int main(int argc, char **argv)
 		} else {
 			printf("null");
 		}
-		printf(", \"site\": \"%s\", \"late\": [", x.site);
+		printf(", \"site\": \"%s\", \"late\": [", fn(&m, x.site));
 		for (unsigned i = 0; i < n && i < 64; i++) {
 			printf("%s{ \"lane\": %" PRIu32 ", \"delay_ns\": %" PRIu64
 			       ", \"from\": \"%s\", \"to\": \"%s\" }",
-			       i ? ", " : "", late[i].lane, late[i].delay_ns, late[i].from,
-			       late[i].to);
+			       i ? ", " : "", late[i].lane, late[i].delay_ns, fn(&m, late[i].from),
+			       fn(&m, late[i].to));
 		}
 		printf("] }");
 	}

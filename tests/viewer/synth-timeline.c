@@ -113,6 +113,27 @@ static int add_isolation(struct rdv_tl_writer *w, struct rdv_tl_isolation *x)
 	return rdv_tl_writer_add_isolation(w, x);
 }
 
+/* The same with late threads (blame): their delays end before the grant. */
+static int add_isolation_late(struct rdv_tl_writer *w, struct rdv_tl_isolation *x,
+			      const struct rdv_tl_late *late, uint32_t nlate)
+{
+	/* add_isolation()'s bookkeeping, then the record with its late list */
+	x->flags =
+	    RDV_TL_ISO_REQUEST_KNOWN | RDV_TL_ISO_WAIT | (x->release_ns ? RDV_TL_ISO_HOLD : 0);
+	x->wait_ns = x->grant_ns - x->request_ns;
+	x->hold_ns = x->release_ns ? x->release_ns - x->grant_ns : 0;
+	sample(0, x->wait_ns);
+	if (x->release_ns) {
+		sample(1, x->hold_ns);
+	}
+	if (x->straggler_lane != RDV_TL_NO_LANE && x->straggler_lane < (1u << 16)) {
+		stats[x->straggler_lane].straggler_count++;
+		stats[x->straggler_lane].straggler_delay_ns +=
+		    x->straggler_ns > x->request_ns ? x->straggler_ns - x->request_ns : 0;
+	}
+	return rdv_tl_writer_add_isolation_late(w, x, late, nlate);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -222,6 +243,19 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 		fprintf(stderr, "synth-timeline: out of memory\n");
 		exit(1);
 	}
+	{
+		uint32_t site;
+
+		check(rdv_tl_writer_add_site(w, 0x401000, "/usr/bin/bench", "worker_main",
+					     "/src/bench/server.c", 143, &site),
+		      "add_site");
+		check(rdv_tl_writer_add_site(w, 0x401040, "/usr/bin/bench", "worker_main",
+					     "/src/bench/server.c", 141, &site),
+		      "add_site");
+		check(rdv_tl_writer_add_site(w, 0x402000, "/usr/bin/bench", "control_main",
+					     "/src/bench/server.c", 235, &site),
+		      "add_site");
+	}
 	for (uint32_t i = 0; i < nlanes; i++) {
 		char name[32];
 
@@ -249,6 +283,10 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 			if (n % 500 == 498 && n + 2 <= per_lane) {
 				/* An isolation: waiting, then isolated. */
 				struct rdv_tl_isolation x;
+				uint32_t per = nlanes <= 64 ? 32 : 1024;
+				uint32_t base = i - i % per;
+				uint32_t group = nlanes - base < per ? nlanes - base : per;
+				uint32_t others = group > 1 ? group - 1 : 1;
 				uint64_t wait = 200 + next_rand() % 3000,
 					 hold = 100 + next_rand() % 2000;
 
@@ -262,12 +300,37 @@ static void big(struct rdv_tl_writer *w, uint32_t nlanes, uint64_t nintervals)
 				x.request_ns = t[i];
 				x.grant_ns = t[i] + wait;
 				x.release_ns = t[i] + wait + hold;
+				/* The straggler and the late threads: of the requester's
+				 * domain (a group of `per` lanes), never itself. */
 				x.straggler_lane =
-				    (i + 1 +
-				     (uint32_t)(next_rand() % (nlanes - 1 ? nlanes - 1 : 1))) %
-				    nlanes;
+				    base +
+				    (i - base + 1 + (uint32_t)(next_rand() % others)) % group;
 				x.straggler_ns = x.grant_ns - 50;
-				check(add_isolation(w, &x), "add_isolation");
+				x.request_site = 3;
+				/* Blame: the straggler and up to 7 more late threads, each
+				 * in a section between two known calls. */
+				{
+					struct rdv_tl_late late[8];
+					uint32_t nl = 1 + (uint32_t)(next_rand() % 8);
+					uint32_t r =
+					    (x.straggler_lane - base + group - (i - base) - 1) %
+					    group;
+
+					nl = group < 2 ? 0 : nl < others ? nl : others;
+					for (uint32_t k = 0; k < nl; k++) {
+						/* distinct lanes, never the requester */
+						late[k].lane =
+						    base +
+						    (i - base + 1 + (r + k) % others) % group;
+						late[k].flags = RDV_TL_LATE_DELAY |
+								(k ? 0 : RDV_TL_LATE_STRAGGLER);
+						late[k].delay_ns = wait - 50 - k * (wait / 10);
+						late[k].from_site = 1;
+						late[k].to_site = 2;
+					}
+					check(add_isolation_late(w, &x, late, nl),
+					      "add_isolation_late");
+				}
 				t[i] += wait + hold;
 				count[i] += 2;
 				written += 2;

@@ -421,11 +421,11 @@ static void check_layout(const struct tl_model *m, struct tl_view *v, int w, int
 	struct tl_slot s[512];
 	unsigned n, nlanes = 0;
 	uint32_t lanes_rows = 0;
-	char lines[16][160];
+	char lines[TL_INFO_MAX][TL_INFO_LEN];
 
 	view_layout(&lo, &met, w, h, v, m);
 	CHECK(lo.row_h >= met.height[TL_FONT_TINY] + 2); /* readable */
-	CHECK(lo.row_h <= 44);
+	CHECK(lo.row_h <= TL_ROW_MAX);
 	CHECK(lo.lanes_w >= 200);
 	CHECK(lo.sticky_h <= lo.lanes_h / 2 || v->nsticky <= 2);
 	n = view_slots(v, &lo, s, 512);
@@ -439,8 +439,8 @@ static void check_layout(const struct tl_model *m, struct tl_view *v, int w, int
 	}
 	/* Few lanes fill the area (up to the maximum height); many get the
 	 * readable minimum, and as many show as fit. */
-	if (lanes_rows * 44 + (v->ndrows - lanes_rows) * lo.hdr_h <= (uint32_t)lo.lanes_h) {
-		CHECK(lo.row_h == 44 && nlanes == lanes_rows);
+	if (lanes_rows * TL_ROW_MAX + (v->ndrows - lanes_rows) * lo.hdr_h <= (uint32_t)lo.lanes_h) {
+		CHECK(lo.row_h == TL_ROW_MAX && nlanes == lanes_rows);
 	} else if (lo.row_h > met.height[TL_FONT_TINY] + 2) {
 		CHECK(nlanes == lanes_rows);
 		CHECK((int)(lanes_rows * (uint32_t)(lo.row_h + 1) +
@@ -460,7 +460,7 @@ static void check_layout(const struct tl_model *m, struct tl_view *v, int w, int
 			req |= c[i].key == TL_KEY_REQUESTER;
 		}
 		CHECK(wait && req);
-		n = view_info_lines(v, m, &met, lo.side_w - 14, lines, 16);
+		n = view_info_lines(v, m, &met, lo.side_w - 14, lines, NULL, TL_INFO_MAX);
 		for (unsigned i = 0; i < n; i++) {
 			CHECK(stub_width(NULL, TL_FONT_SMALL, lines[i]) <= lo.side_w - 14);
 		}
@@ -530,13 +530,31 @@ static void test_layout(const char *synth, const char *dir)
 			view_toggle_focus_only(&v, &m);
 			view_select(&v, &m, -1, false);
 		}
-		/* With 5 lanes at 1280x800 the lanes fill the area: no fixed
-		 * 18 px. */
+		/* With 5 lanes at 1280x800 and at 1920x1080 the lanes fill the
+		 * area (no fixed height, no empty half): one more pixel per
+		 * lane would not fit. The pinned lanes of the worst isolation
+		 * are as tall. */
 		if (workers[wi] == 4) {
-			struct tl_layout lo;
+			static const int sz[][2] = {{1280, 800}, {1920, 1080}};
 
-			view_layout(&lo, &met, 1280, 800, &v, &m);
-			CHECK(lo.row_h == 44);
+			for (int k = 0; k < 4; k++) {
+				struct tl_layout lo;
+				int hdr = 0;
+
+				if (k == 2) {
+					view_select_worst(&v, &m, 0);
+				}
+				view_layout(&lo, &met, sz[k % 2][0], sz[k % 2][1], &v, &m);
+				for (uint32_t i = 0; i < v.ndrows; i++) {
+					hdr += v.drows[i].kind != TL_DROW_LANE ? lo.hdr_h : 0;
+				}
+				CHECK(v.ndrows - (uint32_t)(hdr / lo.hdr_h) == 5);
+				CHECK(lo.row_h > 44);
+				CHECK(5 * lo.row_h + hdr <= lo.lanes_h);
+				CHECK(5 * (lo.row_h + 1) + hdr > lo.lanes_h ||
+				      lo.row_h == TL_ROW_MAX);
+			}
+			view_select(&v, &m, -1, false);
 		}
 		/* 1024 threads in one domain: the mask grid compresses to a cell
 		 * per thread, and still fits at 1280x800. */

@@ -28,6 +28,12 @@ static bool in_table(const struct tl_layout *lo, int x, int y)
 	return lo->side_w && in_rect(x, y, lo->side_x, lo->table_y, lo->side_w, lo->table_h);
 }
 
+static bool in_info(const struct tl_layout *lo, int x, int y)
+{
+	return lo->side_w && lo->info_h &&
+	       in_rect(x, y, lo->side_x, lo->info_y, lo->side_w, lo->info_h);
+}
+
 static bool in_masks(const struct tl_layout *lo, int x, int y)
 {
 	return in_rect(x, y, 0, lo->panel_y, lo->mask_w, lo->panel_h);
@@ -376,6 +382,8 @@ unsigned input_handle(struct tl_input *in, const SDL_Event *e, struct tl_view *v
 		SDL_GetMouseState(&x, &y);
 		if (in_table(lo, x, y)) {
 			view_scroll_table(v, lo, -3 * dy);
+		} else if (in_info(lo, x, y)) {
+			view_scroll_info(v, lo, -3 * dy);
 		} else if (in_masks(lo, x, y)) {
 			view_scroll_masks(v, m, lo, -24 * dy);
 		} else if (in->shift || x < lo->lanes_x) {

@@ -919,7 +919,8 @@ struct loop {
 	struct tl_layout lo;
 	struct tl_metrics met;
 	struct tl_input in;
-	char last_dump[16384];
+	char last_dump[1 << 16];
+	char dump_line[1 << 16];
 };
 
 static void layout(struct loop *l)
@@ -1000,12 +1001,12 @@ static void draw_frame(struct loop *l)
 	}
 	SDL_RenderPresent(l->d->r);
 	if (l->o->dump_view && l->m) {
-		char line[sizeof(l->last_dump)];
+		char *line = l->dump_line;
 		size_t n;
 
-		view_dump(&l->v, l->m, &l->lo, line, sizeof(line) - 24);
+		view_dump(&l->v, l->m, &l->lo, line, sizeof(l->dump_line) - 24);
 		n = strlen(line);
-		snprintf(line + n, sizeof(line) - n, " clipped=%u", l->d->rd.clipped);
+		snprintf(line + n, sizeof(l->dump_line) - n, " clipped=%u", l->d->rd.clipped);
 		if (strcmp(line, l->last_dump)) {
 			printf("%s\n", line);
 			fflush(stdout);

@@ -49,15 +49,17 @@ static int lane_order(const void *a, const void *b, void *arg)
 	return *(const uint32_t *)a < *(const uint32_t *)b ? -1 : 1;
 }
 
+/* The analysis' straggler totals, the one that cost most first: a thread
+ * late once for 2 ms matters more than one late five times for 4 µs. */
 static int straggler_order(const void *a, const void *b)
 {
 	const struct tl_straggler *x = a, *y = b;
 
-	if (x->count != y->count) {
-		return x->count > y->count ? -1 : 1;
-	}
 	if (x->delay_ns != y->delay_ns) {
 		return x->delay_ns > y->delay_ns ? -1 : 1;
+	}
+	if (x->count != y->count) {
+		return x->count > y->count ? -1 : 1;
 	}
 	return x->lane < y->lane ? -1 : 1;
 }
@@ -75,15 +77,20 @@ static const struct rdv_tl_isolation *raw(const struct tl_model *m, uint64_t k)
 	return &m->raw_isolations[k];
 }
 
-/* A site's function name, "" when unknown. */
-static const char *site_name(const struct tl_model *m, uint32_t site)
+bool timeline_site(const struct tl_model *m, uint32_t index, struct tl_site *out)
 {
 	struct rdv_tl_site_info si;
 
-	if (rdv_tl_reader_site(m->reader, site, &si) != 0 || !si.function) {
-		return "";
+	memset(out, 0, sizeof(*out));
+	if (index == TL_NO_SITE || rdv_tl_reader_site(m->reader, index, &si) != 0) {
+		return false;
 	}
-	return si.function;
+	out->address = si.address;
+	out->object = si.object;
+	out->function = si.function;
+	out->file = si.file;
+	out->line = si.line;
+	return true;
 }
 
 uint64_t timeline_isolation_end(const struct tl_model *m, uint64_t k)
@@ -114,7 +121,7 @@ void timeline_isolation(const struct tl_model *m, uint64_t k, struct tl_iso *out
 	out->grant_delay_ns = out->has_grant_delay ? x->grant_delay_ns : 0;
 	out->straggler = x->straggler_lane == RDV_TL_NO_LANE ? TL_NO_LANE : x->straggler_lane;
 	out->straggler_ready_ns = x->straggler_ns;
-	out->site = site_name(m, x->request_site);
+	out->site = x->request_site;
 }
 
 /* The late threads of k in the file's order (not sorted). */
@@ -129,8 +136,8 @@ static unsigned raw_late(const struct tl_model *m, uint64_t k, struct tl_late *o
 		for (unsigned i = 0; i < x->nlate && i < max; i++) {
 			out[i].lane = late[i].lane;
 			out[i].delay_ns = late[i].delay_ns;
-			out[i].from = site_name(m, late[i].from_site);
-			out[i].to = site_name(m, late[i].to_site);
+			out[i].from = late[i].from_site;
+			out[i].to = late[i].to_site;
 		}
 		return x->nlate;
 	}
@@ -141,8 +148,8 @@ static unsigned raw_late(const struct tl_model *m, uint64_t k, struct tl_late *o
 		out[0].lane = x->straggler_lane;
 		out[0].delay_ns =
 		    x->straggler_ns > x->request_ns ? x->straggler_ns - x->request_ns : 0;
-		out[0].from = "";
-		out[0].to = "";
+		out[0].from = TL_NO_SITE;
+		out[0].to = TL_NO_SITE;
 	}
 	return 1;
 }
@@ -173,6 +180,53 @@ unsigned timeline_isolation_late(const struct tl_model *m, uint64_t k, struct tl
 	}
 	n = raw_late(m, k, out, max);
 	qsort(out, n < max ? n : max, sizeof(*out), late_order);
+	return n;
+}
+
+unsigned timeline_isolation_stalls(const struct tl_model *m, uint64_t k, struct tl_stall *out,
+				   unsigned max)
+{
+	const struct rdv_tl_stall *st;
+	const struct rdv_tl_late *late;
+	const struct rdv_tl_isolation *x;
+	uint64_t nst, nlate, lo = 0, hi;
+	unsigned n = 0;
+
+	if (k >= m->nisolations) {
+		return 0;
+	}
+	x = raw(m, k);
+	st = rdv_tl_reader_stalls(m->reader, &nst);
+	late = rdv_tl_reader_late(m->reader, &nlate);
+	hi = nst;
+	while (lo < hi) { /* the first report at or after the request */
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (st[mid].time_ns < x->request_ns) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	/* A requester has one request at a time: its reports until the grant
+	 * are this request's. */
+	for (uint64_t i = lo; i < nst && st[i].time_ns <= x->grant_ns; i++) {
+		if (st[i].lane != x->lane) {
+			continue;
+		}
+		if (n < max) {
+			struct tl_stall *o = &out[n];
+
+			memset(o, 0, sizeof(*o));
+			o->time_ns = st[i].time_ns;
+			o->waited_ns = st[i].waited_ns;
+			o->nlate = st[i].nlate;
+			for (uint32_t j = 0; j < st[i].nlate && j < TL_STALL_LANES; j++) {
+				o->lanes[j] = late[st[i].late_first + j].lane;
+			}
+		}
+		n++;
+	}
 	return n;
 }
 
@@ -941,6 +995,7 @@ unsigned timeline_isolation_involved(const struct tl_model *m, uint64_t k, struc
 	out[n++] = (struct tl_involved){x.lane, TL_ROLE_REQUESTER, x.wait_ns};
 	late = calloc(max_late(m) ? max_late(m) : 1, sizeof(*late));
 	nlate = late ? timeline_isolation_late(m, k, late, max_late(m)) : 0;
+	nlate = nlate < max_late(m) ? nlate : max_late(m); /* what was filled */
 	for (unsigned i = 0; i < nlate && n < max; i++) {
 		out[n++] = (struct tl_involved){
 		    late[i].lane, late[i].lane == x.straggler ? TL_ROLE_STRAGGLER : TL_ROLE_LATE,
@@ -976,13 +1031,11 @@ unsigned timeline_isolation_involved(const struct tl_model *m, uint64_t k, struc
 /* ---- Orders ------------------------------------------------------------------ */
 
 /* A sort value of k, or false when it has none (sorted last). */
-static bool sort_value(const struct tl_model *m, uint64_t k, enum tl_iso_key key, uint64_t *v,
-		       const char **s)
+static bool sort_value(const struct tl_model *m, uint64_t k, enum tl_iso_key key, uint64_t *v)
 {
 	struct tl_iso x;
 
 	timeline_isolation(m, k, &x);
-	*s = NULL;
 	switch (key) {
 	case TL_KEY_INDEX:
 		*v = k;
@@ -1003,8 +1056,8 @@ static bool sort_value(const struct tl_model *m, uint64_t k, enum tl_iso_key key
 		return true;
 	}
 	case TL_KEY_SITE:
-		*s = x.site;
-		return x.site[0] != '\0';
+		*v = x.site;
+		return x.site != TL_NO_SITE;
 	case TL_KEY_STRAGGLER:
 		if (x.straggler == TL_NO_LANE) {
 			return false;
@@ -1016,22 +1069,54 @@ static bool sort_value(const struct tl_model *m, uint64_t k, enum tl_iso_key key
 	}
 }
 
+/* Sites in reading order: function, file, line (unresolved ones, by
+ * address, after the resolved ones). */
+static int site_compare(const struct tl_model *m, uint32_t a, uint32_t b)
+{
+	struct tl_site x, y;
+	int d;
+
+	if (a == b) {
+		return 0;
+	}
+	timeline_site(m, a, &x);
+	timeline_site(m, b, &y);
+	if (!x.function != !y.function) {
+		return x.function ? -1 : 1;
+	}
+	if (x.function && (d = strcmp(x.function, y.function)) != 0) {
+		return d;
+	}
+	if (!x.file != !y.file) {
+		return x.file ? -1 : 1;
+	}
+	if (x.file && (d = strcmp(x.file, y.file)) != 0) {
+		return d;
+	}
+	if (x.line != y.line) {
+		return x.line < y.line ? -1 : 1;
+	}
+	if (x.address != y.address) {
+		return x.address < y.address ? -1 : 1;
+	}
+	return a < b ? -1 : 1;
+}
+
 static int iso_compare(const void *a, const void *b, void *arg)
 {
 	const struct sort_ctx *c = arg;
 	uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
 	uint64_t vi = 0, vj = 0;
-	const char *si, *sj;
-	bool hi = sort_value(c->m, i, c->key, &vi, &si);
-	bool hj = sort_value(c->m, j, c->key, &vj, &sj);
+	bool hi = sort_value(c->m, i, c->key, &vi);
+	bool hj = sort_value(c->m, j, c->key, &vj);
 	int d = 0;
 
 	if (hi != hj) {
 		return hi ? -1 : 1; /* without a value: last */
 	}
 	if (hi) {
-		if (si && sj) {
-			d = strcmp(si, sj);
+		if (c->key == TL_KEY_SITE) {
+			d = site_compare(c->m, (uint32_t)vi, (uint32_t)vj);
 		} else if (vi != vj) {
 			d = vi < vj ? -1 : 1;
 		}

@@ -51,11 +51,13 @@ struct tl_group {
 	uint32_t max_thread; /* highest thread index + 1 */
 };
 
-/* A thread that was late for isolations, over the whole trace. */
+/* A thread that was the straggler of isolations, over the whole trace: the
+ * analysis' per-thread totals (the timeline's lane table, the JSON report's
+ * `stragglers`). */
 struct tl_straggler {
 	uint32_t lane;
 	uint64_t count;	   /* isolations it was the straggler of */
-	uint64_t delay_ns; /* sum of request -> ready */
+	uint64_t delay_ns; /* sum of its request -> ready delays as the straggler */
 };
 
 struct tl_model {
@@ -69,7 +71,7 @@ struct tl_model {
 	struct tl_group *groups; /* owned */
 	uint32_t ngroups;
 	uint64_t nisolations;
-	struct tl_straggler *stragglers; /* owned, most often late first, nstragglers */
+	struct tl_straggler *stragglers; /* owned, nstragglers, longest total delay first */
 	uint32_t nstragglers;
 	uint64_t t_min, t_max; /* the span to show when fitting */
 	/* Which optional isolation facts the file carries (table columns). */
@@ -124,6 +126,24 @@ uint8_t timeline_state_at(const struct tl_model *m, uint32_t lane, uint64_t t);
 /* The H / W / I mask bits a state implies (DESIGN.md §1). */
 void timeline_state_bits(uint8_t state, bool *w, bool *h, bool *i);
 
+/* ---- Code sites -------------------------------------------------------------
+ * A `caller` address of the trace, as the analysis resolved it from the
+ * statedump (DWARF): numbered 1 .. info.nsites; TL_NO_SITE names none.
+ */
+#define TL_NO_SITE 0u
+
+struct tl_site {
+	uint64_t address;
+	const char *object;   /* the ELF object's path, NULL when unknown; weak */
+	const char *function; /* NULL when not resolved */
+	const char *file;     /* the source file's path, NULL when unknown */
+	uint32_t line;	      /* 0: unknown */
+};
+
+/* Fills out and returns true for a site of the file; false for TL_NO_SITE
+ * or an index out of range (out zeroed). */
+bool timeline_site(const struct tl_model *m, uint32_t index, struct tl_site *out);
+
 /* ---- Isolations ----------------------------------------------------------
  * Numbered 0 .. nisolations - 1 in request order (the file's order).
  */
@@ -142,7 +162,7 @@ struct tl_iso {
 	uint64_t grant_delay_ns; /* last late thread ready -> grant */
 	uint32_t straggler;	 /* the late thread ready last, TL_NO_LANE: none late */
 	uint64_t straggler_ready_ns;
-	const char *site; /* requesting site, "" when unknown; weak */
+	uint32_t site; /* requesting site (timeline_site()), TL_NO_SITE: unknown */
 };
 
 void timeline_isolation(const struct tl_model *m, uint64_t k, struct tl_iso *out);
@@ -154,9 +174,22 @@ uint64_t timeline_isolation_end(const struct tl_model *m, uint64_t k);
 struct tl_late {
 	uint32_t lane;
 	uint64_t delay_ns; /* request -> ready */
-	const char *from;  /* its harmful section's sites, "" when unknown; weak */
-	const char *to;
+	uint32_t from;	   /* its harmful section's sites (timeline_site()), */
+	uint32_t to;	   /* TL_NO_SITE when unknown */
 };
+
+/* A stall report (rdv:stall) made while an isolation was requested. */
+#define TL_STALL_LANES 8
+struct tl_stall {
+	uint64_t time_ns, waited_ns;
+	uint32_t nlate;			/* threads it named as not ready */
+	uint32_t lanes[TL_STALL_LANES]; /* the first of them */
+};
+
+/* The stall reports of isolation k's requester between its request and its
+ * grant, in time order; at most max. Returns how many there are. */
+unsigned timeline_isolation_stalls(const struct tl_model *m, uint64_t k, struct tl_stall *out,
+				   unsigned max);
 
 /* The late threads of isolation k, longest delay first (the straggler, ready
  * last, comes first); at most max of them. Returns how many there are. */

@@ -27,6 +27,9 @@ static const SDL_Color grid = {0x38, 0x3e, 0x47, 255};
 static const SDL_Color fg = {0xdc, 0xe1, 0xe7, 255};
 static const SDL_Color fg_dim = {0x93, 0x9c, 0xa8, 255};
 static const SDL_Color accent = {0x6c, 0xc4, 0xff, 255};
+static const SDL_Color fg_req = {0xf0, 0xd8, 0x70, 255};   /* the requester's lines */
+static const SDL_Color fg_late = {0xa8, 0xd4, 0xf0, 255};  /* a late thread's */
+static const SDL_Color fg_stall = {0xf0, 0x84, 0x8e, 255}; /* a stall report */
 static const SDL_Color marker_c = {0xff, 0x7a, 0xd9, 255};
 static const SDL_Color cursor_c = {0xff, 0xff, 0xff, 255};
 
@@ -551,7 +554,7 @@ static void draw_selection(struct tl_render *rd, const struct tl_model *m, const
 			   const struct tl_layout *lo, const struct tl_slot *slots, unsigned n)
 {
 	struct tl_iso x;
-	struct tl_late late[64];
+	struct tl_late *late;
 	unsigned nlate;
 	const struct tl_slot *s;
 	double xr, xg, xe;
@@ -572,19 +575,44 @@ static void draw_selection(struct tl_render *rd, const struct tl_model *m, const
 	}
 	s = slot_of(v, slots, n, x.lane);
 	if (s) {
+		char w1[300], w2[64], site[TL_INFO_LEN], a[32];
+		const char *forms[3] = {w1, w2, a};
+		double x0 = xr < lo->lanes_x ? lo->lanes_x : xr;
+		double x1 = xg > lo->lanes_x + lo->lanes_w ? lo->lanes_x + lo->lanes_w : xg;
+
 		/* request -> grant bracket, grant -> release box */
 		outline(rd->r, (int)xr, s->y, (int)(xg - xr) + 1, s->h, cursor_c);
 		outline(rd->r, (int)xr - 1, s->y - 1, (int)(xg - xr) + 3, s->h + 2,
 			state_colors[RDV_TL_WAITING]);
 		outline(rd->r, (int)xg, s->y, (int)(xe - xg) + 1, s->h,
 			state_colors[RDV_TL_ISOLATED]);
+		/* In the wait: how long, and from where it was requested. */
+		format_duration(a, sizeof(a), x.wait_ns);
+		view_site_label(m, x.site, TL_SITE_PLACE, site, sizeof(site));
+		snprintf(w1, sizeof(w1), "wait %s · from %s", a, site);
+		snprintf(w2, sizeof(w2), "wait %s", a);
+		if (x.site == TL_NO_SITE) {
+			forms[0] = w2;
+		}
+		for (int i = 0; i < 3; i++) {
+			if (tw(rd, TL_FONT_SMALL, forms[i]) <= (int)(x1 - x0) - 6) {
+				draw(rd, TL_FONT_SMALL, (int)x0 + 3,
+				     s->y + (s->h - fh(rd, TL_FONT_SMALL)) / 2, forms[i], bg);
+				break;
+			}
+		}
 	}
 	/* Each late thread: request -> ready, and its harmful section's sites
-	 * when the timeline has them. */
-	nlate = timeline_isolation_late(m, (uint64_t)v->selected, late, 64);
-	for (unsigned i = 0; i < nlate && i < 64; i++) {
+	 * (as much as fits: function and file:line, then the function). */
+	late = calloc(m->info.nlanes ? m->info.nlanes : 1, sizeof(*late));
+	nlate = late ? timeline_isolation_late(m, (uint64_t)v->selected, late, m->info.nlanes) : 0;
+	nlate = nlate < m->info.nlanes ? nlate : m->info.nlanes;
+	for (unsigned i = 0; i < nlate; i++) {
 		double xs = view_ns_to_x(v, lo, x.request_ns + late[i].delay_ns);
-		char sec[200];
+		char text[2][TL_INFO_LEN];
+		enum tl_font f;
+		unsigned nt;
+		int bx, bw, bh, top;
 
 		s = slot_of(v, slots, n, late[i].lane);
 		if (!s) {
@@ -592,13 +620,14 @@ static void draw_selection(struct tl_render *rd, const struct tl_model *m, const
 		}
 		outline(rd->r, (int)xr, s->y, (int)(xs - xr) + 1, s->h, accent);
 		fill(rd->r, (int)xs - 1, s->y - 1, 3, s->h + 2, accent);
-		if (late[i].from[0] || late[i].to[0]) {
-			snprintf(sec, sizeof(sec), "%s → %s", late[i].from[0] ? late[i].from : "?",
-				 late[i].to[0] ? late[i].to : "?");
-			draw_opt(rd, TL_FONT_TINY, (int)xr + 3, s->y + 1, sec, fg,
-				 (int)(xs - xr) - 6);
+		view_late_box(v, lo, x.request_ns, &late[i], s, &bx, &bw, &bh);
+		nt = view_section_text(m, &lo->met, &late[i], bw, bh, text, &f);
+		top = s->y + (s->h - (int)nt * fh(rd, f)) / 2;
+		for (unsigned t = 0; t < nt; t++) {
+			draw(rd, f, bx, top + (int)t * fh(rd, f), text[t], fg);
 		}
 	}
+	free(late);
 	SDL_RenderSetClipRect(rd->r, NULL);
 }
 
@@ -958,7 +987,6 @@ static void draw_latency(struct tl_render *rd, const struct tl_model *m, const s
 	struct tl_hist_geom g[TL_NLAT];
 	unsigned n = view_hist_geometry(m, lo, g, TL_NLAT);
 	int x0 = lo->mask_w + 10, y = lo->panel_y + 6, w;
-	char buf[160], d[32];
 
 	fill(rd->r, lo->mask_w, lo->panel_y + 4, 1, lo->panel_h - 8, grid);
 	w = draw(rd, TL_FONT_NORMAL, x0, y, "Latency", fg);
@@ -968,37 +996,35 @@ static void draw_latency(struct tl_render *rd, const struct tl_model *m, const s
 	for (unsigned i = 0; i < n; i++) {
 		draw_histogram(rd, m, v, &g[i]);
 	}
-	/* Stragglers, when there is room for them. */
-	x0 = n ? g[n - 1].x + g[n - 1].w + 16 : x0;
-	w = lo->width - x0 - 6;
-	if (n == 0 || w < 110) {
-		return;
-	}
-	y = g[0].y;
+	/* Stragglers, when there is room for them: the analysis' totals, the
+	 * longest total delay first. */
 	{
-		const char *forms[3] = {"Top stragglers: times, mean delay",
-					"Stragglers: times, delay", "Stragglers"};
+		struct tl_strag_geom sg;
+		const char *forms[3] = {"Stragglers by total delay: tid, total · times",
+					"Stragglers by total delay", "By total delay"};
 
-		draw_fit(rd, TL_FONT_SMALL, x0, y, fg, w, forms, 3);
-	}
-	y += fh(rd, TL_FONT_SMALL) + 2;
-	if (m->nstragglers == 0) {
-		draw(rd, TL_FONT_SMALL, x0, y, "none", fg_dim);
-	}
-	for (uint32_t k = 0; k < m->nstragglers && y + fh(rd, TL_FONT_SMALL) < lo->height - 4;
-	     k++) {
-		const struct tl_straggler *s = &m->stragglers[k];
-		const struct rdv_tl_lane *l = &m->lanes[s->lane];
-		char f2[64];
-		const char *forms[2] = {buf, f2};
+		if (!view_straggler_geometry(m, lo, &sg)) {
+			return;
+		}
+		draw_fit(rd, TL_FONT_SMALL, sg.x, sg.y, fg, sg.w, forms, 3);
+		if (m->nstragglers == 0) {
+			draw(rd, TL_FONT_SMALL, sg.x, sg.rows_y, "none", fg_dim);
+		}
+		for (uint32_t k = 0; k < sg.rows; k++) {
+			char rows[3][96];
+			const char *f[3] = {rows[0], rows[1], rows[2]};
+			bool sel = false;
 
-		format_duration(d, sizeof(d), s->count ? s->delay_ns / s->count : 0);
-		snprintf(buf, sizeof(buf), "t%u (%d) %llu× %s", l->thread, l->os_tid,
-			 (unsigned long long)s->count, d);
-		snprintf(f2, sizeof(f2), "t%u %llu× %s", l->thread, (unsigned long long)s->count,
-			 d);
-		draw_fit(rd, TL_FONT_SMALL, x0, y, fg_dim, w, forms, 2);
-		y += fh(rd, TL_FONT_SMALL);
+			if (v->selected >= 0 && (uint64_t)v->selected < m->nisolations) {
+				struct tl_iso x;
+
+				timeline_isolation(m, (uint64_t)v->selected, &x);
+				sel = x.straggler == m->stragglers[k].lane;
+			}
+			view_straggler_row(m, k, rows);
+			draw_fit(rd, TL_FONT_SMALL, sg.x, sg.rows_y + (int)k * sg.row_h,
+				 sel ? accent : fg_dim, sg.w, f, 3);
+		}
 	}
 }
 
@@ -1018,15 +1044,39 @@ static void draw_side(struct tl_render *rd, const struct tl_model *m, const stru
 	fill(rd->r, lo->side_x - 3, lo->axis_y, lo->width - lo->side_x + 3,
 	     lo->legend_y - lo->axis_y, bg_panel);
 	fill(rd->r, lo->side_x - 3, lo->axis_y, 1, lo->legend_y - lo->axis_y, grid);
-	/* Info box: the selection, the measurement. */
+	/* Info box: the selection, the measurement (scrolled by the wheel when
+	 * it holds more than fits). */
 	if (lo->info_h) {
-		char lines[16][160];
-		unsigned n = view_info_lines(v, m, &lo->met, lo->side_w - 14, lines, 16);
+		char lines[TL_INFO_MAX][TL_INFO_LEN];
+		uint8_t cls[TL_INFO_MAX];
+		unsigned n =
+		    view_info_lines(v, m, &lo->met, lo->side_w - 14, lines, cls, TL_INFO_MAX);
+		unsigned first = v->info_first;
 
+		if (first + lo->info_shown > n) {
+			first = n > lo->info_shown ? n - lo->info_shown : 0;
+		}
 		fill(rd->r, lo->side_x, lo->info_y + 2, lo->side_w - 4, lo->info_h - 2, bg_group);
-		for (unsigned i = 0; i < n && (int)(i + 1) * sh + 5 <= lo->info_h; i++) {
+		for (unsigned i = 0; i < lo->info_shown && first + i < n; i++) {
+			static const SDL_Color *const colors[] = {
+			    [TL_INFO_TEXT] = &fg_dim,	   [TL_INFO_TITLE] = &fg,
+			    [TL_INFO_REQUESTER] = &fg_req, [TL_INFO_STRAGGLER] = &accent,
+			    [TL_INFO_LATE] = &fg_late,	   [TL_INFO_STALL] = &fg_stall,
+			};
+			uint8_t c = cls[first + i] < sizeof(colors) / sizeof(colors[0])
+					? cls[first + i]
+					: TL_INFO_TEXT;
+
 			draw_in(rd, TL_FONT_SMALL, lo->side_x + 6, lo->info_y + 5 + (int)i * sh,
-				lines[i], i == 0 ? fg : fg_dim, lo->side_w - 12);
+				lines[first + i], *colors[c], lo->side_w - 12);
+		}
+		if (n > lo->info_shown && n > 0) {
+			int h = lo->info_h - 6;
+			int bh = (int)((unsigned)h * lo->info_shown / n);
+			int by = lo->info_y + 4 + (int)((unsigned)h * first / n);
+
+			fill(rd->r, lo->width - 7, lo->info_y + 4, 3, h, grid);
+			fill(rd->r, lo->width - 7, by, 3, bh > 6 ? bh : 6, fg_dim);
 		}
 	}
 	/* The table. */
@@ -1054,12 +1104,20 @@ static void draw_side(struct tl_render *rd, const struct tl_model *m, const stru
 			fill(rd->r, lo->side_x, ry, lo->side_w - 4, lo->table_row_h, bg_lane_alt);
 		}
 		for (unsigned c = 0; c < nc; c++) {
-			char cell[96];
+			char cell[200];
 			bool num = cols[c].key == TL_KEY_WAIT || cols[c].key == TL_KEY_HOLD ||
 				   cols[c].key == TL_KEY_GRANT_DELAY || cols[c].key == TL_KEY_INDEX;
 			int cw;
 
 			view_table_cell(m, k, cols[c].key, cell, sizeof(cell));
+			if (cols[c].key == TL_KEY_SITE &&
+			    tw(rd, TL_FONT_SMALL, cell) > cols[c].w - 4) {
+				struct tl_iso x;
+
+				/* as much of the place as fits: the function */
+				timeline_isolation(m, k, &x);
+				view_site_label(m, x.site, TL_SITE_FUNCTION, cell, sizeof(cell));
+			}
 			cw = tw(rd, TL_FONT_SMALL, cell);
 			draw_in(rd, TL_FONT_SMALL,
 				num && cw < cols[c].w - 8 ? cols[c].x + cols[c].w - 8 - cw
@@ -1121,18 +1179,179 @@ static void draw_lines_box(struct tl_render *rd, const struct tl_layout *lo, int
 	}
 }
 
+#define TIP_LINES 12
+#define TIP_LEN 400
+
+/* Appends a tooltip line; returns the new count. */
+static int tip(char (*l)[TIP_LEN], const char **lines, int n, const char *s)
+{
+	if (n < TIP_LINES) {
+		snprintf(l[n], TIP_LEN, "%.*s", TIP_LEN - 1, s);
+		lines[n] = l[n];
+		n++;
+	}
+	return n;
+}
+
+/* Lines about isolation k for a pointer on `lane` at t. */
+static int tooltip_isolation(const struct tl_model *m, const struct tl_view *v, uint64_t k,
+			     uint32_t lane, uint64_t t, uint64_t slack, char (*l)[TIP_LEN],
+			     const char **lines, int n)
+{
+	struct tl_iso x;
+	struct tl_late *late;
+	unsigned nlate;
+	char a[48], b[48], line[TIP_LEN + 64], site[TIP_LEN];
+	const char *sel = (int64_t)k == v->selected ? " (selected)" : " (click: select)";
+
+	timeline_isolation(m, k, &x);
+	format_duration(a, sizeof(a), x.wait_ns);
+	if (lane == x.lane && t + slack >= x.request_ns && t <= x.grant_ns + slack) {
+		snprintf(line, sizeof(line), "isolation #%llu%s: t%u waited %s for the grant%s",
+			 (unsigned long long)k, x.full ? " (full)" : "", m->lanes[x.lane].thread, a,
+			 sel);
+		n = tip(l, lines, n, line);
+		view_site_label(m, x.site, TL_SITE_PATH, site, sizeof(site));
+		snprintf(line, sizeof(line), "requested from %s", site);
+		n = tip(l, lines, n, line);
+		if (x.has_grant_delay) {
+			format_duration(b, sizeof(b), x.grant_delay_ns);
+			snprintf(
+			    line, sizeof(line),
+			    "grant delay %s: its own wake-up after the last late thread was ready",
+			    b);
+			n = tip(l, lines, n, line);
+		}
+		return n;
+	}
+	late = calloc(m->info.nlanes ? m->info.nlanes : 1, sizeof(*late));
+	nlate = late ? timeline_isolation_late(m, k, late, m->info.nlanes) : 0;
+	nlate = nlate < m->info.nlanes ? nlate : m->info.nlanes;
+	for (unsigned i = 0; i < nlate; i++) {
+		if (late[i].lane != lane || t + slack < x.request_ns ||
+		    t > x.request_ns + late[i].delay_ns + slack) {
+			continue;
+		}
+		format_duration(b, sizeof(b), late[i].delay_ns);
+		snprintf(line, sizeof(line),
+			 "%s for isolation #%llu by t%u: ready +%s of its %s wait%s",
+			 lane == x.straggler ? "straggler" : "late", (unsigned long long)k,
+			 m->lanes[x.lane].thread, b, a, sel);
+		n = tip(l, lines, n, line);
+		if (late[i].from != TL_NO_SITE || late[i].to != TL_NO_SITE) {
+			view_site_label(m, late[i].from, TL_SITE_PATH, site, sizeof(site));
+			snprintf(line, sizeof(line), "ran from %s", site);
+			n = tip(l, lines, n, line);
+			view_site_label(m, late[i].to, TL_SITE_PATH, site, sizeof(site));
+			snprintf(line, sizeof(line), "to %s", site);
+			n = tip(l, lines, n, line);
+		}
+		free(late);
+		return n;
+	}
+	free(late);
+	snprintf(line, sizeof(line), "isolation #%llu%s by t%u: wait %s%s", (unsigned long long)k,
+		 x.full ? " (full)" : "", m->lanes[x.lane].thread, a, sel);
+	return tip(l, lines, n, line);
+}
+
+/* Over the isolations panel: the full place of the sites named there. */
+static bool tooltip_side(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
+			 const struct tl_layout *lo)
+{
+	char l[TIP_LINES][TIP_LEN], site[TIP_LEN];
+	const char *lines[TIP_LINES];
+	int n = 0;
+	int x = v->hover_x, y = v->hover_y;
+
+	if (!lo->side_w || x < lo->side_x || x >= lo->side_x + lo->side_w) {
+		return false;
+	}
+	if (y >= lo->info_y && y < lo->info_y + lo->info_h && v->selected >= 0 &&
+	    (uint64_t)v->selected < m->nisolations) {
+		struct tl_iso is;
+		struct tl_late *late = calloc(m->info.nlanes ? m->info.nlanes : 1, sizeof(*late));
+		unsigned nlate =
+		    late ? timeline_isolation_late(m, (uint64_t)v->selected, late, m->info.nlanes)
+			 : 0;
+		uint32_t seen[TIP_LINES];
+		unsigned nseen = 0;
+
+		timeline_isolation(m, (uint64_t)v->selected, &is);
+		n = tip(l, lines, n, "sites of this isolation:");
+		seen[nseen++] = is.site;
+		nlate = nlate < m->info.nlanes ? nlate : m->info.nlanes;
+		for (unsigned i = 0; i < nlate; i++) {
+			uint32_t two[2] = {late[i].from, late[i].to};
+
+			for (int j = 0; j < 2; j++) {
+				bool dup = false;
+
+				for (unsigned q = 0; q < nseen; q++) {
+					dup |= seen[q] == two[j];
+				}
+				if (!dup && nseen < TIP_LINES - 1) {
+					seen[nseen++] = two[j];
+				}
+			}
+		}
+		free(late);
+		for (unsigned q = 0; q < nseen; q++) {
+			if (seen[q] == TL_NO_SITE) {
+				continue;
+			}
+			view_site_label(m, seen[q], TL_SITE_PATH, site, sizeof(site));
+			n = tip(l, lines, n, site);
+		}
+		if (n == 1) {
+			return true; /* no site known: no tooltip */
+		}
+		draw_lines_box(rd, lo, x - 20, y + 16, lines, n);
+		return true;
+	}
+	if (y >= lo->table_y + lo->table_row_h + 2 && y < lo->table_y + lo->table_h) {
+		struct tl_column cols[TL_NKEYS];
+		unsigned nc = view_table_columns(v, m, lo, cols, TL_NKEYS);
+		uint64_t row = (uint64_t)(y - lo->table_y - lo->table_row_h - 2) /
+			       (uint64_t)(lo->table_row_h ? lo->table_row_h : 1);
+		uint64_t pos = v->table_first + row;
+
+		if (row >= view_table_rows(lo) || pos >= v->ntable) {
+			return true;
+		}
+		for (unsigned c = 0; c < nc; c++) {
+			struct tl_iso is;
+
+			if (cols[c].key != TL_KEY_SITE || x < cols[c].x ||
+			    x >= cols[c].x + cols[c].w) {
+				continue;
+			}
+			timeline_isolation(m, v->table[pos], &is);
+			view_site_label(m, is.site, TL_SITE_PATH, site, sizeof(site));
+			n = tip(l, lines, n, "requested from");
+			n = tip(l, lines, n, site);
+			draw_lines_box(rd, lo, x - 200, y + 16, lines, n);
+		}
+		return true;
+	}
+	return false;
+}
+
 /* The tooltip, from the pointer's pixels and the view as it is now. */
 static void draw_tooltip(struct tl_render *rd, const struct tl_model *m, const struct tl_view *v,
 			 const struct tl_layout *lo)
 {
-	char l[7][200], a[48], b[48];
-	const char *lines[7];
+	char l[TIP_LINES][TIP_LEN], a[48], b[48];
+	const char *lines[TIP_LINES];
 	int n = 0;
 	int64_t r;
 	enum tl_latency_kind kind;
 	unsigned bucket;
 
 	if (!v->hover) {
+		return;
+	}
+	if (tooltip_side(rd, m, v, lo)) {
 		return;
 	}
 	if (view_hist_hit(m, lo, v->hover_x, v->hover_y, &kind, &bucket)) {
@@ -1221,21 +1440,15 @@ static void draw_tooltip(struct tl_render *rd, const struct tl_model *m, const s
 			}
 		}
 		{
-			/* The isolation this instant belongs to (within 4 px). */
+			/* The isolation this instant belongs to (within 4 px), and
+			 * this thread's part in it: its wait and where it asked
+			 * from, or its late stretch and the section it ran. */
 			uint64_t slack = (v->t1 - v->t0) * 4 / (uint64_t)lo->lanes_w;
 			int64_t k = timeline_isolation_of(m, d->lane, t, slack);
 
 			if (k >= 0) {
-				struct tl_iso x;
-
-				timeline_isolation(m, (uint64_t)k, &x);
-				format_duration(a, sizeof(a), x.wait_ns);
-				snprintf(l[n], sizeof(l[n]), "isolation #%lld%s by t%u: wait %s%s",
-					 (long long)k, x.full ? " (full)" : "",
-					 m->lanes[x.lane].thread, a,
-					 k == v->selected ? " (selected)" : " (click: select)");
-				lines[n] = l[n];
-				n++;
+				n = tooltip_isolation(m, v, (uint64_t)k, d->lane, t, slack, l,
+						      lines, n);
 			}
 		}
 	}

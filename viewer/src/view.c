@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ROW_MAX 44 /* a lane's height when there is room: 5 threads do not fill 500 px */
+static void site_sample(struct tl_view *v, const struct tl_model *m);
 
 static uint64_t span_of(const struct tl_model *m)
 {
@@ -232,7 +232,7 @@ void view_layout(struct tl_layout *lo, const struct tl_metrics *met, int width, 
 	lo->lanes_h = lo->legend_y - lo->lanes_y;
 	lo->label_w = label_width(m, met, width);
 	if (v && v->panel && m->nisolations) {
-		lo->side_w = clampi(width * 26 / 100, 230, 460);
+		lo->side_w = clampi(width * 32 / 100, 240, 600);
 	}
 	lo->lanes_x = lo->label_w;
 	lo->lanes_w = width - lo->label_w - (lo->side_w ? lo->side_w + 6 : 8);
@@ -251,8 +251,8 @@ void view_layout(struct tl_layout *lo, const struct tl_metrics *met, int width, 
 			nh++;
 		}
 	}
-	lo->row_h = nl ? (lo->lanes_h - nh * lo->hdr_h) / nl : ROW_MAX;
-	lo->row_h = clampi(lo->row_h, min_row_h(met), ROW_MAX);
+	lo->row_h = nl ? (lo->lanes_h - nh * lo->hdr_h) / nl : TL_ROW_MAX;
+	lo->row_h = clampi(lo->row_h, min_row_h(met), TL_ROW_MAX);
 	if (lo->lanes_h < lo->row_h) {
 		lo->lanes_h = lo->row_h;
 	}
@@ -267,20 +267,27 @@ void view_layout(struct tl_layout *lo, const struct tl_metrics *met, int width, 
 		lo->sticky_h += h;
 	}
 
-	/* The isolations panel: info box over the table, beside the lanes. */
+	/* The isolations panel: info box over the table, beside the lanes. The
+	 * info box takes what its lines need, up to 60 % of the height (it
+	 * scrolls beyond); the table the rest. */
 	if (lo->side_w) {
-		char lines[16][160];
-		unsigned n = view_info_lines(v, m, met, lo->side_w - 14, lines, 16);
+		char lines[TL_INFO_MAX][TL_INFO_LEN];
+		unsigned n = view_info_lines(v, m, met, lo->side_w - 14, lines, NULL, TL_INFO_MAX);
 		int max_info;
 
 		side_top = lo->axis_y;
 		side_bottom = lo->legend_y;
 		lo->side_x = lo->lanes_x + lo->lanes_w + 6;
-		max_info = (side_bottom - side_top) * 55 / 100;
+		max_info = (side_bottom - side_top) * 60 / 100;
 		lo->info_y = side_top;
 		lo->info_h = n ? (int)n * sh + 10 : 0;
 		if (lo->info_h > max_info) {
 			lo->info_h = max_info - (max_info - 10) % sh;
+		}
+		lo->info_lines = n;
+		lo->info_shown = lo->info_h > 10 ? (unsigned)((lo->info_h - 10) / sh) : 0;
+		if (lo->info_shown > n) {
+			lo->info_shown = n;
 		}
 		lo->table_row_h = sh + 3;
 		lo->table_y = lo->info_y + lo->info_h + (lo->info_h ? 6 : 0);
@@ -546,6 +553,7 @@ int view_init(struct tl_view *v, const struct tl_model *m)
 		return -ENOMEM;
 	}
 	timeline_isolations_sort(m, v->sort_key, v->sort_desc, v->table);
+	site_sample(v, m);
 	rebuild_rows(v, m);
 	view_fit(v, m);
 	/* The cursor starts where every thread has appeared, so the mask panel
@@ -644,6 +652,7 @@ int view_model_changed(struct tl_view *v, const struct tl_model *old_m, const st
 		}
 	}
 	timeline_isolations_sort(m, v->sort_key, v->sort_desc, v->table);
+	site_sample(v, m);
 	v->selected = sel;
 	v->cycle_kind = -1;
 	rebuild_rows(v, m);
@@ -707,6 +716,7 @@ void view_select(struct tl_view *v, const struct tl_model *m, int64_t k, bool zo
 		return;
 	}
 	v->selected = k;
+	v->info_first = 0;
 	rebuild_rows(v, m);
 	v->first_row = 0; /* the threads that waited or blocked show next */
 	if (zoom) {
@@ -1004,10 +1014,28 @@ void view_table_cell(const struct tl_model *m, uint64_t k, enum tl_iso_key key, 
 		}
 		break;
 	case TL_KEY_SITE:
-		snprintf(buf, len, "%s", x.site[0] ? x.site : "?");
+		view_site_label(m, x.site, TL_SITE_PLACE, buf, len);
 		break;
 	default:
 		break;
+	}
+}
+
+/* The longest requesting-site label of the model: the site column's width
+ * (sites are few: code addresses, not isolations). */
+static void site_sample(struct tl_view *v, const struct tl_model *m)
+{
+	size_t best = 0;
+
+	snprintf(v->site_sample, sizeof(v->site_sample), "?");
+	for (uint64_t i = 1; i <= m->info.nsites && i < UINT32_MAX; i++) {
+		char buf[sizeof(v->site_sample)];
+
+		view_site_label(m, (uint32_t)i, TL_SITE_PLACE, buf, sizeof(buf));
+		if (strlen(buf) > best) {
+			best = strlen(buf);
+			memcpy(v->site_sample, buf, sizeof(buf));
+		}
 	}
 }
 
@@ -1015,12 +1043,16 @@ unsigned view_table_columns(const struct tl_view *v, const struct tl_model *m,
 			    const struct tl_layout *lo, struct tl_column *out, unsigned max)
 {
 	enum tl_iso_key keys[TL_NKEYS];
-	int widths[TL_NKEYS];
+	int widths[TL_NKEYS], want_site = 0;
 	unsigned n = 0;
-	int total = 0, avail = lo->side_w - 8, x;
-	char sample[64];
+	int total = 0, avail = lo->side_w - 8, x, extra;
+	char sample[200];
+	uint32_t max_thread = 0;
 
-	(void)v;
+	for (uint32_t g = 0; g < m->ngroups; g++) {
+		max_thread =
+		    m->groups[g].max_thread > max_thread ? m->groups[g].max_thread : max_thread;
+	}
 	keys[n++] = TL_KEY_INDEX;
 	keys[n++] = TL_KEY_WAIT;
 	keys[n++] = TL_KEY_HOLD;
@@ -1043,13 +1075,25 @@ unsigned view_table_columns(const struct tl_view *v, const struct tl_model *m,
 		case TL_KEY_REQUESTER:
 		case TL_KEY_STRAGGLER:
 			snprintf(sample, sizeof(sample),
-				 m->ngroups > 1 ? "%u:t%u full" : "t%u full", m->ngroups, 9999u);
+				 m->ngroups > 1 ? "%u:t%u full" : "t%u full", m->ngroups,
+				 max_thread ? max_thread - 1 : 0);
 			break;
-		case TL_KEY_SITE:
-			snprintf(sample, sizeof(sample), "function_name_xx");
+		case TL_KEY_SITE: {
+			/* At least the function (cells show as much of the place as
+			 * fits), at best the longest place. */
+			char fn[200];
+			const char *paren = v ? strstr(v->site_sample, " (") : NULL;
+
+			snprintf(fn, sizeof(fn), "%.*s", paren ? (int)(paren - v->site_sample) : 12,
+				 v && paren ? v->site_sample : "function_xx");
+			snprintf(sample, sizeof(sample), "%s", fn);
+			want_site = text_w(&lo->met, TL_FONT_SMALL,
+					   v && v->site_sample[0] ? v->site_sample : fn) +
+				    10;
 			break;
+		}
 		default:
-			snprintf(sample, sizeof(sample), "999 µs");
+			snprintf(sample, sizeof(sample), "8.88 ms");
 			break;
 		}
 		w = text_w(&lo->met, TL_FONT_SMALL, sample);
@@ -1063,12 +1107,16 @@ unsigned view_table_columns(const struct tl_view *v, const struct tl_model *m,
 			w = w > tw ? w : tw;
 		}
 		widths[i] = w + 10;
+		if (keys[i] == TL_KEY_SITE && want_site < widths[i]) {
+			want_site = widths[i];
+		}
 		total += widths[i];
 	}
-	/* Too narrow: leave out what matters least. */
+	/* Too narrow: leave out what matters least to the question "why did
+	 * it wait" (the number is in the info box). */
 	{
-		static const enum tl_iso_key drop[] = {TL_KEY_SITE, TL_KEY_GRANT_DELAY,
-						       TL_KEY_INDEX, TL_KEY_HOLD};
+		static const enum tl_iso_key drop[] = {TL_KEY_INDEX, TL_KEY_HOLD, TL_KEY_SITE,
+						       TL_KEY_GRANT_DELAY};
 
 		for (size_t d = 0; d < sizeof(drop) / sizeof(drop[0]) && total > avail; d++) {
 			for (unsigned i = 0; i < n; i++) {
@@ -1084,13 +1132,45 @@ unsigned view_table_columns(const struct tl_view *v, const struct tl_model *m,
 			}
 		}
 	}
+	/* The site column short of its longest place: the number, then the
+	 * hold, make room for it. */
+	for (int d = 0; d < 2; d++) {
+		enum tl_iso_key drop = d == 0 ? TL_KEY_INDEX : TL_KEY_HOLD;
+		int site_w = -1;
+
+		for (unsigned i = 0; i < n; i++) {
+			site_w = keys[i] == TL_KEY_SITE ? widths[i] : site_w;
+		}
+		if (site_w < 0 || site_w + (avail - total) >= want_site) {
+			break;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (keys[i] == drop) {
+				total -= widths[i];
+				memmove(&keys[i], &keys[i + 1], (n - i - 1) * sizeof(keys[0]));
+				memmove(&widths[i], &widths[i + 1],
+					(n - i - 1) * sizeof(widths[0]));
+				n--;
+				break;
+			}
+		}
+	}
+	/* Room left: first to the site column (up to its longest place), the
+	 * rest shared. */
+	extra = total < avail ? avail - total : 0;
+	for (unsigned i = 0; i < n && extra > 0; i++) {
+		if (keys[i] == TL_KEY_SITE && want_site > widths[i]) {
+			int add = want_site - widths[i] < extra ? want_site - widths[i] : extra;
+
+			widths[i] += add;
+			extra -= add;
+		}
+	}
 	x = lo->side_x + 4;
 	for (unsigned i = 0; i < n && i < max; i++) {
-		int extra = total < avail ? (avail - total) / (int)n : 0;
-
 		out[i].key = keys[i];
 		out[i].x = x;
-		out[i].w = widths[i] + extra;
+		out[i].w = widths[i] + (n ? extra / (int)n : 0);
 		out[i].title = key_titles[keys[i]];
 		x += out[i].w;
 	}
@@ -1167,15 +1247,119 @@ void view_toggle_marker(struct tl_view *v, uint64_t t)
 	v->nmarkers++;
 }
 
+/* ---- Code sites ---------------------------------------------------------------------- */
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+void view_site_label(const struct tl_model *m, uint32_t site, enum tl_site_form form, char *buf,
+		     size_t len)
+{
+	struct tl_site s;
+	char addr[40];
+
+	if (!timeline_site(m, site, &s)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)s.address);
+	if (form == TL_SITE_PATH) {
+		char place[600];
+
+		if (s.function && s.file && s.line) {
+			snprintf(place, sizeof(place), "%s (%s:%u)", s.function, s.file, s.line);
+		} else if (s.function) {
+			snprintf(place, sizeof(place), "%s (no line information)", s.function);
+		} else {
+			snprintf(place, sizeof(place), "? (not resolved)");
+		}
+		snprintf(buf, len, "%s%s%s · %s", place, s.object ? " in " : "",
+			 s.object ? s.object : "", addr);
+		return;
+	}
+	if (!s.function) {
+		snprintf(buf, len, "? (%s)", addr);
+	} else if (form == TL_SITE_FUNCTION) {
+		snprintf(buf, len, "%s", s.function);
+	} else if (s.file && s.line) {
+		snprintf(buf, len, "%s (%s:%u)", s.function, base_name(s.file), s.line);
+	} else {
+		snprintf(buf, len, "%s (%s)", s.function, addr);
+	}
+}
+
+void view_section_label(const struct tl_model *m, const struct tl_late *l, enum tl_site_form form,
+			char *buf, size_t len)
+{
+	char a[300], b[300];
+
+	view_site_label(m, l->from, form, a, sizeof(a));
+	view_site_label(m, l->to, form, b, sizeof(b));
+	snprintf(buf, len, "%s → %s", a, b);
+}
+
+unsigned view_section_text(const struct tl_model *m, const struct tl_metrics *met,
+			   const struct tl_late *l, int w, int h, char (*lines)[TL_INFO_LEN],
+			   enum tl_font *font)
+{
+	char place[2][TL_INFO_LEN], func[2][TL_INFO_LEN];
+	enum tl_font f = h >= met->height[TL_FONT_SMALL] ? TL_FONT_SMALL : TL_FONT_TINY;
+	bool two = h >= 2 * met->height[f];
+	struct {
+		const char *a, *b; /* b: a second line, or NULL */
+	} forms[5];
+	char one_place[2 * TL_INFO_LEN + 8], one_func[2 * TL_INFO_LEN + 8];
+	char first[TL_INFO_LEN + 8], ffirst[TL_INFO_LEN + 8];
+
+	*font = f;
+	if (l->from == TL_NO_SITE && l->to == TL_NO_SITE) {
+		return 0; /* the timeline names no site (no blame) */
+	}
+	view_site_label(m, l->from, TL_SITE_PLACE, place[0], sizeof(place[0]));
+	view_site_label(m, l->to, TL_SITE_PLACE, place[1], sizeof(place[1]));
+	view_site_label(m, l->from, TL_SITE_FUNCTION, func[0], sizeof(func[0]));
+	view_site_label(m, l->to, TL_SITE_FUNCTION, func[1], sizeof(func[1]));
+	snprintf(one_place, sizeof(one_place), "%s → %s", place[0], place[1]);
+	snprintf(one_func, sizeof(one_func), "%s → %s", func[0], func[1]);
+	snprintf(first, sizeof(first), "%s →", place[0]);
+	forms[0].a = one_place, forms[0].b = NULL;
+	forms[1].a = first, forms[1].b = place[1];
+	forms[2].a = one_func, forms[2].b = NULL;
+	snprintf(ffirst, sizeof(ffirst), "%s →", func[0]);
+	forms[3].a = ffirst, forms[3].b = func[1];
+	forms[4].a = func[0], forms[4].b = NULL;
+	for (int i = 0; i < 5; i++) {
+		if (forms[i].b && !two) {
+			continue;
+		}
+		if (text_w(met, f, forms[i].a) > w ||
+		    (forms[i].b && text_w(met, f, forms[i].b) > w)) {
+			continue;
+		}
+		snprintf(lines[0], TL_INFO_LEN, "%s", forms[i].a);
+		if (forms[i].b) {
+			snprintf(lines[1], TL_INFO_LEN, "%s", forms[i].b);
+			return 2;
+		}
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- Info box ------------------------------------------------------------------------ */
 
-/* Copies a line, cut at 159 bytes (on a UTF-8 character boundary). */
+/* Copies a line, cut at TL_INFO_LEN - 1 bytes (on a UTF-8 character
+ * boundary). */
 static void copy_line(char *dst, const char *src)
 {
 	size_t n = strlen(src);
 
-	if (n > 159) {
-		n = 159;
+	if (n > TL_INFO_LEN - 1) {
+		n = TL_INFO_LEN - 1;
 		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80) {
 			n--;
 		}
@@ -1184,20 +1368,39 @@ static void copy_line(char *dst, const char *src)
 	dst[n] = '\0';
 }
 
-/* Appends s to lines, wrapped to max_w at " · " or spaces; the lines after
- * the first are indented. */
-static void push_wrapped(char (*lines)[160], unsigned *n, unsigned max,
-			 const struct tl_metrics *met, int max_w, const char *s)
+struct info_out {
+	char (*lines)[TL_INFO_LEN];
+	uint8_t *cls;
+	unsigned n, max;
+	const struct tl_metrics *met;
+	int max_w;
+};
+
+static void info_push(struct info_out *o, uint8_t cls, const char *s)
 {
-	char rest[320];
+	if (o->n < o->max) {
+		copy_line(o->lines[o->n], s);
+		if (o->cls) {
+			o->cls[o->n] = cls;
+		}
+		o->n++;
+	}
+}
+
+/* Appends s, wrapped to max_w at " · " or spaces; the lines after the
+ * first are indented. */
+static void push_wrapped(struct info_out *o, uint8_t cls, const char *s)
+{
+	char rest[1024];
 
 	snprintf(rest, sizeof(rest), "%s", s);
-	while (*n < max) {
+	while (o->n < o->max) {
 		char *cut = NULL;
 		size_t len = strlen(rest);
 
-		if (!met || text_w(met, TL_FONT_SMALL, rest) <= max_w) {
-			copy_line(lines[(*n)++], rest);
+		if (!o->met ||
+		    (text_w(o->met, TL_FONT_SMALL, rest) <= o->max_w && len < TL_INFO_LEN)) {
+			info_push(o, cls, rest);
 			return;
 		}
 		/* The longest head that fits: split at " · " first, else a space. */
@@ -1209,9 +1412,12 @@ static void push_wrapped(char (*lines)[160], unsigned *n, unsigned max,
 					      : rest[i] != ' ') {
 					continue;
 				}
+				if (i >= TL_INFO_LEN) {
+					continue;
+				}
 				save = rest[i];
 				rest[i] = '\0';
-				if (text_w(met, TL_FONT_SMALL, rest) <= max_w) {
+				if (text_w(o->met, TL_FONT_SMALL, rest) <= o->max_w) {
 					cut = rest + i;
 				}
 				rest[i] = save;
@@ -1221,14 +1427,14 @@ static void push_wrapped(char (*lines)[160], unsigned *n, unsigned max,
 			}
 		}
 		if (!cut) {
-			copy_line(lines[(*n)++], rest); /* cannot wrap: drawn cut */
+			info_push(o, cls, rest); /* cannot wrap: drawn cut */
 			return;
 		}
 		*cut = '\0';
-		copy_line(lines[(*n)++], rest);
+		info_push(o, cls, rest);
 		cut += strncmp(cut + 1, "· ", strlen("· ")) == 0 ? 1 + strlen("· ") : 1;
 		{
-			char tail[320];
+			char tail[1024];
 
 			snprintf(tail, sizeof(tail), "  %s", cut);
 			snprintf(rest, sizeof(rest), "%s", tail);
@@ -1236,76 +1442,148 @@ static void push_wrapped(char (*lines)[160], unsigned *n, unsigned max,
 	}
 }
 
-unsigned view_info_lines(const struct tl_view *v, const struct tl_model *m,
-			 const struct tl_metrics *met, int max_w, char (*lines)[160], unsigned max)
+static void thread_name(const struct tl_model *m, uint32_t lane, char *buf, size_t len)
 {
-	unsigned n = 0;
-	char a[48], b[48], c[48], line[320];
+	if (m->ngroups > 1) {
+		snprintf(buf, len, "%u:t%u", m->lane_group[lane], m->lanes[lane].thread);
+	} else {
+		snprintf(buf, len, "t%u", m->lanes[lane].thread);
+	}
+}
+
+/* The selected isolation's whole answer: who asked, from where, how long it
+ * waited and why: each late thread by delay with the section it ran, the
+ * grant delay (the requester's own wake-up), the stall reports. */
+static void info_isolation(const struct tl_view *v, const struct tl_model *m, struct info_out *o)
+{
+	uint64_t k = (uint64_t)v->selected;
+	struct tl_iso x;
+	struct tl_late *late;
+	struct tl_stall stalls[4];
+	const struct rdv_tl_lane *r;
+	unsigned nlate, nst, nwait = 0, nblock = 0;
+	char req[32], a[48], b[48], site[400], line[1024];
+
+	timeline_isolation(m, k, &x);
+	r = &m->lanes[x.lane];
+	thread_name(m, x.lane, req, sizeof(req));
+	snprintf(line, sizeof(line), "Isolation #%llu%s · wait no. %llu of %llu",
+		 (unsigned long long)k, x.full ? " (full)" : "",
+		 (unsigned long long)timeline_wait_rank(m, k) + 1,
+		 (unsigned long long)m->nisolations);
+	push_wrapped(o, TL_INFO_TITLE, line);
+	format_time(a, sizeof(a), m, x.request_ns);
+	snprintf(line, sizeof(line), "%s (tid %d) requested it at %s", req, r->os_tid, a);
+	push_wrapped(o, TL_INFO_REQUESTER, line);
+	if (x.site != TL_NO_SITE) {
+		view_site_label(m, x.site, TL_SITE_PLACE, site, sizeof(site));
+		snprintf(line, sizeof(line), "  from %s", site);
+		push_wrapped(o, TL_INFO_REQUESTER, line);
+	}
+	format_duration(a, sizeof(a), x.wait_ns);
+	if (x.has_hold) {
+		format_duration(b, sizeof(b), x.hold_ns);
+		snprintf(line, sizeof(line), "waited %s for the grant · then held it %s", a, b);
+	} else {
+		snprintf(line, sizeof(line), "waited %s for the grant · not released", a);
+	}
+	push_wrapped(o, TL_INFO_TEXT, line);
+
+	late = calloc(m->info.nlanes ? m->info.nlanes : 1, sizeof(*late));
+	nlate = late ? timeline_isolation_late(m, k, late, m->info.nlanes) : 0;
+	if (nlate == 0) {
+		push_wrapped(o, TL_INFO_TEXT, "no thread was late: all were ready at the request");
+	} else {
+		snprintf(line, sizeof(line),
+			 "%u thread%s late (not ready at the request), by delay:", nlate,
+			 nlate == 1 ? "" : "s");
+		push_wrapped(o, TL_INFO_TEXT, line);
+	}
+	for (unsigned i = 0; i < nlate && i < m->info.nlanes; i++) {
+		bool strag = late[i].lane == x.straggler;
+		char who[32], sec[900];
+
+		/* Keep the last lines for what follows the list. */
+		if (o->n + 5 >= o->max && i + 1 < nlate) {
+			snprintf(line, sizeof(line), "… %u more late threads (pinned in the lanes)",
+				 nlate - i);
+			push_wrapped(o, TL_INFO_LATE, line);
+			break;
+		}
+		thread_name(m, late[i].lane, who, sizeof(who));
+		format_duration(a, sizeof(a), late[i].delay_ns);
+		if (late[i].from == TL_NO_SITE && late[i].to == TL_NO_SITE) {
+			sec[0] = '\0';
+		} else {
+			char s2[850];
+
+			view_section_label(m, &late[i], TL_SITE_PLACE, s2, sizeof(s2));
+			snprintf(sec, sizeof(sec), ": ran %s", s2);
+		}
+		snprintf(line, sizeof(line), "%s%s ready +%s%s", strag ? "straggler " : "late ",
+			 who, a, sec);
+		push_wrapped(o, strag ? TL_INFO_STRAGGLER : TL_INFO_LATE, line);
+	}
+	free(late);
+	if (x.has_grant_delay) {
+		format_duration(a, sizeof(a), x.grant_delay_ns);
+		if (nlate) {
+			snprintf(line, sizeof(line),
+				 "grant delay %s: %s's own wake-up after the last late thread "
+				 "was ready",
+				 a, req);
+		} else {
+			snprintf(line, sizeof(line),
+				 "grant delay %s: the whole wait was %s's own wake-up", a, req);
+		}
+		push_wrapped(o, TL_INFO_TEXT, line);
+	}
+	nst = timeline_isolation_stalls(m, k, stalls, 4);
+	for (unsigned i = 0; i < nst && i < 4; i++) {
+		int p;
+
+		format_duration(a, sizeof(a), stalls[i].waited_ns);
+		p = snprintf(line, sizeof(line), "stall reported after %s, not ready:", a);
+		for (uint32_t j = 0; j < stalls[i].nlate && j < TL_STALL_LANES; j++) {
+			char who[32];
+
+			thread_name(m, stalls[i].lanes[j], who, sizeof(who));
+			p += snprintf(line + p, sizeof(line) - (size_t)p, " %s", who);
+		}
+		if (stalls[i].nlate > TL_STALL_LANES) {
+			snprintf(line + p, sizeof(line) - (size_t)p, " … (%u)", stalls[i].nlate);
+		} else if (stalls[i].nlate == 0) {
+			snprintf(line + p, sizeof(line) - (size_t)p, " none named");
+		}
+		push_wrapped(o, TL_INFO_STALL, line);
+	}
+	if (nst > 4) {
+		snprintf(line, sizeof(line), "… %u stall reports in all", nst);
+		push_wrapped(o, TL_INFO_STALL, line);
+	}
+	for (uint32_t i = v->nsticky; i < v->ndrows; i++) {
+		nwait += v->drows[i].kind == TL_DROW_LANE && v->drows[i].role == TL_ROLE_QUEUED;
+		nblock += v->drows[i].kind == TL_DROW_LANE && v->drows[i].role == TL_ROLE_BLOCKED;
+	}
+	if (nwait || nblock) {
+		snprintf(line, sizeof(line),
+			 "meanwhile %u waited for their own request, %u blocked", nwait, nblock);
+		push_wrapped(o, TL_INFO_TEXT, line);
+	}
+}
+
+unsigned view_info_lines(const struct tl_view *v, const struct tl_model *m,
+			 const struct tl_metrics *met, int max_w, char (*lines)[TL_INFO_LEN],
+			 uint8_t *cls, unsigned max)
+{
+	struct info_out o = {lines, cls, 0, max, met, max_w};
+	char a[48], b[48], line[1024];
 
 	if (!v) {
 		return 0;
 	}
-#define LINE(...)                                                                                  \
-	do {                                                                                       \
-		snprintf(line, sizeof(line), __VA_ARGS__);                                         \
-		push_wrapped(lines, &n, max, met, max_w, line);                                    \
-	} while (0)
 	if (v->selected >= 0 && (uint64_t)v->selected < m->nisolations) {
-		struct tl_iso x;
-		struct tl_late late[4];
-		const struct rdv_tl_lane *r;
-		unsigned nlate, nwait = 0, nblock = 0;
-		uint64_t k = (uint64_t)v->selected;
-
-		timeline_isolation(m, k, &x);
-		r = &m->lanes[x.lane];
-		LINE("Isolation #%llu%s · wait no. %llu of %llu", (unsigned long long)k,
-		     x.full ? " (full)" : "", (unsigned long long)timeline_wait_rank(m, k) + 1,
-		     (unsigned long long)m->nisolations);
-		format_time(a, sizeof(a), m, x.request_ns);
-		LINE("requester t%u (tid %d) at %s", r->thread, r->os_tid, a);
-		if (x.site[0]) {
-			LINE("  from %s", x.site);
-		}
-		format_duration(a, sizeof(a), x.wait_ns);
-		if (x.has_hold) {
-			format_duration(b, sizeof(b), x.hold_ns);
-		} else {
-			snprintf(b, sizeof(b), "not released");
-		}
-		LINE("wait %s · hold %s", a, b);
-		if (x.has_grant_delay) {
-			format_duration(c, sizeof(c), x.grant_delay_ns);
-			LINE("grant delay %s (last ready → grant)", c);
-		}
-		nlate = timeline_isolation_late(m, k, late, 4);
-		if (nlate == 0) {
-			LINE("no thread was late: all were ready");
-		}
-		for (unsigned i = 0; i < nlate && i < 3; i++) {
-			const struct rdv_tl_lane *l = &m->lanes[late[i].lane];
-
-			format_duration(a, sizeof(a), late[i].delay_ns);
-			LINE("%s t%u (tid %d) ready +%s",
-			     late[i].lane == x.straggler ? "straggler" : "late", l->thread,
-			     l->os_tid, a);
-			if (late[i].from[0] || late[i].to[0]) {
-				LINE("  %s → %s", late[i].from[0] ? late[i].from : "?",
-				     late[i].to[0] ? late[i].to : "?");
-			}
-		}
-		if (nlate > 3) {
-			LINE("… %u late threads in all", nlate);
-		}
-		for (uint32_t i = v->nsticky; i < v->ndrows; i++) {
-			nwait +=
-			    v->drows[i].kind == TL_DROW_LANE && v->drows[i].role == TL_ROLE_QUEUED;
-			nblock +=
-			    v->drows[i].kind == TL_DROW_LANE && v->drows[i].role == TL_ROLE_BLOCKED;
-		}
-		if (nwait || nblock) {
-			LINE("meanwhile %u waited, %u blocked", nwait, nblock);
-		}
+		info_isolation(v, m, &o);
 	}
 	if (v->range) {
 		uint64_t st[RDV_TL_NSTATES], tot = 0;
@@ -1313,8 +1591,9 @@ unsigned view_info_lines(const struct tl_view *v, const struct tl_model *m,
 		int s0 = -1;
 
 		format_duration(a, sizeof(a), dt);
-		LINE("Range Δt %s · %u thread%s", a, v->nrange_lanes,
-		     v->nrange_lanes == 1 ? "" : "s");
+		snprintf(line, sizeof(line), "Range Δt %s · %u thread%s", a, v->nrange_lanes,
+			 v->nrange_lanes == 1 ? "" : "s");
+		push_wrapped(&o, TL_INFO_TITLE, line);
 		for (int s = 0; s < RDV_TL_NSTATES; s++) {
 			tot += st[s];
 		}
@@ -1329,30 +1608,37 @@ unsigned view_info_lines(const struct tl_view *v, const struct tl_model *m,
 			}
 			format_duration(a, sizeof(a), st[s0]);
 			format_duration(b, sizeof(b), st[s]);
-			LINE("%s %s %.0f%% · %s %s %.0f%%", rdv_tl_state_name(s0), a,
-			     100.0 * (double)st[s0] / (double)tot, rdv_tl_state_name(s), b,
-			     100.0 * (double)st[s] / (double)tot);
+			snprintf(line, sizeof(line), "%s %s %.0f%% · %s %s %.0f%%",
+				 rdv_tl_state_name(s0), a, 100.0 * (double)st[s0] / (double)tot,
+				 rdv_tl_state_name(s), b, 100.0 * (double)st[s] / (double)tot);
+			push_wrapped(&o, TL_INFO_TEXT, line);
 			s0 = -1;
 		}
 		if (s0 >= 0) {
 			format_duration(a, sizeof(a), st[s0]);
-			LINE("%s %s %.0f%%", rdv_tl_state_name(s0), a,
-			     100.0 * (double)st[s0] / (double)tot);
+			snprintf(line, sizeof(line), "%s %s %.0f%%", rdv_tl_state_name(s0), a,
+				 100.0 * (double)st[s0] / (double)tot);
+			push_wrapped(&o, TL_INFO_TEXT, line);
 		}
 	}
 	if (v->nmarkers > 1) {
-		int o = 0;
-		char buf[160];
+		int p = snprintf(line, sizeof(line), "markers Δ");
 
-		o = snprintf(buf, sizeof(buf), "markers Δ");
-		for (unsigned i = 1; i < v->nmarkers && o < 120; i++) {
+		for (unsigned i = 1; i < v->nmarkers && p < 400; i++) {
 			format_duration(a, sizeof(a), v->markers[i] - v->markers[i - 1]);
-			o += snprintf(buf + o, sizeof(buf) - (size_t)o, " %s", a);
+			p += snprintf(line + p, sizeof(line) - (size_t)p, " %s", a);
 		}
-		LINE("%s", buf);
+		push_wrapped(&o, TL_INFO_TEXT, line);
 	}
-#undef LINE
-	return n;
+	return o.n;
+}
+
+void view_scroll_info(struct tl_view *v, const struct tl_layout *lo, int delta)
+{
+	int first = (int)v->info_first + delta;
+	int max = lo->info_lines > lo->info_shown ? (int)(lo->info_lines - lo->info_shown) : 0;
+
+	v->info_first = (unsigned)clampi(first, 0, max);
 }
 
 /* ---- Bottom panel geometry ------------------------------------------------------------- */
@@ -1440,6 +1726,45 @@ bool view_hist_hit(const struct tl_model *m, const struct tl_layout *lo, int x, 
 		return true;
 	}
 	return false;
+}
+
+bool view_straggler_geometry(const struct tl_model *m, const struct tl_layout *lo,
+			     struct tl_strag_geom *g)
+{
+	struct tl_hist_geom h[TL_NLAT];
+	unsigned n = view_hist_geometry(m, lo, h, TL_NLAT);
+	int sh = lo->met.height[TL_FONT_SMALL];
+
+	memset(g, 0, sizeof(*g));
+	if (n == 0) {
+		return false;
+	}
+	g->x = h[n - 1].x + h[n - 1].w + 16;
+	g->w = lo->width - g->x - 6;
+	if (g->w < 110) {
+		return false;
+	}
+	g->y = h[0].y;
+	g->rows_y = g->y + sh + 2;
+	g->row_h = sh;
+	while (g->rows < m->nstragglers && g->rows_y + (int)(g->rows + 1) * sh < lo->height - 4) {
+		g->rows++;
+	}
+	return true;
+}
+
+void view_straggler_row(const struct tl_model *m, uint32_t k, char (*forms)[96])
+{
+	const struct tl_straggler *s = &m->stragglers[k];
+	const struct rdv_tl_lane *l = &m->lanes[s->lane];
+	char who[32], d[32];
+
+	thread_name(m, s->lane, who, sizeof(who));
+	format_duration(d, sizeof(d), s->delay_ns);
+	snprintf(forms[0], 96, "%s (%d) %s · %llu×", who, l->os_tid, d,
+		 (unsigned long long)s->count);
+	snprintf(forms[1], 96, "%s %s · %llu×", who, d, (unsigned long long)s->count);
+	snprintf(forms[2], 96, "%s %s", who, d);
 }
 
 static int mask_lines(const struct tl_group *gr, int cols)
@@ -1585,6 +1910,32 @@ double view_ns_to_x(const struct tl_view *v, const struct tl_layout *lo, uint64_
 	return lo->lanes_x + rel * lo->lanes_w;
 }
 
+void view_late_box(const struct tl_view *v, const struct tl_layout *lo, uint64_t request_ns,
+		   const struct tl_late *l, const struct tl_slot *s, int *x, int *w, int *h)
+{
+	double xr = view_ns_to_x(v, lo, request_ns);
+	double xs = view_ns_to_x(v, lo, request_ns + l->delay_ns);
+	double x0 = xr < lo->lanes_x ? lo->lanes_x : xr;
+	double x1 = xs > lo->lanes_x + lo->lanes_w ? lo->lanes_x + lo->lanes_w : xs;
+	int pad = lo->row_h >= 16 ? 2 : 1;
+
+	*x = (int)x0 + 3;
+	*w = x1 - x0 - 6 > 0 ? (int)(x1 - x0) - 6 : 0;
+	*h = s->h - 2 * pad;
+}
+
+/* Appends s with its spaces as '_' (a dump field is one word). */
+static size_t dump_word(char *buf, size_t len, size_t o, const char *s)
+{
+	for (; *s && o + 1 < len; s++) {
+		buf[o++] = *s == ' ' ? '_' : *s;
+	}
+	if (o < len) {
+		buf[o] = '\0';
+	}
+	return o;
+}
+
 void view_dump(const struct tl_view *v, const struct tl_model *m, const struct tl_layout *lo,
 	       char *buf, size_t len)
 {
@@ -1614,18 +1965,94 @@ void view_dump(const struct tl_view *v, const struct tl_model *m, const struct t
 	    lo->height, lo->row_h, v->ndrows, v->nsticky, v->first_row, lo->side_w > 0);
 	OUT(" requester=%lld straggler=%lld", have ? (long long)x.lane : -1LL,
 	    have && x.straggler != TL_NO_LANE ? (long long)x.straggler : -1LL);
-	OUT(" late=");
+	OUT(" requester_tid=%d straggler_tid=%d", have ? m->lanes[x.lane].os_tid : -1,
+	    have && x.straggler != TL_NO_LANE ? m->lanes[x.straggler].os_tid : -1);
 	if (have) {
 		struct tl_late *late = calloc(m->info.nlanes ? m->info.nlanes : 1, sizeof(*late));
 		unsigned nl =
 		    late ? timeline_isolation_late(m, (uint64_t)v->selected, late, m->info.nlanes)
 			 : 0;
 
-		for (unsigned i = 0; i < nl && i < m->info.nlanes; i++) {
+		nl = nl < m->info.nlanes ? nl : m->info.nlanes;
+		OUT(" late=");
+		for (unsigned i = 0; i < nl; i++) {
 			OUT("%s%u", i ? "," : "", late[i].lane);
 		}
+		OUT(" late_tids=");
+		for (unsigned i = 0; i < nl; i++) {
+			OUT("%s%d", i ? "," : "", m->lanes[late[i].lane].os_tid);
+		}
+		OUT(" late_delays=");
+		for (unsigned i = 0; i < nl; i++) {
+			OUT("%s%llu", i ? "," : "", (unsigned long long)late[i].delay_ns);
+		}
+		/* The section text drawn on each late thread's lane on screen
+		 * (lines joined by '/'), as render.c draws it. */
+		OUT(" sections=");
+		for (unsigned i = 0, first = 1; i < nl; i++) {
+			char text[2][TL_INFO_LEN];
+			enum tl_font f;
+			unsigned nt = 0;
+			int bx, bw, bh;
+
+			for (unsigned j = 0; j < ns; j++) {
+				const struct tl_drow *d = &v->drows[slots[j].drow];
+
+				if (d->kind != TL_DROW_LANE || slots[j].sticky_header ||
+				    d->lane != late[i].lane) {
+					continue;
+				}
+				view_late_box(v, lo, x.request_ns, &late[i], &slots[j], &bx, &bw,
+					      &bh);
+				nt = view_section_text(m, &lo->met, &late[i], bw, bh, text, &f);
+				break;
+			}
+			OUT("%s%u:", first ? "" : ",", late[i].lane);
+			first = 0;
+			for (unsigned t = 0; t < nt; t++) {
+				if (t) {
+					OUT("/");
+				}
+				o = o < len ? dump_word(buf, len, o, text[t]) : o;
+			}
+		}
+		/* The same sections in full (function and file:line). */
+		OUT(" places=");
+		for (unsigned i = 0; i < nl; i++) {
+			char sec[TL_INFO_LEN * 2];
+
+			view_section_label(m, &late[i], TL_SITE_PLACE, sec, sizeof(sec));
+			OUT("%s%u:", i ? "," : "", late[i].lane);
+			o = o < len ? dump_word(buf, len, o, sec) : o;
+		}
 		free(late);
+		{
+			char site[TL_INFO_LEN];
+
+			view_site_label(m, x.site, TL_SITE_PLACE, site, sizeof(site));
+			OUT(" site=");
+			o = o < len ? dump_word(buf, len, o, site) : o;
+		}
+	} else {
+		OUT(" late=");
 	}
+	/* The straggler list as the panel shows it. */
+	{
+		struct tl_strag_geom g;
+
+		OUT(" stragglers=");
+		if (view_straggler_geometry(m, lo, &g)) {
+			for (unsigned i = 0; i < g.rows; i++) {
+				const struct tl_straggler *st = &m->stragglers[i];
+
+				OUT("%s%u:%llu:%llu", i ? "," : "", m->lanes[st->lane].thread,
+				    (unsigned long long)st->count,
+				    (unsigned long long)st->delay_ns);
+			}
+		}
+	}
+	OUT(" info_lines=%u info_shown=%u info_first=%u", lo->info_lines, lo->info_shown,
+	    v->info_first);
 	OUT(" range=%llu", v->range ? (unsigned long long)(v->range_t1 - v->range_t0) : 0ull);
 	if (have) {
 		OUT(" sel_request=%llu sel_grant=%llu sel_end=%llu",
@@ -1673,6 +2100,40 @@ void view_dump(const struct tl_view *v, const struct tl_model *m, const struct t
 				OUT("%s%u", first ? "" : ",", d->lane);
 			}
 			first = false;
+		}
+	}
+	/* The role texts of the lanes on screen that have one, as labelled. */
+	{
+		bool first = true;
+
+		OUT(" roles=");
+		for (unsigned i = 0; i < ns; i++) {
+			const struct tl_drow *d = &v->drows[slots[i].drow];
+			char role[96];
+
+			if (d->kind != TL_DROW_LANE || slots[i].sticky_header ||
+			    slots[i].y + slots[i].h > lo->lanes_y + lo->lanes_h) {
+				continue;
+			}
+			view_lane_role(v, m, d, role, sizeof(role));
+			if (!role[0]) {
+				continue;
+			}
+			OUT("%s%u:", first ? "" : ",", d->lane);
+			o = o < len ? dump_word(buf, len, o, role) : o;
+			first = false;
+		}
+	}
+	/* Last of all: the info box's text (spaces kept, lines joined by " | "). */
+	{
+		char lines[TL_INFO_MAX][TL_INFO_LEN];
+		unsigned n = lo->side_w ? view_info_lines(v, m, &lo->met, lo->side_w - 14, lines,
+							  NULL, TL_INFO_MAX)
+					: 0;
+
+		OUT(" info=");
+		for (unsigned i = 0; i < n; i++) {
+			OUT("%s%s", i ? " | " : "", lines[i]);
 		}
 	}
 #undef OUT

@@ -22,6 +22,9 @@
 #include "model.h"
 
 #define TL_MIN_SPAN_NS 20u /* zoom limit: 20 ns across the window */
+/* A lane's height when there is room: a handful of threads fill the lanes
+ * area (5 lanes at 1280x800: 96 px each); many get the readable minimum. */
+#define TL_ROW_MAX 120
 #define TL_MAX_MARKERS 16
 
 enum tl_font { TL_FONT_NORMAL, TL_FONT_SMALL, TL_FONT_TINY, TL_NFONTS };
@@ -50,6 +53,8 @@ struct tl_layout {
 	int mask_w;	      /* width of the mask panel */
 	int side_x, side_w;   /* the isolations panel right of the lanes; 0: hidden */
 	int info_y, info_h;   /* its info box (selection, range) */
+	unsigned info_lines;  /* lines the info box has, info_shown of them fit */
+	unsigned info_shown;
 	int table_y, table_h; /* its table, header row included */
 	int table_row_h;
 };
@@ -96,8 +101,10 @@ struct tl_view {
 	bool sort_desc;
 	uint32_t *table; /* owned: the isolations in table order */
 	uint64_t ntable;
-	uint64_t table_first; /* first table row shown */
-	uint64_t table_page;  /* rows shown, as of the last view_scroll_table() */
+	uint64_t table_first;  /* first table row shown */
+	uint64_t table_page;   /* rows shown, as of the last view_scroll_table() */
+	unsigned info_first;   /* first info box line shown (it scrolls) */
+	char site_sample[160]; /* the longest site label: the site column's width */
 
 	/* Clicking a histogram bucket again steps through what is in it. */
 	int cycle_kind; /* enum tl_latency_kind, -1: none */
@@ -216,9 +223,60 @@ uint64_t view_measure_totals(const struct tl_view *v, const struct tl_model *m,
 void view_toggle_marker(struct tl_view *v, uint64_t t);
 
 /* Lines of the info box (selection, measurement), each within max_w pixels
- * (a long one is wrapped at a " · " or a space); returns how many. */
+ * (a long one is wrapped at a " · " or a space, never cut); returns how
+ * many (at most max). cls (may be NULL) gets each line's kind. */
+#define TL_INFO_LEN 200
+#define TL_INFO_MAX 64
+enum tl_info_class {
+	TL_INFO_TEXT,
+	TL_INFO_TITLE,
+	TL_INFO_REQUESTER,
+	TL_INFO_STRAGGLER,
+	TL_INFO_LATE,
+	TL_INFO_STALL,
+};
 unsigned view_info_lines(const struct tl_view *v, const struct tl_model *m,
-			 const struct tl_metrics *met, int max_w, char (*lines)[160], unsigned max);
+			 const struct tl_metrics *met, int max_w, char (*lines)[TL_INFO_LEN],
+			 uint8_t *cls, unsigned max);
+/* Scrolls the info box by delta lines (within what it holds). */
+void view_scroll_info(struct tl_view *v, const struct tl_layout *lo, int delta);
+
+/* ---- Code sites, as shown ----
+ * PLACE: "worker_main (server.c:143)" (the file's basename); FUNCTION:
+ * "worker_main"; PATH (tooltips): "worker_main (/src/server.c:143) in
+ * /bin/poller · 0x55e295eb36d5". A site not resolved shows its address and
+ * "?" ("? (0x55e295eb36d5)"), one not known at all "?": never a guess. */
+enum tl_site_form { TL_SITE_PLACE, TL_SITE_FUNCTION, TL_SITE_PATH };
+void view_site_label(const struct tl_model *m, uint32_t site, enum tl_site_form form, char *buf,
+		     size_t len);
+/* A late thread's harmful section, "from → to", in a form. */
+void view_section_label(const struct tl_model *m, const struct tl_late *l, enum tl_site_form form,
+			char *buf, size_t len);
+/* The text drawn in a late thread's request -> ready stretch, w x h pixels:
+ * the longest of its forms that fits (places on one line, on two lines,
+ * functions on one, on two, the first function), in font *font; returns
+ * the number of lines (0: nothing fits, or no site known). */
+unsigned view_section_text(const struct tl_model *m, const struct tl_metrics *met,
+			   const struct tl_late *l, int w, int h, char (*lines)[TL_INFO_LEN],
+			   enum tl_font *font);
+
+/* Where a late thread's request -> ready stretch of the selected isolation
+ * has room for text on the slot of its lane: x, width, height in pixels. */
+void view_late_box(const struct tl_view *v, const struct tl_layout *lo, uint64_t request_ns,
+		   const struct tl_late *l, const struct tl_slot *s, int *x, int *w, int *h);
+
+/* The straggler list of the latency panel: the analysis' stragglers
+ * (m->stragglers: longest total delay first), as many as fit. */
+struct tl_strag_geom {
+	int x, y, w;   /* title at (x, y) */
+	int rows_y;    /* first row */
+	int row_h;     /* one row */
+	unsigned rows; /* rows shown (at most m->nstragglers) */
+};
+bool view_straggler_geometry(const struct tl_model *m, const struct tl_layout *lo,
+			     struct tl_strag_geom *g);
+/* The forms of straggler k's row, longest first (3 of them). */
+void view_straggler_row(const struct tl_model *m, uint32_t k, char (*forms)[96]);
 
 /* Latency panel geometry: the histograms shown and where. */
 struct tl_hist_geom {
