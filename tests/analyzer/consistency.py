@@ -238,8 +238,12 @@ def main():
                               ("timeline", tlj["latency"][name])]:
             for k in NUMS + ["skipped_gap"]:
                 expect("%s %s.%s" % (src_name, name, k), src[k], want[k])
-            expect("%s %s.mean" % (src_name, name), round(src["mean_ns"], 1),
-                   round(want["mean_ns"], 1))
+            # the report shows one decimal, the JSON three: the same mean
+            # when the report's is the JSON's to the nearest 0.1 (rounding
+            # the JSON's already rounded value again may go the other way:
+            # 558283.05 is 558283.0498… in the analysis)
+            expect("%s %s.mean" % (src_name, name),
+                   abs(src["mean_ns"] - want["mean_ns"]) <= 0.0505 + 1e-9 * want["mean_ns"], True)
         for src_name, src in [(n, v["latency"][name]) for n, v in views.items()]:
             for k in NUMS:
                 expect("%s %s.%s" % (src_name, name, k), src[k], want[k])
