@@ -231,7 +231,12 @@ static void isolation_row(struct outputs *o, const struct analysis_isolation *is
 	const struct analysis_late *s = straggler_of(iso);
 	FILE *f = o->isolations;
 
-	fprintf(f, "%" PRIu64 ",%" PRIu64 ",", iso->request_ns, iso->grant_ns);
+	/* a request a gap hid (or made unsure) has no time: request_ns would
+	 * be the grant's, a wait of 0 that never was */
+	if (iso->request_known) {
+		fprintf(f, "%" PRIu64, iso->request_ns);
+	}
+	fprintf(f, ",%" PRIu64 ",", iso->grant_ns);
 	if (iso->release_ns && !iso->end_unsure) {
 		fprintf(f, "%" PRIu64, iso->release_ns);
 	}
