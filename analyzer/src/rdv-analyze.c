@@ -4,7 +4,9 @@
  * its LTTng trace (DESIGN.md §4, §5).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +72,101 @@ static void usage(FILE *f)
 	    "'json-path=\"r.json\"'\n"
 	    "\n"
 	    "Exit status: 0 done, 1 the analysis failed (one line on stderr), 2 bad usage.\n");
+}
+
+/*
+ * Memory guard. Babeltrace2 2.0 trusts a sequence length read from a
+ * stream file: one corrupt length field (two bytes of a statedump event's
+ * build id length) makes it allocate element after element, 7 GB in 5 s,
+ * until the machine runs out (babeltrace2 itself does so). The analysis
+ * is bounded (per thread state, distributions of ≈100 KiB, sites), and so
+ * is Babeltrace2's decoding of a sound trace (tens of MiB at a million
+ * events): past RDV_ANALYZE_MAX_MB (default 2048; 0: no guard) of
+ * resident memory the run stops with one line, as for any unreadable
+ * trace, and removes what it wrote.
+ */
+static struct {
+	const struct rdv_analyze_options *o;
+	uint64_t max_pages;
+	long page_size;
+} guard;
+
+static uint64_t resident_pages(int fd)
+{
+	char buf[128];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+	unsigned long long size, rss;
+
+	if (n <= 0) {
+		return 0;
+	}
+	buf[n] = 0;
+	return sscanf(buf, "%llu %llu", &size, &rss) == 2 ? rss : 0;
+}
+
+static void *guard_main(void *arg)
+{
+	const struct rdv_analyze_options *o = guard.o;
+	const char *outs[] = {o->json_path, o->csv_path, o->chrome_path, o->timeline_path,
+			      o->isolations_path};
+	struct timespec tick = {0, 20 * 1000 * 1000};
+	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+
+	(void)arg;
+	if (fd < 0) {
+		return NULL;
+	}
+	while (resident_pages(fd) <= guard.max_pages) {
+		nanosleep(&tick, NULL);
+	}
+	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
+		if (outs[i] && strcmp(outs[i], "-") != 0) {
+			unlink(outs[i]);
+		}
+	}
+	if (o->ntraces == 1) {
+		dprintf(STDERR_FILENO,
+			"rdv-analyze: cannot read trace '%s': Babeltrace2 took more than %llu MiB "
+			"decoding it (a corrupt stream file?)\n",
+			o->traces[0],
+			(unsigned long long)(guard.max_pages * (uint64_t)guard.page_size >> 20));
+	} else {
+		dprintf(STDERR_FILENO,
+			"rdv-analyze: cannot read the traces: Babeltrace2 took more than %llu MiB "
+			"decoding them (a corrupt stream file?)\n",
+			(unsigned long long)(guard.max_pages * (uint64_t)guard.page_size >> 20));
+	}
+	_exit(1);
+}
+
+static void start_guard(const struct rdv_analyze_options *o)
+{
+	const char *env = getenv("RDV_ANALYZE_MAX_MB");
+	uint64_t mb = 2048;
+	pthread_t th;
+	pthread_attr_t attr;
+
+	if (env && *env) {
+		char *end;
+
+		errno = 0;
+		mb = strtoull(env, &end, 10);
+		if (errno || *end) {
+			mb = 2048;
+		}
+	}
+	guard.page_size = sysconf(_SC_PAGESIZE);
+	if (!mb || guard.page_size <= 0) {
+		return;
+	}
+	guard.o = o;
+	guard.max_pages = (mb << 20) / (uint64_t)guard.page_size;
+	if (pthread_attr_init(&attr)) {
+		return;
+	}
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_create(&th, &attr, guard_main, NULL);
+	pthread_attr_destroy(&attr);
 }
 
 /* A usage error (COMMON conventions): what is wrong, where to look, 2. */
@@ -229,6 +326,7 @@ int main(int argc, char **argv)
 	if (isatty(STDERR_FILENO)) {
 		o.progress = progress;
 	}
+	start_guard(&o);
 	if (rdv_analyze_run(&o, err, sizeof(err))) {
 		if (o.progress) {
 			fprintf(stderr, "\r\033[K");
