@@ -823,6 +823,19 @@ static int do_unregister(struct analysis *a, struct an_thread *t, uint64_t ts)
 	return ret;
 }
 
+/* W known clear: no request, so no isolation held or granted either (a
+ * thread whose own W never changes — a worker first seen mid-life, after
+ * attach or a gap — learns its W bit only from the others' words or from
+ * what its operations imply; its "granted" must then not stay unknown, or
+ * its state is never whole and every later request's blame is given up). */
+static void w_known_clear(struct an_thread *t)
+{
+	t->known[B_W] = 1;
+	t->bit[B_W] = 0;
+	t->granted = 0;
+	t->k_granted = 1;
+}
+
 /* Other threads of the word whose bit in this mask is not known learn it from
  * the exact word value the event carries. */
 static int learn_from_word(struct analysis *a, struct an_thread *self,
@@ -850,6 +863,9 @@ static int learn_from_word(struct analysis *a, struct an_thread *self,
 		} else {
 			t->known[m] = 1;
 			t->bit[m] = (uint8_t)((ev->old_word >> (t->p.thread % 64)) & 1);
+			if (m == B_W && !t->bit[m]) {
+				w_known_clear(t);
+			}
 		}
 		track_unknown(a, t, was);
 		if (!ret) {
@@ -938,8 +954,7 @@ static int apply_bits(struct analysis *a, struct an_thread *t, const struct anal
 		if (ev->op == AN_OP_HARMLESS_WAIT ||
 		    ((ev->op == AN_OP_ISOLATE_REQUEST || ev->op == AN_OP_ISOLATE_FULL_REQUEST) &&
 		     !(t->known[B_W] && t->bit[B_W]))) {
-			t->known[B_W] = 1;
-			t->bit[B_W] = 0;
+			w_known_clear(t);
 		}
 		if (ev->op == AN_OP_IDLE_NOW) {
 			t->known[B_I] = 1;
@@ -954,8 +969,7 @@ static int apply_bits(struct analysis *a, struct an_thread *t, const struct anal
 			t->granted = 1;
 			t->k_granted = 1;
 		} else if (ev->op == AN_OP_REGISTER) {
-			t->known[B_W] = 1;
-			t->bit[B_W] = 0;
+			w_known_clear(t);
 		}
 	} else if (m == B_W) {
 		t->granted = 0;

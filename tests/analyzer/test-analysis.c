@@ -1150,6 +1150,7 @@ static void test_blame_gaps(void)
 	member(0, 0);
 	member(0, 1);
 	member(0, 2);
+	idle_now(50, 2); /* after the gap: H, I, W from the words, not blocked */
 	request(100, 0, 0);
 	harmless_now(120, 1);
 	gap(130, 140, 3);
@@ -1177,6 +1178,50 @@ static void test_blame_gaps(void)
 	CHECK_EQ("grant_delay skipped", d->skipped_gap, 2);
 	CHECK_EQ("grant_delay count", d->count, 0);
 	check_accounting("blame gaps");
+	analysis_destroy(an);
+}
+
+/* Threads first seen without their registration (rdv-trace attach, or
+ * after a gap) that never request: their W bit is only ever learned from
+ * the others' words, or implied (harmless_wait: a blocked thread is no
+ * requester). W known 0 says they hold no isolation: their state is then
+ * whole, and the requests after that get their blame. (It was not: "granted"
+ * stayed unknown until the thread's own W changed, which a worker's never
+ * does, so an attached trace, or any trace after its first lost event, had
+ * no straggler and no grant_delay at all.) */
+static void test_blame_attach(void)
+{
+	struct analysis_summary s;
+
+	start_cb(&iso_cb);
+	idle_now(10, 1); /* H, I, blocked known; W not */
+	idle_now(20, 2);
+	harmless_now(30, 3);
+	harmless_end(40, 3);
+	at(S_HEND);
+	mc(50, 3, AN_OP_HARMLESS_WAIT, H, 1); /* W=0 implied */
+	at(S_HEND);
+	mc(60, 3, AN_OP_HARMLESS_END, H, 0);
+	request(100, 0, 0); /* its W set's word: t1, t2 have W=0 */
+	grant(110, 0);
+	release(120, 0);
+	idle_end(150, 1); /* running */
+	request(300, 0, 0);
+	idle_now(350, 1);     /* ready: 50 */
+	harmless_now(355, 3); /* ready: 55, the straggler */
+	grant(360, 0);
+	release(400, 0);
+	analysis_finish(an);
+	analysis_get_summary(an, &s);
+	CHECK_EQ("records", nisos, 2);
+	CHECK_EQ("2: known", isos[1].blame_known, 1);
+	CHECK_EQ("2: late", isos[1].nlate, 2);
+	check_late("2: t1", 1, 1, 50, S_IEND, S_INOW, 0);
+	check_late("2: t3", 1, 3, 55, S_HEND, S_HNOW, 1);
+	CHECK_EQ("2: grant_delay", isos[1].has_grant_delay && isos[1].grant_delay_ns == 5, 1);
+	check_wait_sum(1);
+	CHECK_EQ("t3 straggler", th(3)->straggler_count, 1);
+	check_accounting("blame attach");
 	analysis_destroy(an);
 }
 
@@ -1315,6 +1360,7 @@ int main(void)
 	test_blame_membership();
 	test_blame_timeout();
 	test_blame_gaps();
+	test_blame_attach();
 	test_blame_grant_stamped_early();
 	test_blame_no_caller();
 	test_scope();
