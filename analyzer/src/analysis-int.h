@@ -163,6 +163,13 @@ struct analysis {
 	uint32_t nrequesters, cap_requesters;
 	struct an_map requester_map;
 	uint64_t seq; /* feeding order */
+	/* Gaps still open: until `until`, any event of the trace may have
+	 * been lost after what its other streams show (analysis_feed_gap()). */
+	struct an_gap_window {
+		uint32_t trace_id;
+		uint64_t until;
+	} * gap_windows; /* owned */
+	uint32_t ngap_windows, cap_gap_windows;
 };
 
 /* analysis.c, for blame.c */

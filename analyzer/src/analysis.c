@@ -228,6 +228,7 @@ void analysis_destroy(struct analysis *a)
 		free(a->lat[i]);
 	}
 	free(a->domains);
+	free(a->gap_windows);
 	free(a->threads);
 	free(a->lanes);
 	free(a->thread_map.slots);
@@ -1121,7 +1122,52 @@ static int on_stall(struct analysis *a, const struct analysis_event *ev, uint64_
 	return a->cb.stall(a->cb.arg, &st);
 }
 
+static int feed_event(struct analysis *a, const struct analysis_event *ev, uint64_t *at);
+static int taint_trace(struct analysis *a, uint32_t trace_id, uint64_t begin);
+
+/*
+ * A gap's window. Babeltrace2 delivers a discarded-events (or -packets)
+ * notice at the gap's beginning, but what was lost lies anywhere up to its
+ * end (LTTng counts losses per packet: from the previous packet's end to
+ * this one's), while the trace's other streams (other CPUs) go on showing
+ * events meanwhile. A thread seen on one of them during the window may have
+ * had a lost event right after it, on the lossy stream: what an event of
+ * the window tells (its own bits, the other threads' bits in its word) may
+ * be stale before the window ends. So every event of the trace inside the
+ * window is followed by the gap's taint again: no state, latency or blame
+ * is taken from the window; knowledge starts again with the first event
+ * after it. (Without this, a worker whose H bit a word showed clear in the
+ * window, and whose lost idle_now came later in it, stayed "running" for as
+ * long as it slept.)
+ */
+static int after_gap_window(struct analysis *a, uint32_t trace_id, uint64_t ts)
+{
+	bool open = false;
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < a->ngap_windows; i++) {
+		if (a->gap_windows[i].until <= ts) {
+			continue; /* over */
+		}
+		open |= a->gap_windows[i].trace_id == trace_id;
+		a->gap_windows[n++] = a->gap_windows[i];
+	}
+	a->ngap_windows = n;
+	return open ? taint_trace(a, trace_id, ts) : 0;
+}
+
 int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
+{
+	uint64_t ts = 0;
+	int ret = feed_event(a, ev, &ts);
+
+	if (!ret && a->ngap_windows) {
+		ret = after_gap_window(a, ev->trace_id, ts);
+	}
+	return ret;
+}
+
+static int feed_event(struct analysis *a, const struct analysis_event *ev, uint64_t *at)
 {
 	struct an_thread *t;
 	uint32_t lane, dom;
@@ -1141,6 +1187,7 @@ int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 		set_window(a, ts);
 	}
 	a->now = ts;
+	*at = ts;
 	a->seq++;
 	a->sum.events_fed++;
 	key = key_in_scope(a, ev->vpid, ev->domain, ev->kind != AN_EV_OTHER);
@@ -1233,11 +1280,40 @@ int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap)
 	if (a->key_seen && begin > a->key_last && !a->scope.has_vpid && !a->scope.has_domain) {
 		a->key_last = begin;
 	}
+	if (end > begin) {
+		uint32_t i;
+
+		for (i = 0; i < a->ngap_windows; i++) {
+			if (a->gap_windows[i].trace_id == gap->trace_id) {
+				break;
+			}
+		}
+		if (i == a->ngap_windows) {
+			ret = an_grow((void **)&a->gap_windows, &a->cap_gap_windows, i + 1,
+				      sizeof(*a->gap_windows));
+			if (ret) {
+				return ret;
+			}
+			a->gap_windows[a->ngap_windows++] =
+			    (struct an_gap_window){.trace_id = gap->trace_id, .until = end};
+		} else if (a->gap_windows[i].until < end) {
+			a->gap_windows[i].until = end;
+		}
+	}
+	return taint_trace(a, gap->trace_id, begin);
+}
+
+/* Every thread last seen in the trace: unknown from begin (or from its
+ * last change, when later), its pending latencies and blame given up. */
+static int taint_trace(struct analysis *a, uint32_t trace_id, uint64_t begin)
+{
+	int ret = 0;
+
 	for (uint32_t i = 0; i < a->nthreads && !ret; i++) {
 		struct an_thread *t = &a->threads[i];
 		uint64_t at = begin > t->since ? begin : t->since;
 
-		if (!t->active || t->trace_id != gap->trace_id) {
+		if (!t->active || t->trace_id != trace_id) {
 			continue;
 		}
 		ret = blame_gap(a, t);

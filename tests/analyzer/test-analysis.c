@@ -1225,6 +1225,36 @@ static void test_blame_attach(void)
 	analysis_destroy(an);
 }
 
+/* What an event inside a gap's window tells may be stale before the
+ * window ends: the lossy stream's lost events lie anywhere in it while the
+ * other streams go on. Here t1's bits are all told by t0's words at 130,
+ * inside the window [100, 200), and t1's idle_now at 150 is lost: t1 must
+ * not be "running" from 130 on (it was not), nor late for t0's request. */
+static void test_gap_window(void)
+{
+	const uint64_t b1 = UINT64_C(1) << 1;
+
+	start_cb(&iso_cb);
+	member(0, 0);
+	member(0, 1); /* running */
+	member(0, 2);
+	idle_now(10, 2);
+	gap(100, 200, 5);
+	request(130, 0, 1); /* full: its H, W, I words tell t1 0, 0, 0 */
+	words[I] |= b1;	    /* lost: t1's idle_now at 150 */
+	words[H] |= b1;
+	grant(300, 0);
+	release(310, 0);
+	analysis_finish(an);
+	CHECK_EQ("t1 running", th(1)->state_ns[AN_RUNNING], 100);
+	CHECK_EQ("t1 not late", th(1)->late_count, 0);
+	CHECK_EQ("records", nisos, 1);
+	CHECK_EQ("no late", isos[0].nlate, 0);
+	CHECK_EQ("no blame", isos[0].blame_known, 0);
+	check_accounting("gap window");
+	analysis_destroy(an);
+}
+
 /* A ready instant stamped after the grant (librdv saw the bit before it
  * granted: the grant's word has it) counts as the grant; a late thread the
  * grant's word shows not ready makes the blame unknown (never invented). */
@@ -1361,6 +1391,7 @@ int main(void)
 	test_blame_timeout();
 	test_blame_gaps();
 	test_blame_attach();
+	test_gap_window();
 	test_blame_grant_stamped_early();
 	test_blame_no_caller();
 	test_scope();
