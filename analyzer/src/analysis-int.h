@@ -72,6 +72,10 @@ struct an_thread {
 	struct analysis_thread p; /* p.lane: its public lane, NO_LANE until in scope */
 	uint32_t idx;		  /* its index in analysis.threads */
 	bool active;
+	/* Since a gap: its thread_unregister may be lost, and a free slot's
+	 * bits read as a running thread's: until its own next event, the
+	 * others' words tell nothing about it. */
+	bool member_unsure;
 	bool key_in; /* its (vpid, domain) is in the scope */
 	enum analysis_state state;
 	uint64_t since;

@@ -763,6 +763,7 @@ static int do_register(struct analysis *a, struct an_thread *t, const struct ana
 		a->domains[t->dom_index].unknown--;
 	}
 	t->active = true;
+	t->member_unsure = false;
 	t->registering = true; /* a member once its register H set is seen */
 	t->has_last = false;
 	memset(t->nr_site, 0, sizeof(t->nr_site));
@@ -849,7 +850,8 @@ static int learn_from_word(struct analysis *a, struct an_thread *self,
 		struct an_thread *t = &a->threads[d->lanes[i]];
 		bool was;
 
-		if (t == self || !t->active || t->known[m] || t->p.thread / 64 != ev->word) {
+		if (t == self || !t->active || t->known[m] || t->p.thread / 64 != ev->word ||
+		    t->member_unsure) {
 			continue;
 		}
 		was = an_fully_known(t);
@@ -1040,6 +1042,8 @@ static int mask_change(struct analysis *a, struct an_thread *t, const struct ana
 	int m, ret = 0;
 	uint8_t set;
 	bool was;
+
+	t->member_unsure = false; /* its own event: still registered */
 
 	switch (ev->mask) {
 	case AN_MASK_HARMLESS:
@@ -1326,6 +1330,10 @@ static int taint_trace(struct analysis *a, uint32_t trace_id, uint64_t begin)
 		taint(&t->blk_status);
 		t->registering = false;
 		t->has_last = false;
+		/* the call that last made it not ready may be lost: its from-site
+		 * is unknown until it is seen leaving a ready state again */
+		memset(t->nr_site, 0, sizeof(t->nr_site));
+		t->member_unsure = true;
 		ret = set_state(a, t, AN_UNKNOWN, at);
 	}
 	return ret;

@@ -10,7 +10,19 @@
 
 #include "mini-json.h"
 #include "report.h"
+#include "symbols.h"
 #include "tl-output.h"
+
+/* Isolations held back from the streamed CSV and Chrome outputs while a
+ * site they name may still get its names (sym_site.pending: a trace that
+ * starts on a running program, whose statedump comes after its first
+ * events), so that they name it as the JSON report, written at the end,
+ * does; in order, at most DEFER_CAP (then written as they are). */
+#define DEFER_CAP 4096
+struct deferred {
+	struct analysis_isolation iso; /* iso.late points to late */
+	struct analysis_late *late;    /* owned */
+};
 
 struct outputs {
 	const struct analysis *a;			/* weak */
@@ -26,6 +38,8 @@ struct outputs {
 	unsigned top;		    /* the longest waits to keep */
 	size_t top_cap;		    /* allocated in extra.top */
 	bool top_sorted;
+	struct deferred *defer; /* owned: a ring of DEFER_CAP, allocated when needed */
+	size_t defer_head, ndefer;
 };
 
 static char *dup_or_null(const char *s)
@@ -394,18 +408,97 @@ static int keep_top(struct outputs *o, const struct analysis_isolation *iso)
 	return 0;
 }
 
-static int on_isolation(void *arg, const struct analysis_isolation *iso)
+static bool site_pending(const struct outputs *o, uint32_t id)
 {
-	struct outputs *o = arg;
-	int ret = 0;
+	const struct analysis_site *s = id ? analysis_site_at(o->a, id) : NULL;
 
+	return s && s->sym && s->sym->pending;
+}
+
+static bool iso_pending(const struct outputs *o, const struct analysis_isolation *iso)
+{
+	if (site_pending(o, iso->request_site)) {
+		return true;
+	}
+	for (uint32_t i = 0; i < iso->nlate; i++) {
+		if (site_pending(o, iso->late[i].from_site) ||
+		    site_pending(o, iso->late[i].to_site)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void write_isolation(struct outputs *o, const struct analysis_isolation *iso)
+{
 	if (o->isolations) {
 		isolation_row(o, iso);
 	}
 	if (o->chrome) {
 		chrome_isolation(o, iso);
 	}
-	if (o->top) {
+}
+
+/* Writes the held-back isolations from the oldest, while their sites are
+ * final (all of them with all). */
+static void flush_deferred(struct outputs *o, bool all)
+{
+	while (o->ndefer) {
+		struct deferred *d = &o->defer[o->defer_head];
+
+		if (!all && o->ndefer < DEFER_CAP && iso_pending(o, &d->iso)) {
+			break;
+		}
+		write_isolation(o, &d->iso);
+		free(d->late);
+		d->late = NULL;
+		o->defer_head = (o->defer_head + 1) % DEFER_CAP;
+		o->ndefer--;
+	}
+}
+
+static int defer_isolation(struct outputs *o, const struct analysis_isolation *iso)
+{
+	struct deferred *d;
+
+	if (!o->defer) {
+		o->defer = calloc(DEFER_CAP, sizeof(*o->defer));
+		if (!o->defer) {
+			return -ENOMEM;
+		}
+	}
+	d = &o->defer[(o->defer_head + o->ndefer) % DEFER_CAP];
+	d->iso = *iso;
+	d->late = NULL;
+	if (iso->nlate) {
+		d->late = malloc(iso->nlate * sizeof(*d->late));
+		if (!d->late) {
+			return -ENOMEM;
+		}
+		memcpy(d->late, iso->late, iso->nlate * sizeof(*d->late));
+	}
+	d->iso.late = d->late;
+	o->ndefer++;
+	flush_deferred(o, false);
+	return 0;
+}
+
+static int on_isolation(void *arg, const struct analysis_isolation *iso)
+{
+	struct outputs *o = arg;
+	int ret = 0;
+
+	if (o->isolations || o->chrome) {
+		if (o->ndefer) {
+			flush_deferred(o, false);
+		}
+		if (o->ndefer || iso_pending(o, iso)) {
+			ret = defer_isolation(o, iso);
+		} else {
+			write_isolation(o, iso);
+		}
+	}
+	if (!ret && o->top) {
 		ret = keep_top(o, iso);
 	}
 	return ret ? ret : o->tl ? tl_output_isolation(o->tl, iso) : 0;
@@ -505,6 +598,7 @@ int outputs_close(struct outputs *o, char *err, size_t errlen)
 	if (!o) {
 		return 0;
 	}
+	flush_deferred(o, true);
 	if (o->chrome) {
 		struct analysis_summary s;
 
@@ -577,6 +671,10 @@ void outputs_free(struct outputs *o)
 		return;
 	}
 	free_extra(o);
+	for (size_t i = 0; i < o->ndefer; i++) {
+		free(o->defer[(o->defer_head + i) % DEFER_CAP].late);
+	}
+	free(o->defer);
 	free(o->csv_path);
 	free(o->chrome_path);
 	free(o->isolations_path);

@@ -827,6 +827,7 @@ static void flush_completions(struct sym_table *t)
 		struct site *s = t->completions[i];
 
 		site_fill(t, s, s->obj); /* on ENOMEM: names stay unknown */
+		s->pub.pending = false;
 	}
 	t->ncompl = 0;
 }
@@ -1033,7 +1034,10 @@ int sym_statedump_end(struct sym_table *t, int64_t vpid)
 	}
 	p->in_statedump = false;
 	p->pending.n = 0; /* not listed again: unmapped */
-	p->nprov = 0;	  /* the map is complete: unknown is final */
+	for (size_t i = 0; i < p->nprov; i++) {
+		p->provisional[i]->pub.pending = false;
+	}
+	p->nprov = 0; /* the map is complete: unknown is final */
 	p->gen++;
 	return 0;
 }
@@ -1203,6 +1207,7 @@ int sym_resolve(struct sym_table *t, int64_t vpid, uint64_t addr, const struct s
 			return -ENOMEM;
 		}
 		p->provisional[p->nprov++] = s;
+		s->pub.pending = true;
 	}
 	if (hmap_put(&t->sites, (uint64_t)vpid, addr, s) < 0) {
 		return -ENOMEM;

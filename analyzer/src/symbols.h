@@ -63,6 +63,7 @@
 #ifndef RDV_SYMBOLS_H
 #define RDV_SYMBOLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -105,6 +106,9 @@ struct sym_site {
 	const char *outer_function;
 	const char *outer_file;
 	unsigned outer_line;
+	/* Provisional (above): its names may still come; false once final.
+	 * Outputs written as the trace goes hold back what names it. */
+	bool pending;
 };
 
 /* Counters, for tests and benchmarks. */

@@ -39,7 +39,8 @@ struct kept_stall {
 
 /* The writer's index of each analysis site (0: not declared yet). */
 struct site_index {
-	uint32_t *v; /* owned */
+	uint32_t *v;	  /* owned */
+	uint8_t *unnamed; /* owned: declared without a function name (yet) */
 	size_t n;
 };
 
@@ -130,6 +131,7 @@ void tl_output_abort(struct tl_output *o)
 	rdv_tl_writer_abort(o->w);
 	free_window(o);
 	free(o->sites.v);
+	free(o->sites.unnamed);
 	free(o->path);
 	free(o);
 }
@@ -163,12 +165,20 @@ static int site_of(struct rdv_tl_writer *w, const struct analysis *a, struct sit
 		while (n <= id) {
 			n *= 2;
 		}
+		uint8_t *u;
+
 		v = realloc(si->v, n * sizeof(*v));
 		if (!v) {
 			return -ENOMEM;
 		}
 		memset(v + si->n, 0, (n - si->n) * sizeof(*v));
 		si->v = v;
+		u = realloc(si->unnamed, n);
+		if (!u) {
+			return -ENOMEM;
+		}
+		memset(u + si->n, 0, n - si->n);
+		si->unnamed = u;
 		si->n = n;
 	}
 	if (!si->v[id]) {
@@ -180,6 +190,7 @@ static int site_of(struct rdv_tl_writer *w, const struct analysis *a, struct sit
 		if (ret) {
 			return ret;
 		}
+		si->unnamed[id] = !p.function;
 	}
 	*out = si->v[id];
 	return 0;
@@ -504,6 +515,7 @@ static int write_window(struct tl_output *o, struct rdv_tl_writer *w, uint64_t c
 		ret = add_isolation(w, o->a, &si, &o->isos[(o->iso_head + k) % o->iso_cap].iso);
 	}
 	free(si.v);
+	free(si.unnamed);
 	for (size_t k = 0; k < o->stall_n && !ret; k++) {
 		const struct kept_stall *st = &o->stalls[(o->stall_head + k) % STALL_CAP];
 
@@ -584,6 +596,36 @@ int tl_output_stall(struct tl_output *o, const struct analysis_stall *st)
 						   st->late_lanes, st->nlate);
 }
 
+/* Sites declared before their object's symbols were read (a trace that
+ * starts on a running program: its statedump comes after its first
+ * events) are named now as the JSON report names them, at the end. */
+static int name_sites(struct tl_output *o)
+{
+	for (size_t id = 1; id < o->sites.n; id++) {
+		const struct analysis_site *s;
+		struct analysis_site_place p;
+		int ret;
+
+		if (!o->sites.v[id] || !o->sites.unnamed[id]) {
+			continue;
+		}
+		s = analysis_site_at(o->a, (uint32_t)id);
+		if (!s) {
+			continue;
+		}
+		analysis_site_place(s, &p);
+		if (!p.function) {
+			continue;
+		}
+		ret = rdv_tl_writer_set_site(o->w, o->sites.v[id], p.object, p.function, p.file,
+					     p.line);
+		if (ret) {
+			return ret;
+		}
+	}
+	return 0;
+}
+
 int tl_output_close(struct tl_output *o, char *err, size_t errlen)
 {
 	struct analysis_summary s;
@@ -593,7 +635,10 @@ int tl_output_close(struct tl_output *o, char *err, size_t errlen)
 		return 0;
 	}
 	analysis_get_summary(o->a, &s);
-	ret = put_results(o->w, o->a, s.begin_ns, s.end_ns);
+	ret = name_sites(o);
+	if (!ret) {
+		ret = put_results(o->w, o->a, s.begin_ns, s.end_ns);
+	}
 	if (ret) {
 		rdv_tl_writer_abort(o->w);
 	} else {
@@ -604,6 +649,7 @@ int tl_output_close(struct tl_output *o, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write '%s': %s", o->path, strerror(-ret));
 	}
 	free(o->sites.v);
+	free(o->sites.unnamed);
 	free(o->path);
 	free(o);
 	return ret;

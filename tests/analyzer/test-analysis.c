@@ -1255,6 +1255,37 @@ static void test_gap_window(void)
 	analysis_destroy(an);
 }
 
+/* After a gap a thread's thread_unregister may be lost, and a free slot's
+ * bits read as those of a running thread: the others' words say nothing
+ * about it until its own next event. Here t1 unregistered in the gap: it
+ * is not "running" after it, nor late for t0's request; t2, which acts
+ * after the gap, is known again (then late, the straggler). */
+static void test_gap_unregister_lost(void)
+{
+	start_cb(&iso_cb);
+	member(0, 0);
+	member(0, 1);
+	member(0, 2);
+	harmless_now(10, 1);
+	gap(100, 200, 5);
+	words[H] &= ~(UINT64_C(1) << 1); /* lost: t1's harmless_end, unregister */
+	idle_now(300, 2);
+	idle_end(310, 2);   /* running, H and I known */
+	request(400, 0, 1); /* full: its words tell t1 and t2 0, 0, 0 */
+	idle_now(450, 2);
+	grant(460, 0);
+	release(470, 0);
+	analysis_finish(an);
+	CHECK_EQ("t1 running", th(1)->state_ns[AN_RUNNING], 10);
+	CHECK_EQ("t1 not late", th(1)->late_count, 0);
+	CHECK_EQ("records", nisos, 1);
+	CHECK_EQ("t2 late", isos[0].nlate == 1 && late_of(0, 2) && late_of(0, 2)->delay_ns == 50,
+		 1);
+	CHECK_EQ("no blame: t1 unknown", isos[0].blame_known, 0);
+	check_accounting("gap unregister lost");
+	analysis_destroy(an);
+}
+
 /* A ready instant stamped after the grant (librdv saw the bit before it
  * granted: the grant's word has it) counts as the grant; a late thread the
  * grant's word shows not ready makes the blame unknown (never invented). */
@@ -1392,6 +1423,7 @@ int main(void)
 	test_blame_gaps();
 	test_blame_attach();
 	test_gap_window();
+	test_gap_unregister_lost();
 	test_blame_grant_stamped_early();
 	test_blame_no_caller();
 	test_scope();

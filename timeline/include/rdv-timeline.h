@@ -194,6 +194,11 @@ int rdv_tl_writer_add_interval(struct rdv_tl_writer *w, uint32_t lane, enum rdv_
  * records name. The strings may be NULL (not resolved). */
 int rdv_tl_writer_add_site(struct rdv_tl_writer *w, uint64_t address, const char *object,
 			   const char *function, const char *file, uint32_t line, uint32_t *index);
+/* Names site `index` anew (before rdv_tl_writer_close()): a site declared
+ * before its object's symbols were known (a trace that starts while the
+ * program runs: its statedump comes after its first events). */
+int rdv_tl_writer_set_site(struct rdv_tl_writer *w, uint32_t index, const char *object,
+			   const char *function, const char *file, uint32_t line);
 
 /* Records a granted isolation (any order) with its late threads (nlate may
  * be 0). vpid/domain/thread are taken from the lane; late_first and nlate

@@ -618,6 +618,29 @@ int rdv_tl_writer_add_site(struct rdv_tl_writer *w, uint64_t address, const char
 	return 0;
 }
 
+int rdv_tl_writer_set_site(struct rdv_tl_writer *w, uint32_t index, const char *object,
+			   const char *function, const char *file, uint32_t line)
+{
+	struct site_w *s;
+	int ret;
+
+	if (!w || index == RDV_TL_NO_SITE || index > w->nsites) {
+		return -EINVAL;
+	}
+	s = &w->sites[index - 1];
+	ret = add_string(w, object, MAX_SITE, &s->object, NULL);
+	if (!ret) {
+		ret = add_string(w, function, MAX_SITE, &s->function, NULL);
+	}
+	if (!ret) {
+		ret = add_string(w, file, MAX_SITE, &s->file, NULL);
+	}
+	if (!ret) {
+		s->line = line;
+	}
+	return ret;
+}
+
 static bool site_ok(const struct rdv_tl_writer *w, uint32_t site)
 {
 	return site == RDV_TL_NO_SITE || site <= w->nsites;
