@@ -160,7 +160,7 @@ int main(int argc, char **argv)
 	char path[4096], err[256];
 	uint64_t t[NLANES];
 	uint64_t niso = 0;
-	uint32_t lanes[NLANES], site[2];
+	uint32_t lanes[NLANES], site[3];
 	char *buf;
 	size_t len;
 
@@ -189,6 +189,12 @@ int main(int argc, char **argv)
 				     &site[0]) == 0);
 	CHECK(rdv_tl_writer_add_site(w, 0x7f0000001000, NULL, NULL, NULL, 0, &site[1]) == 0);
 	CHECK(site[0] == 1 && site[1] == 2);
+	/* a site declared before its names were known, named at the end */
+	CHECK(rdv_tl_writer_add_site(w, 0x402000, "/usr/bin/poller", NULL, NULL, 0, &site[2]) == 0);
+	CHECK(site[2] == 3);
+	CHECK(rdv_tl_writer_set_site(w, 3, "/usr/bin/poller", "main", "poller.c", 7) == 0);
+	CHECK(rdv_tl_writer_set_site(w, 4, NULL, NULL, NULL, 0) == -EINVAL);
+	CHECK(rdv_tl_writer_set_site(w, RDV_TL_NO_SITE, NULL, NULL, NULL, 0) == -EINVAL);
 	/* Lane i gets a count that hits the checkpoint edge cases (0, K, K+1…). */
 	for (uint64_t step = 0; step < 20000; step++) {
 		int i = (int)(next_rand() % NLANES);
@@ -301,7 +307,7 @@ int main(int argc, char **argv)
 	CHECK(info.discarded_packets == 2 && info.gaps == 3 && info.inconsistent_events == 1);
 	CHECK(info.straggler_skipped_gap == 4 && info.domains == 2 && info.processes == 2);
 	CHECK(info.nisolations == niso);
-	CHECK(info.nsites == 2 && info.nstalls == 2);
+	CHECK(info.nsites == 3 && info.nstalls == 2);
 	for (int i = 0; i < NLANES; i++) {
 		struct rdv_tl_lane l;
 		uint64_t sum[RDV_TL_NSTATES] = {0};
@@ -373,7 +379,10 @@ int main(int argc, char **argv)
 		      si.line == 42);
 		CHECK(rdv_tl_reader_site(r, 2, &si) == 0 && si.address == 0x7f0000001000 &&
 		      !si.object && !si.function && !si.file && si.line == 0);
-		CHECK(rdv_tl_reader_site(r, 3, &si) == -ERANGE);
+		CHECK(rdv_tl_reader_site(r, 3, &si) == 0 && si.address == 0x402000 &&
+		      strcmp(si.function, "main") == 0 && strcmp(si.file, "poller.c") == 0 &&
+		      si.line == 7);
+		CHECK(rdv_tl_reader_site(r, 4, &si) == -ERANGE);
 		CHECK(rdv_tl_reader_site(r, RDV_TL_NO_SITE, &si) == -ERANGE);
 	}
 	for (int k = 0; k < RDV_TL_NLATENCIES; k++) {
@@ -426,7 +435,12 @@ int main(int argc, char **argv)
 			}
 			memcpy(mod, buf, len);
 			mod[at] ^= 0x5a;
-			expect_refused(argv[1], mod, len, "flipped header byte");
+			{
+				char what[64];
+
+				snprintf(what, sizeof(what), "flipped header byte %zu", at);
+				expect_refused(argv[1], mod, len, what);
+			}
 		}
 		/* A corrupt distribution, isolation, late record, stall. */
 		{

@@ -1245,7 +1245,8 @@ static int validate_lane(struct rdv_tl_reader *r, uint32_t i, const unsigned cha
 		l->state_ns[s] = get64(rec + L_STATE_NS + 8 * s);
 	}
 	if ((uint64_t)name_off + name_len >= r->strings_size ||
-	    r->strings[(uint64_t)name_off + name_len] != '\0') {
+	    r->strings[(uint64_t)name_off + name_len] != '\0' ||
+	    memchr(r->strings + name_off, '\0', name_len)) {
 		return fail(errbuf, errlen, -EBADMSG, "lane %u: process name out of bounds", i);
 	}
 	l->procname = r->strings + name_off;
