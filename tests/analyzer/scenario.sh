@@ -17,6 +17,9 @@
 #   scenario.sh attach        a session attached while the program runs:
 #                             the isolations get their blame once the
 #                             workers' states are known (consistency.py too)
+#   scenario.sh future        the trace written again as a later provider
+#                             version would (future-trace.py): the same
+#                             analysis
 #   scenario.sh corrupt       a statedump build id length corrupted in a
 #                             stream file: one line, exit 1, in seconds
 set -eu
@@ -152,6 +155,36 @@ print("attach: %d isolations, %d with their blame, %d threads first seen mid-lif
       (isos, gd["count"], len(unregistered)))
 PY
 	py "$here/consistency.py" "$tmp/trace" --record-log "$tmp/record.log" || die "the tools disagree"
+	;;
+future)
+	# a later provider version: more fields, enumerations numbered
+	# otherwise, an unknown rdv event class; the same analysis
+	RDV_STALL_MS=1 record "$tmp/trace" -- "$RDV_SCENARIO" timeout --threads 8 --iterations 60
+	py "$here/future-trace.py" "$tmp/trace" "$tmp/future" > "$tmp/future.out" ||
+		die "future-trace.py"
+	cat "$tmp/future.out"
+	for t in trace future; do
+		"$RDV_ANALYZE" "$tmp/$t" --json "$tmp/$t.json" --top 1000000 -q || die "rdv-analyze $t"
+	done
+	py - "$tmp/trace.json" "$tmp/future.json" "$tmp/future.out" <<'PY' || die "the later provider's trace analyzes otherwise"
+import json, re, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+nfut = int(re.search(r"and (\d+) future events", open(sys.argv[3]).read()).group(1))
+def strip(x):  # sites: addresses (the statedump is not copied)
+    if isinstance(x, dict):
+        if {"address", "object", "function"} <= set(x):
+            return x["address"]
+        return {k: strip(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [strip(v) for v in x]
+    return x
+a, b = strip(a), strip(b)
+assert b["events"] == a["events"] + nfut, (a["events"], b["events"], nfut)
+diff = [k for k in a if k != "events" and a[k] != b[k]]
+assert not diff, diff
+assert a["latency"]["isolate_wait"]["timed_out"] > 0 and a["stalls"], "no timeout or stall"
+print("future provider: the same analysis (%d events more: rdv:future_event)" % nfut)
+PY
 	;;
 corrupt)
 	record "$tmp/trace" -- "$RDV_SCENARIO" one --threads 4
