@@ -217,6 +217,10 @@ void blame_request_ended(struct analysis *a, struct an_thread *t);
 /* t was granted at ts (the H clear event ev). */
 int blame_granted(struct analysis *a, struct an_thread *t, const struct analysis_event *ev,
 		  uint64_t ts);
+/* t is first seen without its registration (a trace that starts while the
+ * program runs): it was a member already, unseen, at the requests pending
+ * in its domain, which cannot know whether it held them back. */
+void blame_member_appeared(struct analysis *a, struct an_thread *t);
 /* A gap hides t's state: requests and entries that depend on it. */
 int blame_gap(struct analysis *a, struct an_thread *t);
 /* Before t's isolation is reported: finishes its blame (forced). */

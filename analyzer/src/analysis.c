@@ -797,6 +797,7 @@ static void activate_unknown(struct analysis *a, struct an_thread *t,
 	t->has_last = false;
 	t->trace_id = ev->trace_id;
 	a->domains[t->dom_index].unknown++;
+	blame_member_appeared(a, t);
 }
 
 static int do_unregister(struct analysis *a, struct an_thread *t, uint64_t ts)

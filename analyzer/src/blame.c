@@ -799,6 +799,19 @@ int blame_mask_change(struct analysis *a, struct an_thread *t, const struct anal
 	return ret;
 }
 
+void blame_member_appeared(struct analysis *a, struct an_thread *t)
+{
+	struct an_domain *d = &a->domains[t->dom_index];
+
+	for (uint32_t i = 0; i < d->nlanes; i++) {
+		struct an_thread *r = &a->threads[d->lanes[i]];
+
+		if (r != t && r->br.active && !r->br.finalized) {
+			r->br.incomplete = true; /* t may have been late for it */
+		}
+	}
+}
+
 int blame_gap(struct analysis *a, struct an_thread *t)
 {
 	struct blame_req *br = &t->br;

@@ -14,6 +14,9 @@
 #                             reports them lost): every state, isolation and
 #                             blame the cut trace gives is the whole one's
 #                             (subset-check.py), its counts add up
+#   scenario.sh trim NAME     the recording trimmed at a third (babeltrace2
+#                             --begin): an exact attached session, compared
+#                             with the whole (subset-check.py)
 #   scenario.sh attach        a session attached while the program runs:
 #                             the isolations get their blame once the
 #                             workers' states are known (consistency.py too)
@@ -122,8 +125,25 @@ cut)
 		--tol 0 --min-blamed 20 || die "the cut trace invents or changes what the whole one says"
 	py "$here/consistency.py" "$tmp/cut" || die "the tools disagree on the cut trace"
 	;;
+trim)
+	# a session that attached at a third of the run, exactly: the whole
+	# recording trimmed by babeltrace2 --begin (sink.ctf.fs); wherever the
+	# trimmed trace gives an answer, it is the whole one's
+	name=$1
+	record "$tmp/whole" -- "$RDV_SCENARIO" "$name" --threads 8 --iterations 200
+	"$RDV_ANALYZE" "$tmp/whole" --json "$tmp/whole.json" --csv "$tmp/whole.csv" --top 1000000 -q ||
+		die "rdv-analyze"
+	at=$(py -c 'import json,sys; r=json.load(open(sys.argv[1])); t=r["begin_ns"]+(r["end_ns"]-r["begin_ns"])//3; print("%d.%09d" % (t // 10**9, t % 10**9))' "$tmp/whole.json")
+	babeltrace2 "$tmp/whole" --begin="$at" --output-format=ctf --output="$tmp/trim" > /dev/null ||
+		die "babeltrace2 --begin"
+	"$RDV_ANALYZE" "$tmp/trim" --json "$tmp/trim.json" --csv "$tmp/trim.csv" --top 1000000 -q ||
+		die "rdv-analyze trimmed"
+	py "$here/subset-check.py" "$tmp/whole.json" "$tmp/whole.csv" "$tmp/trim.json" "$tmp/trim.csv" \
+		--tol 0 --min-blamed 20 || die "the trimmed trace invents or changes what the whole one says"
+	py "$here/consistency.py" "$tmp/trim" || die "the tools disagree on the trimmed trace"
+	;;
 attach)
-	SCENARIO_PIDFILE=$tmp/pid "$RDV_SCENARIO" many --threads 8 --iterations 1500 \
+	SCENARIO_PIDFILE=$tmp/pid "$RDV_SCENARIO" many --threads 8 --iterations 4000 \
 		> /dev/null 2> "$tmp/w.err" &
 	wpid=$!
 	i=0

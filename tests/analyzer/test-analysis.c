@@ -1225,6 +1225,37 @@ static void test_blame_attach(void)
 	analysis_destroy(an);
 }
 
+/* A trace that starts while the program runs: a member not seen yet at a
+ * request (t2 here, running then) may be what holds it back: its first
+ * event comes before the grant (it is its ready instant), and the blame of
+ * the pending request is then not known rather than complete without it.
+ * (It said nobody was late: a grant_delay of 60, t2's delay.) */
+static void test_blame_unseen_member(void)
+{
+	start_cb(&iso_cb);
+	idle_now(10, 1);
+	harmless_end(20, 0); /* t0, t1: seen; t0's W learned at its request */
+	request(100, 0, 0);
+	idle_end(110, 1);
+	idle_now(120, 1); /* t1: late 20 */
+	idle_now(150, 2); /* t2's first event: ready, late 50 */
+	grant(160, 0);
+	release(170, 0);
+	idle_end(200, 2);
+	request(300, 0, 0);
+	idle_now(340, 2); /* t2 known: the straggler, 40 */
+	grant(350, 0);
+	release(360, 0);
+	analysis_finish(an);
+	CHECK_EQ("records", nisos, 2);
+	CHECK_EQ("1: unknown", isos[0].blame_known, 0);
+	CHECK_EQ("1: no straggler", isos[0].straggler_lane, UINT32_MAX);
+	CHECK_EQ("2: known", isos[1].blame_known, 1);
+	check_late("2: t2", 1, 2, 40, S_IEND, S_INOW, 1);
+	check_accounting("blame unseen member");
+	analysis_destroy(an);
+}
+
 /* What an event inside a gap's window tells may be stale before the
  * window ends: the lossy stream's lost events lie anywhere in it while the
  * other streams go on. Here t1's bits are all told by t0's words at 130,
@@ -1422,6 +1453,7 @@ int main(void)
 	test_blame_timeout();
 	test_blame_gaps();
 	test_blame_attach();
+	test_blame_unseen_member();
 	test_gap_window();
 	test_gap_unregister_lost();
 	test_blame_grant_stamped_early();
