@@ -1127,7 +1127,9 @@ static int on_stall(struct analysis *a, const struct analysis_event *ev, uint64_
 	return a->cb.stall(a->cb.arg, &st);
 }
 
-static int feed_event(struct analysis *a, const struct analysis_event *ev, uint64_t *at);
+static int feed_event(struct analysis *a, const struct analysis_event *ev, uint64_t *at,
+		      struct an_thread **thread);
+static int taint_thread(struct analysis *a, struct an_thread *t, uint64_t begin);
 static int taint_trace(struct analysis *a, uint32_t trace_id, uint64_t begin);
 
 /*
@@ -1145,7 +1147,7 @@ static int taint_trace(struct analysis *a, uint32_t trace_id, uint64_t begin);
  * window, and whose lost idle_now came later in it, stayed "running" for as
  * long as it slept.)
  */
-static int after_gap_window(struct analysis *a, uint32_t trace_id, uint64_t ts)
+static int after_gap_window(struct analysis *a, struct an_thread *t, uint32_t trace_id, uint64_t ts)
 {
 	bool open = false;
 	uint32_t n = 0;
@@ -1158,21 +1160,27 @@ static int after_gap_window(struct analysis *a, uint32_t trace_id, uint64_t ts)
 		a->gap_windows[n++] = a->gap_windows[i];
 	}
 	a->ngap_windows = n;
-	return open ? taint_trace(a, trace_id, ts) : 0;
+	/* Only the event's own thread can have learned something: the others
+	 * of the trace are unsure members since the gap, which their word
+	 * tells nothing about (learn_from_word()), and their requests were
+	 * dropped with it. */
+	return open && t && t->active && t->trace_id == trace_id ? taint_thread(a, t, ts) : 0;
 }
 
 int analysis_feed_event(struct analysis *a, const struct analysis_event *ev)
 {
+	struct an_thread *t = NULL;
 	uint64_t ts = 0;
-	int ret = feed_event(a, ev, &ts);
+	int ret = feed_event(a, ev, &ts, &t);
 
 	if (!ret && a->ngap_windows) {
-		ret = after_gap_window(a, ev->trace_id, ts);
+		ret = after_gap_window(a, t, ev->trace_id, ts);
 	}
 	return ret;
 }
 
-static int feed_event(struct analysis *a, const struct analysis_event *ev, uint64_t *at)
+static int feed_event(struct analysis *a, const struct analysis_event *ev, uint64_t *at,
+		      struct an_thread **thread)
 {
 	struct an_thread *t;
 	uint32_t lane, dom;
@@ -1229,6 +1237,7 @@ static int feed_event(struct analysis *a, const struct analysis_event *ev, uint6
 		return ret;
 	}
 	t = &a->threads[lane];
+	*thread = t;
 	a->domains[t->dom_index].last_ts = ts;
 	a->domains[t->dom_index].in_scope |= in;
 	if (created) {
@@ -1310,32 +1319,37 @@ int analysis_feed_gap(struct analysis *a, const struct analysis_gap *gap)
 
 /* Every thread last seen in the trace: unknown from begin (or from its
  * last change, when later), its pending latencies and blame given up. */
+static int taint_thread(struct analysis *a, struct an_thread *t, uint64_t begin)
+{
+	uint64_t at = begin > t->since ? begin : t->since;
+	int ret = blame_gap(a, t);
+
+	if (ret) {
+		return ret;
+	}
+	forget_bits(a, t, at);
+	taint(&t->req_status);
+	taint(&t->hold_status);
+	taint(&t->blk_status);
+	t->registering = false;
+	t->has_last = false;
+	/* the call that last made it not ready may be lost: its from-site is
+	 * unknown until it is seen leaving a ready state again */
+	memset(t->nr_site, 0, sizeof(t->nr_site));
+	t->member_unsure = true;
+	return set_state(a, t, AN_UNKNOWN, at);
+}
+
 static int taint_trace(struct analysis *a, uint32_t trace_id, uint64_t begin)
 {
 	int ret = 0;
 
 	for (uint32_t i = 0; i < a->nthreads && !ret; i++) {
 		struct an_thread *t = &a->threads[i];
-		uint64_t at = begin > t->since ? begin : t->since;
 
-		if (!t->active || t->trace_id != trace_id) {
-			continue;
+		if (t->active && t->trace_id == trace_id) {
+			ret = taint_thread(a, t, begin);
 		}
-		ret = blame_gap(a, t);
-		if (ret) {
-			break;
-		}
-		forget_bits(a, t, at);
-		taint(&t->req_status);
-		taint(&t->hold_status);
-		taint(&t->blk_status);
-		t->registering = false;
-		t->has_last = false;
-		/* the call that last made it not ready may be lost: its from-site
-		 * is unknown until it is seen leaving a ready state again */
-		memset(t->nr_site, 0, sizeof(t->nr_site));
-		t->member_unsure = true;
-		ret = set_state(a, t, AN_UNKNOWN, at);
 	}
 	return ret;
 }
