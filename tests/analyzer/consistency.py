@@ -184,7 +184,9 @@ def check_isolations_csv(rep, path):
     key = lambda x: (x["vpid"], x["domain"], x["thread"])
     waits = {(key(w), w["request_ns"]): w for w in rep["longest_waits"]}
     label = lambda s: None if s is None or s["function"] is None else s["function"]
-    csv_fn = lambda v: None if v == "" or v.startswith("0x") else v.split(" (")[0]
+    # (a site label is "function (file:line)" when the function is known,
+    # else "object+0x…" or "0x…")
+    csv_fn = lambda v: v.split(" (")[0] if " (" in v else None
     n = 0
     with open(path) as f:
         for r in csv.DictReader(f):
