@@ -179,7 +179,7 @@ PY
 future)
 	# a later provider version: more fields, enumerations numbered
 	# otherwise, an unknown rdv event class; the same analysis
-	RDV_STALL_MS=1 record "$tmp/trace" -- "$RDV_SCENARIO" timeout --threads 8 --iterations 60
+	RDV_STALL_MS=1 record "$tmp/trace" -- "$RDV_SCENARIO" timeout --threads 8 --iterations 150
 	py "$here/future-trace.py" "$tmp/trace" "$tmp/future" > "$tmp/future.out" ||
 		die "future-trace.py"
 	cat "$tmp/future.out"
