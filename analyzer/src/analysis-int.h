@@ -230,9 +230,10 @@ int blame_finalize(struct analysis *a, struct an_thread *t, bool at_end);
  * set. Inline: it is asked twice per kind for every event. */
 static inline bool blame_ready(const struct an_thread *t, int k)
 {
-	return t->active && t->known[H_BIT] && t->bit[H_BIT] &&
-	       !(t->known[B_W] && t->bit[B_W] && t->k_granted && t->granted) &&
-	       (k == K_PLAIN || (t->known[B_I] && t->bit[B_I]));
+	int m = k == K_PLAIN ? H_BIT : B_I; /* DESIGN §4: H, for a full request I */
+
+	return t->active && t->known[m] && t->bit[m] &&
+	       !(t->known[B_W] && t->bit[B_W] && t->k_granted && t->granted);
 }
 
 #endif /* RDV_ANALYSIS_INT_H */

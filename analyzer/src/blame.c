@@ -5,9 +5,12 @@
  * their code. The rules, as implemented:
  *
  * Ready. For a request of thread R, another registered thread T is ready
- * while its state lets the request be granted, as librdv decides it
- * (rdv__others_ready()): plain request: T's H bit set and T not holding an
- * isolation; full request: T's H and I bits set and T not holding one.
+ * as DESIGN §4 defines it: plain request: T's H bit set (harmless, idle,
+ * blocked or waiting) and T not holding an isolation; full request: T's I
+ * bit set (idle, registering, waiting in a full request) and T not holding
+ * one. (librdv's rdv__others_ready() asks H and I for a full request; they
+ * differ only inside idle_now(), register and idle_end(), which set I
+ * before H and clear it after H.)
  * Holding (granted, W still set) is not ready whatever the bits say (an
  * isolated thread in a nested harmless section has H set, yet no other
  * isolation can be granted before it releases: I2).
@@ -30,23 +33,19 @@
  * its readiness event stamped early: not late).
  *
  * Late. T is late for R when it is not ready at the request and becomes
- * ready after the request time. Three refinements keep "not ready" to what
+ * ready after the request time (DESIGN §4: ready is H set for a plain
+ * request, I set for a full one). Refinements keep "not ready" to what
  * holds a request back, by behaviour (DESIGN §1 I1: a thread inside an rdv
- * call that blocks, or inside idle_now() or register, is harmless/idle):
+ * call that blocks is harmless):
  * - a blink is not lateness: when T's last event before the request is an
  *   H clear inside an rdv call that may block (harmless_end, idle_end,
  *   register, release, isolate_timeout) and its next event is the
  *   harmless_wait H set of that call, T never left the call: not late;
  *   any other next event means it left: late;
- * - for a full request, a thread whose I is set and H not yet (idle_now()
- *   and register set I, then H) is entering idle: not late;
- * - a thread ready at the request stays so, whatever it does afterwards
- *   (the protocol makes any leave see the request and block: a later H
- *   blink is not lateness), except when it leaves through its own request:
- *   a thread waiting in its own request at R's request that is granted
- *   before R (it was ahead in the queue), or withdraws by timeout without
- *   blocking, held R back: it is late from R's request, its section from
- *   its request site.
+ * - a thread ready at the request is never late for it, whatever it does
+ *   afterwards (DESIGN §4), a thread waiting in its own request included:
+ *   one that is granted before R (it was ahead in the queue) or withdraws
+ *   by timeout is not late for R; R's wait then shows in its grant_delay.
  * - a thread that registers during the request (thread_register seen, its
  *   register H set not yet) is not a member yet: never late.
  *
@@ -56,7 +55,7 @@
  * to-site that call, or none when only thread_unregister was traced: it
  * stops holding the request then). Its from-site is the event after which
  * it was last not ready before the request (the H clear, or for a full
- * request the H or I clear, that ended its ready state; the grant for a
+ * request the I clear, that ended its ready state; the grant for a
  * thread holding an isolation). A ready instant stamped after R's grant
  * (the same stamping race) counts as the grant: librdv grants only when
  * every member is ready. A delay of 0 (ready by the request time) is no
@@ -92,7 +91,6 @@
 enum {
 	E_WAIT_CLEAR,  /* not ready by the exact word, ready in trace order: see above */
 	E_AFTER_CLEAR, /* its last event is a blocking call's H clear: blink or leave */
-	E_QUEUED,      /* ready, waiting in its own request */
 	E_LATE,	       /* not ready: waits for its first ready instant */
 	E_DONE,	       /* late, ready at ready_ts */
 	E_NOT_LATE,
@@ -376,7 +374,6 @@ static int classify(struct an_thread *r, struct an_thread *t)
 	uint8_t h0 = br->exact_h && same ? word_bit(br->hword, t) : t->bit[H_BIT];
 	uint8_t i0 = br->exact_i && same ? word_bit(br->iword, t) : t->bit[B_I];
 	uint8_t state = E_NOT_LATE, wait_mask = 0;
-	bool waiting = t->bit[B_W] && !t->granted;
 	struct blame_entry *e;
 	int ret;
 
@@ -384,27 +381,18 @@ static int classify(struct an_thread *r, struct an_thread *t)
 		state = E_LATE;
 	} else if (k == K_PLAIN) {
 		if (h0) {
-			state = waiting ? E_QUEUED : E_NOT_LATE;
+			state = E_NOT_LATE; /* harmless, idle, blocked or waiting */
 		} else if (t->bit[H_BIT]) {
 			state = E_WAIT_CLEAR;
 			wait_mask = H_BIT;
 		} else {
 			state = last_is_blocking_clear(t) ? E_AFTER_CLEAR : E_LATE;
 		}
-	} else if (!i0) {
+	} else if (i0) {
+		state = E_NOT_LATE; /* idle, registering or waiting in a full request */
+	} else {
 		state = t->bit[B_I] ? E_WAIT_CLEAR : E_LATE;
 		wait_mask = B_I;
-	} else if (h0) {
-		state = waiting ? E_QUEUED : E_NOT_LATE;
-	} else if (!t->bit[B_I] ||
-		   (t->has_last && t->last_mask == B_I && t->last_set &&
-		    (t->last_op == AN_OP_IDLE_NOW || t->last_op == AN_OP_REGISTER))) {
-		state = E_NOT_LATE; /* entering idle: its H set follows in the same call */
-	} else if (t->bit[H_BIT]) {
-		state = E_WAIT_CLEAR;
-		wait_mask = H_BIT;
-	} else {
-		state = last_is_blocking_clear(t) ? E_AFTER_CLEAR : E_LATE;
 	}
 	if (state == E_NOT_LATE) {
 		return 0;
@@ -615,7 +603,6 @@ int blame_granted(struct analysis *a, struct an_thread *r, const struct analysis
 		bool ready_h, ready_i;
 
 		switch (e->state) {
-		case E_QUEUED:	   /* R went first: it never held R back */
 		case E_WAIT_CLEAR: /* no clear before the request came: ready */
 			entry_close(a, r, e, E_NOT_LATE);
 			break;
@@ -675,19 +662,6 @@ static void advance(struct analysis *a, struct an_thread *r, struct blame_entry 
 		}
 		e->state = E_LATE;
 		break;
-	case E_QUEUED:
-		if (set || (m != H_BIT && m != B_I)) {
-			return;
-		}
-		if (ev->op == AN_OP_ISOLATE_GRANT) {
-			e->from = site; /* granted first: it holds R back until ready again */
-			e->state = E_LATE;
-		} else if (ev->op == AN_OP_ISOLATE_TIMEOUT &&
-			   (k == K_FULL ? m == B_I : m == H_BIT)) {
-			e->from = site;
-			e->state = m == H_BIT ? E_AFTER_CLEAR : E_LATE;
-		}
-		return;
 	case E_LATE:
 		break;
 	default:

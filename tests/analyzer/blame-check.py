@@ -115,7 +115,7 @@ def holding(st):
 
 
 def ready(st, full):
-    return st["reg"] and st["H"] and not holding(st) and (not full or st["I"])
+    return st["reg"] and st["I" if full else "H"] and not holding(st)
 
 
 def bit(word, key):
@@ -185,7 +185,6 @@ def blame_request(events, per_thread, j):
         same = tk[2] // 64 == rk[2] // 64
         h0 = bit(hword, tk) if exact_h and same else st["H"]
         i0 = bit(iword, tk) if exact_i and same else st["I"]
-        waiting = st["W"] and not st["granted"]
         last = st["last"]
         blocking_clear = last is not None and last[0] == "H" and not last[1] and \
             last[2] in BLOCKING
@@ -194,22 +193,15 @@ def blame_request(events, per_thread, j):
             s = "late"
         elif not full:
             if h0:
-                s = "queued" if waiting else None
+                s = None  # ready at the request: never late (DESIGN §4)
             elif st["H"]:
                 s, wait_mask = "wait", "H"
             else:
                 s = "after" if blocking_clear else "late"
-        elif not i0:
-            s, wait_mask = ("wait", "I") if st["I"] else ("late", None)
-        elif h0:
-            s = "queued" if waiting else None
-        elif not st["I"] or (last is not None and last[0] == "I" and last[1] and
-                             last[2] in ("idle_now", "register")):
+        elif i0:
             s = None
-        elif st["H"]:
-            s, wait_mask = "wait", "H"
         else:
-            s = "after" if blocking_clear else "late"
+            s, wait_mask = ("wait", "I") if st["I"] else ("late", None)
         if s is None:
             continue
         frm = st["nr"][k]
@@ -247,7 +239,7 @@ def resolve(events, per_thread, tk, s, wait_mask, frm, snap, R, rbit, full, gran
             continue
         if what == "grant":
             granted = True
-            if s in ("queued", "wait"):
+            if s == "wait":
                 return None
             if s in ("late", "after") and tk[2] // 64 == R.key[2] // 64:
                 st = state_at(events, per_thread, tk, idx)
@@ -276,13 +268,6 @@ def resolve(events, per_thread, tk, s, wait_mask, frm, snap, R, rbit, full, gran
             s = "late"
             if ready(st, full):
                 return done(ev.ts, ev.caller, idx)
-        elif s == "queued":
-            if not ev.set and ev.mask in ("H", "I"):
-                if ev.op == "isolate_grant":
-                    frm, s = ev.caller, "late"
-                elif ev.op == "isolate_timeout" and ev.mask == ("I" if full else "H"):
-                    frm = ev.caller
-                    s = "after" if ev.mask == "H" else "late"
         elif s == "late":
             if ready(st, full):
                 return done(ev.ts, ev.caller, idx)

@@ -1036,7 +1036,7 @@ static void test_blame_queued(void)
 	grant(130, 0);		       /* R1 first */
 	release(160, 0);	       /* then blocks: R2 is pending */
 	at(S_REL);
-	mc(161, 0, AN_OP_HARMLESS_WAIT, H, 1); /* ready for R2: 41 */
+	mc(161, 0, AN_OP_HARMLESS_WAIT, H, 1);
 	grant_at(170, 1, S_REQ2);
 	release(180, 1);
 	at(S_REL);
@@ -1055,13 +1055,48 @@ static void test_blame_queued(void)
 	analysis_finish(an);
 	CHECK_EQ("records", nisos, 4);
 	CHECK_EQ("R1: nobody late", isos[0].nlate, 0);
-	CHECK_EQ("R2: t0 late", isos[1].nlate, 1);
-	check_late("R2: t0", 1, 0, 41, S_REQ, S_REL, 1);
-	CHECK_EQ("R2: grant_delay", isos[1].grant_delay_ns, 9);
+	/* t0 was waiting in its own request at R2's: ready, never late for
+	 * it (DESIGN §4), though granted first: R2's wait is grant_delay */
+	CHECK_EQ("R2: t0 not late", isos[1].nlate, 0);
+	CHECK_EQ("R2: grant_delay", isos[1].grant_delay_ns, 50);
 	check_wait_sum(1);
 	CHECK_EQ("R2 site", addr(isos[1].request_site), S_REQ2);
 	check_late("R4: t1 holding", 3, 1, 31, S_REQ2, S_REL, 1);
 	CHECK_EQ("requesters", analysis_requester_count(an), 2);
+	analysis_destroy(an);
+}
+
+/* For a full request, ready is the I bit (DESIGN §4): a thread caught
+ * between its H clear and its I clear in rdv_idle_end() is ready, never
+ * late; one running is late until its I set (idle_now sets I, then H). */
+static void test_blame_full_ibit(void)
+{
+	start_cb(&iso_cb);
+	member(0, 0);
+	member(0, 1);
+	idle_now(10, 1);
+	at(S_IEND);
+	set_bit(90, 1, AN_OP_IDLE_END, H, 0); /* leaving idle: I still set */
+	request(100, 0, 1);
+	at(S_IEND);
+	set_bit(105, 1, AN_OP_IDLE_END, I, 0);
+	idle_now(150, 1);
+	grant(160, 0);
+	release(170, 0);
+	idle_end(180, 1); /* running */
+	request(200, 0, 1);
+	at(S_INOW);
+	set_bit(250, 1, AN_OP_IDLE_NOW, I, 1); /* ready here: 50 */
+	set_bit(255, 1, AN_OP_IDLE_NOW, H, 1);
+	grant(260, 0);
+	release(270, 0);
+	analysis_finish(an);
+	CHECK_EQ("records", nisos, 2);
+	CHECK_EQ("1: I set at the request: not late", isos[0].nlate, 0);
+	CHECK_EQ("1: grant_delay: the whole wait", isos[0].grant_delay_ns, 60);
+	CHECK_EQ("2: t1 late", isos[1].nlate, 1);
+	check_late("2: t1", 1, 1, 50, S_IEND, S_INOW, 1);
+	CHECK_EQ("2: grant_delay", isos[1].grant_delay_ns, 10);
 	analysis_destroy(an);
 }
 
@@ -1103,8 +1138,9 @@ static void test_blame_membership(void)
 }
 
 /* A request that times out blames nobody; a thread waiting in its own
- * request that withdraws by timeout and returns running holds a later
- * request back (late from its request site). */
+ * request at a later request is ready for it, and stays not late when it
+ * withdraws by timeout and returns running (DESIGN §4: whatever it does
+ * afterwards). */
 static void test_blame_timeout(void)
 {
 	const struct latency_dist *d;
@@ -1129,8 +1165,9 @@ static void test_blame_timeout(void)
 	release(280, 0);
 	analysis_finish(an);
 	CHECK_EQ("records", nisos, 1);
-	check_late("t1 withdrew", 0, 1, 50, S_REQ2, S_HNOW, 1);
-	CHECK_EQ("t1 late once", th(1)->late_count, 1);
+	CHECK_EQ("t1 withdrew: not late", isos[0].nlate, 0);
+	CHECK_EQ("t1 never late", th(1)->late_count, 0);
+	CHECK_EQ("grant_delay: the whole wait", isos[0].grant_delay_ns, 60);
 	d = analysis_latency(an, AN_LAT_ISOLATE_WAIT);
 	CHECK_EQ("timed out", d->timed_out, 2);
 	CHECK_EQ("grant_delay", analysis_latency(an, AN_LAT_GRANT_DELAY)->count, 1);
@@ -1449,6 +1486,7 @@ int main(void)
 	test_blame_blink();
 	test_blame_exact_words();
 	test_blame_queued();
+	test_blame_full_ibit();
 	test_blame_membership();
 	test_blame_timeout();
 	test_blame_gaps();
