@@ -180,7 +180,8 @@ struct rdv__slot {
 	_Atomic bool q_eligible;  /* may be granted (see top comment) */
 	uint64_t q_time;	  /* request time, when stalls are reported */
 	_Atomic uint64_t left_h_ns, left_i_ns; /* last H / I clear, when stamping */
-	uint32_t next_gen; /* kept across domains: the slot's next generation */
+	uint32_t next_gen; /* kept across domains: the slot's last generation */
+	uint32_t base_gen; /* next_gen when the current domain took the slot */
 } __attribute__((aligned(RDV__SLOT_ALIGN)));
 
 struct rdv {
@@ -276,13 +277,32 @@ static inline struct rdv__slot *rdv__handle_slot(const struct rdv_thread *h)
 					       << RDV__ADDR_SHIFT);
 }
 
-/* The domain a handle's slot belongs to now, if any (for counting misuse:
- * a stale handle's misuse counts in the domain that uses its slot). */
-static inline struct rdv *rdv__handle_domain(const struct rdv_thread *h)
+/* The domain a stale handle was given by, if it still exists (for
+ * counting misuse): the domain that uses the handle's slot now, if the
+ * handle's generation is one that domain handed out. A handle of a
+ * destroyed domain whose slot block a later domain reuses counts nowhere
+ * (the header: "counted while the domain exists"). Generations run
+ * 1 .. RDV__GEN_MASK, so they are compared modulo RDV__GEN_MASK. */
+static struct rdv *rdv__handle_domain(const struct rdv_thread *h)
 {
 	struct rdv__slot *s = rdv__handle_slot(h);
+	uint64_t g = (uint64_t)(uintptr_t)h >> RDV__ADDR_BITS;
+	uint64_t base, age, span;
 
-	return s ? __atomic_load_n(&s->dom, __ATOMIC_RELAXED) : NULL;
+	if (!s) {
+		return NULL;
+	}
+	/* How many registrations of the slot after the domain took it: the
+	 * handle's, and the last one's. */
+	base = s->base_gen % RDV__GEN_MASK;
+	age = (g % RDV__GEN_MASK + RDV__GEN_MASK - base) % RDV__GEN_MASK;
+	span = (__atomic_load_n(&s->next_gen, __ATOMIC_RELAXED) % RDV__GEN_MASK + RDV__GEN_MASK -
+		base) %
+	       RDV__GEN_MASK;
+	if (age == 0 || age > span) {
+		return NULL;
+	}
+	return __atomic_load_n(&s->dom, __ATOMIC_RELAXED);
 }
 
 /* The slot of a live registration, or NULL (NULL or stale handle).
@@ -1123,10 +1143,15 @@ end:
 
 /* The thread ends its isolation; if plain requests are pending it blocks,
  * harmless, until they are served, so the next one need not wait for it
- * (I5). Past full requests it returns running (it is not idle). */
+ * (I5). Past full requests it returns running (it is not idle). Marked
+ * inside an rdv call throughout: a signal handler's rdv_harmless_end()
+ * then acts as rdv_harmless_end_sig(), which does not wait while the
+ * thread holds the lock (its own isolation, half ended, is still counted
+ * in rq there: waiting for it would hang the domain). */
 static void rdv__release(struct rdv__slot *s, const void *caller)
 {
 	struct rdv *d = s->dom;
+	bool was_in = rdv__in_rdv_enter(s);
 
 	rdv__lock(d, s->index + 1);
 	rdv__end_isolation_locked(d, s, caller);
@@ -1135,6 +1160,7 @@ static void rdv__release(struct rdv__slot *s, const void *caller)
 	if (unlikely(rdv__must_block(atomic_load(&d->rq), false))) {
 		rdv__block(s, RDV_OP_RELEASE, caller);
 	}
+	rdv__in_rdv_leave(s, was_in);
 }
 
 /* ---- start-up: provider, environment, thread exit, fork ---- */
@@ -1228,12 +1254,24 @@ static bool rdv__mine(const struct rdv__slot *s)
 static void rdv__fork_child_domain(struct rdv *d)
 {
 	uint64_t rq = atomic_load(&d->rq) & RDV__RQ_STAMP;
+	uint32_t kept = 0;
 
+	/* Every slot that is not the forking thread's is freed, whatever its
+	 * state: one in the middle of rdv_thread_register() (slot claimed,
+	 * generation not yet set) or of rdv_thread_unregister() (generation
+	 * cleared, slot not yet freed, count not yet decremented) included.
+	 * The words and the count are rebuilt from the slots kept, not
+	 * adjusted: the parent's other threads may have left them half-way. */
+	for (uint32_t w = 0; w < d->nwords; w++) {
+		atomic_store(&d->used[w], 0);
+	}
 	for (uint32_t i = 0; i < d->max_threads; i++) {
 		struct rdv__slot *s = &d->slots[i];
 		uint64_t bit = rdv__bit(s);
 
-		if (!atomic_load(&s->gen) || rdv__mine(s)) {
+		if (atomic_load(&s->gen) && rdv__mine(s)) {
+			atomic_fetch_or(&d->used[s->word], bit);
+			kept++;
 			continue;
 		}
 		if (s->q_in) {
@@ -1248,9 +1286,8 @@ static void rdv__fork_child_domain(struct rdv *d)
 		atomic_fetch_and(&d->idle[s->word], ~bit);
 		atomic_store(&s->gen, 0);
 		atomic_store(&s->isolated, false);
-		atomic_fetch_sub(&d->n_registered, 1);
-		atomic_fetch_and(&d->used[s->word], ~bit);
 	}
+	atomic_store(&d->n_registered, kept);
 	for (uint32_t i = d->q_head; i != RDV__NONE; i = d->slots[i].q_next) {
 		rq += d->slots[i].q_full ? RDV__RQ_FULL_ONE : RDV__RQ_PLAIN_ONE;
 	}
@@ -1389,6 +1426,7 @@ struct rdv *rdv_create(unsigned max_threads)
 
 		memset(s, 0, sizeof(*s));
 		s->next_gen = next_gen;
+		s->base_gen = next_gen;
 		s->index = i;
 		s->word = i / 64;
 		s->bitno = i % 64;
@@ -1525,7 +1563,7 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 	/* The slot's next generation (never 0): a handle of an earlier
 	 * registration of this slot, in this domain or an earlier one, differs
 	 * until 2^24 - 1 registrations of the slot later. */
-	s->next_gen = s->next_gen % (uint32_t)RDV__GEN_MASK + 1;
+	__atomic_store_n(&s->next_gen, s->next_gen % (uint32_t)RDV__GEN_MASK + 1, __ATOMIC_RELAXED);
 	atomic_store(&s->gen, s->next_gen);
 	atomic_fetch_add(&d->n_registered, 1);
 	s->tls_next = rdv__tls_head;
@@ -1556,7 +1594,10 @@ static void rdv__unregister(struct rdv__slot *s, const void *caller)
 
 	if (atomic_load_explicit(&s->isolated, memory_order_relaxed) || s->q_in) {
 		/* Leaving ends the isolation (or withdraws a request) without
-		 * waiting for anyone. */
+		 * waiting for anyone. Inside an rdv call meanwhile, as in
+		 * rdv__release(). */
+		bool was_in = rdv__in_rdv_enter(s);
+
 		rdv__lock(d, s->index + 1);
 		if (atomic_load_explicit(&s->isolated, memory_order_relaxed)) {
 			rdv__end_isolation_locked(d, s, caller);
@@ -1564,6 +1605,7 @@ static void rdv__unregister(struct rdv__slot *s, const void *caller)
 			rdv__withdraw_locked(d, s, caller);
 		}
 		rdv__unlock(d);
+		rdv__in_rdv_leave(s, was_in);
 		rdv__chan_wake(d, &d->queue);
 	}
 	/* Not a member first: from here no isolation waits for this thread. */

@@ -128,8 +128,9 @@
  * the handler's harmlessness: then, and only then, it waits for that
  * isolation to end, because returning would let the interrupted code run
  * during it (I1). rdv_harmless_end() called by a handler while the thread
- * waits inside an rdv call acts as rdv_harmless_end_sig(). No other call is
- * async-signal-safe.
+ * is inside an rdv call that may wait (rdv_isolate*(), rdv_release(),
+ * blocked in rdv_harmless_end(), rdv_idle_end() or rdv_thread_register())
+ * acts as rdv_harmless_end_sig(). No other call is async-signal-safe.
  *
  * Stalls. rdv_isolate_timed() bounds a request; rdv_set_stall_handler() (or
  * RDV_STALL_MS=N in the environment, for every domain without a handler)
