@@ -166,6 +166,9 @@ struct rdv__slot {
 	_Atomic bool isolated;	 /* holds an isolation (owner writes) */
 	_Atomic bool in_request; /* in rdv__isolate() until granted or withdrawn
 				    (owner writes, its handlers read) */
+	_Atomic bool sig_nowait; /* owes wake-ups: its handlers must not wait
+				    (owner writes, its handlers read) */
+	_Atomic bool sig_raised; /* a handler's H was up in a nowait window */
 	bool full;		 /* that isolation is full (owner) */
 	_Atomic uint64_t sigstk; /* RDV__SIG_EMPTY, RDV__IN_RDV (owner, handlers) */
 	_Atomic int32_t os_tid; /* atomic: stall reports read late threads' */
@@ -474,6 +477,31 @@ static inline void rdv__in_rdv_leave(struct rdv__slot *s, bool was_in)
 					      ~RDV__IN_RDV,
 				      memory_order_relaxed);
 	}
+}
+
+/*
+ * A window in which the thread owes other threads a wake-up (the lock's,
+ * the queue's, the ready channel's) that it issues only after the window:
+ * a signal handler that waited there for a request could wait for a
+ * thread that sleeps until that very wake-up, and hang the domain. In the
+ * window rdv_harmless_end_sig() does not wait; it notes that its H was up
+ * (an isolation may have been granted on it), for the code after the
+ * window to wait in its place if it returns to user code.
+ */
+static inline void rdv__nowait_enter(struct rdv__slot *s)
+{
+	atomic_store_explicit(&s->sig_raised, false, memory_order_relaxed);
+	atomic_store_explicit(&s->sig_nowait, true, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* Ends the window; returns whether a handler's H was up in it. */
+static inline bool rdv__nowait_leave(struct rdv__slot *s)
+{
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&s->sig_nowait, false, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	return atomic_load_explicit(&s->sig_raised, memory_order_relaxed);
 }
 
 /* ---- futexes: channels and the lock ---- */
@@ -1125,9 +1153,17 @@ static int rdv__isolate(struct rdv__slot *s, bool full, uint64_t timeout_ns, boo
 				rdv__unlock(d);
 				goto end;
 			}
+			/* From the withdrawal (in_request ends) until the
+			 * lock's and the queue's wake-ups are out. */
+			rdv__nowait_enter(s);
 			held = rdv__withdraw_locked(d, s, caller);
 			rdv__unlock(d);
 			rdv__chan_wake(d, &d->queue);
+			/* A handler's H up meanwhile may have been counted by
+			 * an isolation granted since: as if held. */
+			if (rdv__nowait_leave(s)) {
+				held = true;
+			}
 			if (held) {
 				/* Counted by the isolation now held: wait for it harmless. */
 				rdv__leave_harmless(s, RDV_OP_ISOLATE_TIMEOUT, caller);
@@ -1153,10 +1189,15 @@ static void rdv__release(struct rdv__slot *s, const void *caller)
 	struct rdv *d = s->dom;
 	bool was_in = rdv__in_rdv_enter(s);
 
+	/* Owes the lock's and the queue's wake-ups until after the wake: a
+	 * handler does not wait meanwhile. The check below (rq loaded after
+	 * the window) waits for what a handler's H may have let in. */
+	rdv__nowait_enter(s);
 	rdv__lock(d, s->index + 1);
 	rdv__end_isolation_locked(d, s, caller);
 	rdv__unlock(d);
 	rdv__chan_wake(d, &d->queue);
+	rdv__nowait_leave(s);
 	if (unlikely(rdv__must_block(atomic_load(&d->rq), false))) {
 		rdv__block(s, RDV_OP_RELEASE, caller);
 	}
@@ -1552,6 +1593,9 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 	s = &d->slots[index];
 	atomic_store_explicit(&s->isolated, false, memory_order_relaxed);
 	atomic_store_explicit(&s->in_request, false, memory_order_relaxed);
+	/* (A slot dropped by fork() may have been left inside a window.) */
+	atomic_store_explicit(&s->sig_nowait, false, memory_order_relaxed);
+	atomic_store_explicit(&s->sig_raised, false, memory_order_relaxed);
 	s->full = false;
 	atomic_store_explicit(&s->os_tid, (int32_t)syscall(SYS_gettid), memory_order_relaxed);
 	atomic_store(&s->sigstk, RDV__SIG_EMPTY);
@@ -1592,12 +1636,18 @@ static void rdv__unregister(struct rdv__slot *s, const void *caller)
 	struct rdv *d = s->dom;
 	uint64_t bit = rdv__bit(s);
 
+	/* The thread leaves without returning to user code as a member, and
+	 * owes wake-ups until the end (the lock's, the queue's, and the ready
+	 * channel's for requesters that wait for it to leave): its handlers
+	 * never wait here (their rdv_harmless_end() acts as
+	 * rdv_harmless_end_sig(): inside an rdv call). */
+	bool was_in = rdv__in_rdv_enter(s);
+
+	rdv__nowait_enter(s);
+
 	if (atomic_load_explicit(&s->isolated, memory_order_relaxed) || s->q_in) {
 		/* Leaving ends the isolation (or withdraws a request) without
-		 * waiting for anyone. Inside an rdv call meanwhile, as in
-		 * rdv__release(). */
-		bool was_in = rdv__in_rdv_enter(s);
-
+		 * waiting for anyone. */
 		rdv__lock(d, s->index + 1);
 		if (atomic_load_explicit(&s->isolated, memory_order_relaxed)) {
 			rdv__end_isolation_locked(d, s, caller);
@@ -1605,7 +1655,6 @@ static void rdv__unregister(struct rdv__slot *s, const void *caller)
 			rdv__withdraw_locked(d, s, caller);
 		}
 		rdv__unlock(d);
-		rdv__in_rdv_leave(s, was_in);
 		rdv__chan_wake(d, &d->queue);
 	}
 	/* Not a member first: from here no isolation waits for this thread. */
@@ -1625,8 +1674,12 @@ static void rdv__unregister(struct rdv__slot *s, const void *caller)
 		pthread_setspecific(rdv__exit_key, NULL);
 	}
 	atomic_fetch_sub(&d->n_registered, 1);
-	atomic_fetch_and(&d->used[s->word], ~bit);
 	rdv__wake_ready(d);
+	/* Done with the slot before it is freed: a registration may take it
+	 * at once. */
+	rdv__nowait_leave(s);
+	rdv__in_rdv_leave(s, was_in);
+	atomic_fetch_and(&d->used[s->word], ~bit);
 }
 
 void rdv_thread_unregister(struct rdv_thread *t)
@@ -1683,6 +1736,14 @@ static void rdv__harmless_end_sig(struct rdv__slot *s, const void *caller)
 		 * isolated or after a withdrawal that waits for a held one.
 		 * Waiting here could hang the domain: the thread may hold the
 		 * lock's wake-up (woken from rdv__lock(), not yet retaken). */
+		rdv__mask_clear(s, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_END, caller);
+		return;
+	}
+	if (atomic_load_explicit(&s->sig_nowait, memory_order_relaxed)) {
+		/* The interrupted code owes wake-ups (rdv__nowait_enter()):
+		 * it waits in the handler's place after its window. */
+		atomic_store_explicit(&s->sig_raised, true, memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
 		rdv__mask_clear(s, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_END, caller);
 		return;
 	}
