@@ -1211,8 +1211,16 @@ static void rdv__release(struct rdv__slot *s, const void *caller)
  * RDV_TRACEPOINTS is read with secure_getenv(): a set-user-ID or
  * set-group-ID program ignores it, as glibc ignores LD_PRELOAD there. */
 static void *rdv__provider;
+/* LTTng-UST's per-thread state is global-dynamic TLS, allocated (with
+ * malloc) by the first tracepoint a thread hits; a first hit in a signal
+ * handler that interrupted malloc deadlocks. lttng_ust_init_thread()
+ * allocates it beforehand: every registration calls it, so that
+ * rdv_harmless_now() and rdv_harmless_end_sig() stay async-signal-safe
+ * when tracing is turned on later (lttng/ust-thread.h). */
+static void (*rdv__ust_init_thread)(void);
+static __thread bool rdv__ust_thread_ready;
 
-static void __attribute__((constructor)) rdv__trace_load_provider(void)
+static void rdv__trace_open_provider(void)
 {
 	const char *env = secure_getenv("RDV_TRACEPOINTS");
 	Dl_info info;
@@ -1237,6 +1245,29 @@ static void __attribute__((constructor)) rdv__trace_load_provider(void)
 	if (!rdv__provider) {
 		rdv__provider = dlopen("librdv-tp.so.1", RTLD_NOW | RTLD_GLOBAL);
 	}
+}
+
+static void __attribute__((constructor)) rdv__trace_load_provider(void)
+{
+	void *sym;
+
+	rdv__trace_open_provider();
+	if (rdv__provider && (sym = dlsym(rdv__provider, "lttng_ust_init_thread")) != NULL) {
+		memcpy(&rdv__ust_init_thread, &sym, sizeof(sym));
+	}
+}
+
+/* Called by each registration, in normal context. */
+static void rdv__trace_init_thread(void)
+{
+	if (rdv__ust_init_thread && !rdv__ust_thread_ready) {
+		rdv__ust_thread_ready = true;
+		rdv__ust_init_thread();
+	}
+}
+#else
+static void rdv__trace_init_thread(void)
+{
 }
 #endif
 
@@ -1590,6 +1621,7 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 		errno = EBUSY;
 		return NULL;
 	}
+	rdv__trace_init_thread(); /* before any of its signal handlers traces */
 	s = &d->slots[index];
 	atomic_store_explicit(&s->isolated, false, memory_order_relaxed);
 	atomic_store_explicit(&s->in_request, false, memory_order_relaxed);
