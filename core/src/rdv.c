@@ -212,7 +212,9 @@ struct rdv {
 	uint64_t stall_ns; /* 0: no stall reports */
 	rdv_stall_fn *stall_fn;
 	void *stall_arg;
-	uint64_t stamp_since; /* when stamping started */
+	/* When stamping started: written under the lock, read by stall
+	 * reports out of it (rdv_set_stall_handler() may run meanwhile). */
+	_Atomic uint64_t stamp_since;
 
 	struct rdv__chan ready, queue;
 
@@ -949,7 +951,8 @@ static void rdv__report_stall(struct rdv__slot *s, const struct rdv__stall_cfg *
 		late_bits = need & ~(s->q_full ? h & i : h);
 		while (late_bits) {
 			struct rdv__slot *o = &d->slots[w * 64 + (uint32_t)__builtin_ctzll(late_bits)];
-			uint64_t left, since = d->stamp_since;
+			uint64_t left,
+			    since = atomic_load_explicit(&d->stamp_since, memory_order_relaxed);
 
 			late_bits &= late_bits - 1;
 			if (n == cap) {
@@ -1482,7 +1485,7 @@ struct rdv *rdv_create(unsigned max_threads)
 	d->q_head = d->q_tail = RDV__NONE;
 	if (rdv__env_stall_ns) {
 		d->stall_ns = rdv__env_stall_ns;
-		d->stamp_since = rdv__now_ns();
+		atomic_store_explicit(&d->stamp_since, rdv__now_ns(), memory_order_relaxed);
 		atomic_store(&d->rq, RDV__RQ_STAMP);
 	}
 
@@ -1574,7 +1577,7 @@ int rdv_set_stall_handler(struct rdv *d, uint64_t threshold_ns, rdv_stall_fn *fn
 	d->stall_fn = fn;
 	d->stall_arg = arg;
 	if (threshold_ns && !(atomic_load(&d->rq) & RDV__RQ_STAMP)) {
-		d->stamp_since = rdv__now_ns();
+		atomic_store_explicit(&d->stamp_since, rdv__now_ns(), memory_order_relaxed);
 	}
 	if (threshold_ns) {
 		atomic_fetch_or(&d->rq, RDV__RQ_STAMP);

@@ -25,6 +25,9 @@
  *  - timed_edges: timeouts 0, 1 ns and ~UINT64_MAX (granted, sleeping, no
  *    spinning); a timed request made inside a harmless section, counted by
  *    an isolation held meanwhile, returns only after its release, running.
+ *  - stall_handler_changed: rdv_set_stall_handler() called while requests
+ *    stall (1.1: a data race on the stamping start, seen by the
+ *    ThreadSanitizer build of this test).
  *  - fork_states: fork() while another thread holds an isolation, while one
  *    waits in rdv_isolate_full(), and from inside an isolation; the child
  *    registers new threads (held back while it is isolated: I6), isolates
@@ -385,6 +388,76 @@ static void test_stall_many(void)
 	rdv_destroy(dom);
 }
 
+/* ---- stall_handler_changed: rdv_set_stall_handler() "concurrently with
+ * anything" (header): 1.1 read the stamping start of a report without
+ * synchronization (a data race ThreadSanitizer reports) ---- */
+
+static atomic_int shc_stop;
+static atomic_ulong shc_calls, shc_requests;
+
+static void shc_stall(const struct rdv_stall *s, void *arg)
+{
+	(void)s;
+	(void)arg;
+	atomic_fetch_add(&shc_calls, 1);
+}
+
+static void *shc_requester(void *arg)
+{
+	struct rdv_thread *t = rdv_thread_register(dom);
+
+	(void)arg;
+	while (!atomic_load(&shc_stop)) {
+		if (rdv_isolate_timed(t, 300000) == 0) {
+			rdv_release(t);
+		}
+		atomic_fetch_add(&shc_requests, 1);
+	}
+	rdv_thread_unregister(t);
+	return NULL;
+}
+
+static void *shc_runner(void *arg)
+{
+	struct rdv_thread *t = rdv_thread_register(dom);
+
+	(void)arg;
+	while (!atomic_load(&shc_stop)) {
+		struct timespec ts = {0, 200000};
+
+		nanosleep(&ts, NULL); /* running: requests stall */
+		rdv_harmless_now(t);
+		rdv_harmless_end(t);
+	}
+	rdv_thread_unregister(t);
+	return NULL;
+}
+
+static void test_stall_handler_changed(void)
+{
+	pthread_t th[3];
+
+	check_current = "stall_handler_changed: the handler set while requests stall";
+	dom = rdv_create(4);
+	th[0] = spawn(shc_requester, NULL);
+	th[1] = spawn(shc_requester, NULL);
+	th[2] = spawn(shc_runner, NULL);
+	for (int i = 0; i < 1000; i++) {
+		struct timespec ts = {0, 200000};
+
+		CHECK_EQ(rdv_set_stall_handler(dom, i % 2 ? 100000 : 0, shc_stall, NULL), 0);
+		nanosleep(&ts, NULL);
+	}
+	atomic_store(&shc_stop, 1);
+	for (int i = 0; i < 3; i++) {
+		pthread_join(th[i], NULL);
+	}
+	printf("stall_handler_changed: %lu requests, %lu reports\n", atomic_load(&shc_requests),
+	       atomic_load(&shc_calls));
+	CHECK(atomic_load(&shc_calls) > 0);
+	rdv_destroy(dom);
+}
+
 /* ---- timed_edges ---- */
 
 static atomic_int te_phase;
@@ -676,6 +749,7 @@ int main(void)
 	test_stale_other_domain();
 	test_timed_edges();
 	test_stall_many();
+	test_stall_handler_changed();
 	test_fork_states();
 	test_fork_churn();
 	test_handler_end_in_release();
