@@ -131,6 +131,9 @@
  * is inside an rdv call that may wait (rdv_isolate*(), rdv_release(),
  * blocked in rdv_harmless_end(), rdv_idle_end() or rdv_thread_register())
  * acts as rdv_harmless_end_sig(). No other call is async-signal-safe.
+ * (Both stay so when tracing is turned on while the program runs:
+ * rdv_thread_register() allocates LTTng-UST's per-thread state, which the
+ * first tracepoint of a thread would otherwise allocate with malloc.)
  *
  * Stalls. rdv_isolate_timed() bounds a request; rdv_set_stall_handler() (or
  * RDV_STALL_MS=N in the environment, for every domain without a handler)
