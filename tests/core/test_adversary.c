@@ -28,6 +28,9 @@
  *  - stall_handler_changed: rdv_set_stall_handler() called while requests
  *    stall (1.1: a data race on the stamping start, seen by the
  *    ThreadSanitizer build of this test).
+ *  - generation_wrap: a stale handle stays stale through the 2^24 - 2 next
+ *    registrations of its slot (the header said 2^24 - 1: the 2^24 - 1st
+ *    is handed the same handle).
  *  - fork_states: fork() while another thread holds an isolation, while one
  *    waits in rdv_isolate_full(), and from inside an isolation; the child
  *    registers new threads (held back while it is isolated: I6), isolates
@@ -200,6 +203,33 @@ static void test_stale_other_domain(void)
 	CHECK(!rdv_is_harmless(fresh));
 	rdv_thread_unregister(fresh);
 	rdv_destroy(b);
+}
+
+/* ---- generation_wrap: how long a stale handle stays stale (the header
+ * said 2^24 - 1 registrations of its slot; it is 2^24 - 2) ---- */
+
+static void test_generation_wrap(void)
+{
+	const uint32_t distinct = (UINT32_C(1) << 24) - 2;
+	struct rdv_thread *h0, *h = NULL;
+	uint32_t k;
+
+	check_current = "generation_wrap: a stale handle through 2^24 - 2 registrations";
+	dom = rdv_create(1);
+	h0 = rdv_thread_register(dom);
+	rdv_thread_unregister(h0);
+	for (k = 1; k <= distinct; k++) {
+		h = rdv_thread_register(dom);
+		if (h == h0) {
+			break;
+		}
+		rdv_thread_unregister(h);
+	}
+	CHECK_EQ(k, distinct + 1); /* none of them was handed h0 */
+	h = rdv_thread_register(dom);
+	CHECK(h == h0); /* the documented limit: the 2^24 - 1st gets it again */
+	rdv_thread_unregister(h);
+	rdv_destroy(dom);
 }
 
 /* ---- handler_end_in_release ---- */
@@ -752,6 +782,11 @@ int main(void)
 	test_stall_handler_changed();
 	test_fork_states();
 	test_fork_churn();
+	if (!FS_CHILD_THREADS) {
+		printf("generation_wrap: skipped under ThreadSanitizer (16.7 M registrations)\n");
+	} else {
+		test_generation_wrap();
+	}
 	test_handler_end_in_release();
 	return check_summary();
 }

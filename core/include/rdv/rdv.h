@@ -86,9 +86,11 @@
  *  - I8 handles: a handle is valid from rdv_thread_register() until
  *    rdv_thread_unregister() and is never handed to a later registration:
  *    a call on a stale handle has no effect on any thread (counted as
- *    misuse). (A handle carries a 24-bit generation of its slot: it differs
- *    from the handles of the next 2^24 - 1 registrations of that slot.) A registered thread that exits without unregistering is
- *    unregistered at its exit (ending its isolation, if it holds one). In
+ *    misuse). (A handle carries a 24-bit generation of its slot, never 0:
+ *    it differs from the handles of the next 2^24 - 2 registrations of that
+ *    slot; the 2^24 - 1st gets it again.) A registered thread that exits
+ *    without unregistering is unregistered at its exit (ending its
+ *    isolation, if it holds one). In
  *    the child of fork(), only the thread that called fork() stays
  *    registered in each domain, with its own state (an isolation it holds
  *    included); every other registration, request and isolation is dropped
