@@ -166,6 +166,9 @@ struct rdv__slot {
 	_Atomic bool isolated;	 /* holds an isolation (owner writes) */
 	_Atomic bool in_request; /* in rdv__isolate() until granted or withdrawn
 				    (owner writes, its handlers read) */
+	_Atomic bool sig_nowait; /* owes wake-ups: its handlers must not wait
+				    (owner writes, its handlers read) */
+	_Atomic bool sig_raised; /* a handler's H was up in a nowait window */
 	bool full;		 /* that isolation is full (owner) */
 	_Atomic uint64_t sigstk; /* RDV__SIG_EMPTY, RDV__IN_RDV (owner, handlers) */
 	_Atomic int32_t os_tid; /* atomic: stall reports read late threads' */
@@ -180,7 +183,8 @@ struct rdv__slot {
 	_Atomic bool q_eligible;  /* may be granted (see top comment) */
 	uint64_t q_time;	  /* request time, when stalls are reported */
 	_Atomic uint64_t left_h_ns, left_i_ns; /* last H / I clear, when stamping */
-	uint32_t next_gen; /* kept across domains: the slot's next generation */
+	uint32_t next_gen; /* kept across domains: the slot's last generation */
+	uint32_t base_gen; /* next_gen when the current domain took the slot */
 } __attribute__((aligned(RDV__SLOT_ALIGN)));
 
 struct rdv {
@@ -208,7 +212,9 @@ struct rdv {
 	uint64_t stall_ns; /* 0: no stall reports */
 	rdv_stall_fn *stall_fn;
 	void *stall_arg;
-	uint64_t stamp_since; /* when stamping started */
+	/* When stamping started: written under the lock, read by stall
+	 * reports out of it (rdv_set_stall_handler() may run meanwhile). */
+	_Atomic uint64_t stamp_since;
 
 	struct rdv__chan ready, queue;
 
@@ -276,13 +282,32 @@ static inline struct rdv__slot *rdv__handle_slot(const struct rdv_thread *h)
 					       << RDV__ADDR_SHIFT);
 }
 
-/* The domain a handle's slot belongs to now, if any (for counting misuse:
- * a stale handle's misuse counts in the domain that uses its slot). */
-static inline struct rdv *rdv__handle_domain(const struct rdv_thread *h)
+/* The domain a stale handle was given by, if it still exists (for
+ * counting misuse): the domain that uses the handle's slot now, if the
+ * handle's generation is one that domain handed out. A handle of a
+ * destroyed domain whose slot block a later domain reuses counts nowhere
+ * (the header: "counted while the domain exists"). Generations run
+ * 1 .. RDV__GEN_MASK, so they are compared modulo RDV__GEN_MASK. */
+static struct rdv *rdv__handle_domain(const struct rdv_thread *h)
 {
 	struct rdv__slot *s = rdv__handle_slot(h);
+	uint64_t g = (uint64_t)(uintptr_t)h >> RDV__ADDR_BITS;
+	uint64_t base, age, span;
 
-	return s ? __atomic_load_n(&s->dom, __ATOMIC_RELAXED) : NULL;
+	if (!s) {
+		return NULL;
+	}
+	/* How many registrations of the slot after the domain took it: the
+	 * handle's, and the last one's. */
+	base = s->base_gen % RDV__GEN_MASK;
+	age = (g % RDV__GEN_MASK + RDV__GEN_MASK - base) % RDV__GEN_MASK;
+	span = (__atomic_load_n(&s->next_gen, __ATOMIC_RELAXED) % RDV__GEN_MASK + RDV__GEN_MASK -
+		base) %
+	       RDV__GEN_MASK;
+	if (age == 0 || age > span) {
+		return NULL;
+	}
+	return __atomic_load_n(&s->dom, __ATOMIC_RELAXED);
 }
 
 /* The slot of a live registration, or NULL (NULL or stale handle).
@@ -454,6 +479,31 @@ static inline void rdv__in_rdv_leave(struct rdv__slot *s, bool was_in)
 					      ~RDV__IN_RDV,
 				      memory_order_relaxed);
 	}
+}
+
+/*
+ * A window in which the thread owes other threads a wake-up (the lock's,
+ * the queue's, the ready channel's) that it issues only after the window:
+ * a signal handler that waited there for a request could wait for a
+ * thread that sleeps until that very wake-up, and hang the domain. In the
+ * window rdv_harmless_end_sig() does not wait; it notes that its H was up
+ * (an isolation may have been granted on it), for the code after the
+ * window to wait in its place if it returns to user code.
+ */
+static inline void rdv__nowait_enter(struct rdv__slot *s)
+{
+	atomic_store_explicit(&s->sig_raised, false, memory_order_relaxed);
+	atomic_store_explicit(&s->sig_nowait, true, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+}
+
+/* Ends the window; returns whether a handler's H was up in it. */
+static inline bool rdv__nowait_leave(struct rdv__slot *s)
+{
+	atomic_signal_fence(memory_order_seq_cst);
+	atomic_store_explicit(&s->sig_nowait, false, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	return atomic_load_explicit(&s->sig_raised, memory_order_relaxed);
 }
 
 /* ---- futexes: channels and the lock ---- */
@@ -901,7 +951,8 @@ static void rdv__report_stall(struct rdv__slot *s, const struct rdv__stall_cfg *
 		late_bits = need & ~(s->q_full ? h & i : h);
 		while (late_bits) {
 			struct rdv__slot *o = &d->slots[w * 64 + (uint32_t)__builtin_ctzll(late_bits)];
-			uint64_t left, since = d->stamp_since;
+			uint64_t left,
+			    since = atomic_load_explicit(&d->stamp_since, memory_order_relaxed);
 
 			late_bits &= late_bits - 1;
 			if (n == cap) {
@@ -1105,9 +1156,17 @@ static int rdv__isolate(struct rdv__slot *s, bool full, uint64_t timeout_ns, boo
 				rdv__unlock(d);
 				goto end;
 			}
+			/* From the withdrawal (in_request ends) until the
+			 * lock's and the queue's wake-ups are out. */
+			rdv__nowait_enter(s);
 			held = rdv__withdraw_locked(d, s, caller);
 			rdv__unlock(d);
 			rdv__chan_wake(d, &d->queue);
+			/* A handler's H up meanwhile may have been counted by
+			 * an isolation granted since: as if held. */
+			if (rdv__nowait_leave(s)) {
+				held = true;
+			}
 			if (held) {
 				/* Counted by the isolation now held: wait for it harmless. */
 				rdv__leave_harmless(s, RDV_OP_ISOLATE_TIMEOUT, caller);
@@ -1123,18 +1182,29 @@ end:
 
 /* The thread ends its isolation; if plain requests are pending it blocks,
  * harmless, until they are served, so the next one need not wait for it
- * (I5). Past full requests it returns running (it is not idle). */
+ * (I5). Past full requests it returns running (it is not idle). Marked
+ * inside an rdv call throughout: a signal handler's rdv_harmless_end()
+ * then acts as rdv_harmless_end_sig(), which does not wait while the
+ * thread holds the lock (its own isolation, half ended, is still counted
+ * in rq there: waiting for it would hang the domain). */
 static void rdv__release(struct rdv__slot *s, const void *caller)
 {
 	struct rdv *d = s->dom;
+	bool was_in = rdv__in_rdv_enter(s);
 
+	/* Owes the lock's and the queue's wake-ups until after the wake: a
+	 * handler does not wait meanwhile. The check below (rq loaded after
+	 * the window) waits for what a handler's H may have let in. */
+	rdv__nowait_enter(s);
 	rdv__lock(d, s->index + 1);
 	rdv__end_isolation_locked(d, s, caller);
 	rdv__unlock(d);
 	rdv__chan_wake(d, &d->queue);
+	rdv__nowait_leave(s);
 	if (unlikely(rdv__must_block(atomic_load(&d->rq), false))) {
 		rdv__block(s, RDV_OP_RELEASE, caller);
 	}
+	rdv__in_rdv_leave(s, was_in);
 }
 
 /* ---- start-up: provider, environment, thread exit, fork ---- */
@@ -1144,8 +1214,16 @@ static void rdv__release(struct rdv__slot *s, const void *caller)
  * RDV_TRACEPOINTS is read with secure_getenv(): a set-user-ID or
  * set-group-ID program ignores it, as glibc ignores LD_PRELOAD there. */
 static void *rdv__provider;
+/* LTTng-UST's per-thread state is global-dynamic TLS, allocated (with
+ * malloc) by the first tracepoint a thread hits; a first hit in a signal
+ * handler that interrupted malloc deadlocks. lttng_ust_init_thread()
+ * allocates it beforehand: every registration calls it, so that
+ * rdv_harmless_now() and rdv_harmless_end_sig() stay async-signal-safe
+ * when tracing is turned on later (lttng/ust-thread.h). */
+static void (*rdv__ust_init_thread)(void);
+static __thread bool rdv__ust_thread_ready;
 
-static void __attribute__((constructor)) rdv__trace_load_provider(void)
+static void rdv__trace_open_provider(void)
 {
 	const char *env = secure_getenv("RDV_TRACEPOINTS");
 	Dl_info info;
@@ -1170,6 +1248,29 @@ static void __attribute__((constructor)) rdv__trace_load_provider(void)
 	if (!rdv__provider) {
 		rdv__provider = dlopen("librdv-tp.so.1", RTLD_NOW | RTLD_GLOBAL);
 	}
+}
+
+static void __attribute__((constructor)) rdv__trace_load_provider(void)
+{
+	void *sym;
+
+	rdv__trace_open_provider();
+	if (rdv__provider && (sym = dlsym(rdv__provider, "lttng_ust_init_thread")) != NULL) {
+		memcpy(&rdv__ust_init_thread, &sym, sizeof(sym));
+	}
+}
+
+/* Called by each registration, in normal context. */
+static void rdv__trace_init_thread(void)
+{
+	if (rdv__ust_init_thread && !rdv__ust_thread_ready) {
+		rdv__ust_thread_ready = true;
+		rdv__ust_init_thread();
+	}
+}
+#else
+static void rdv__trace_init_thread(void)
+{
 }
 #endif
 
@@ -1228,12 +1329,24 @@ static bool rdv__mine(const struct rdv__slot *s)
 static void rdv__fork_child_domain(struct rdv *d)
 {
 	uint64_t rq = atomic_load(&d->rq) & RDV__RQ_STAMP;
+	uint32_t kept = 0;
 
+	/* Every slot that is not the forking thread's is freed, whatever its
+	 * state: one in the middle of rdv_thread_register() (slot claimed,
+	 * generation not yet set) or of rdv_thread_unregister() (generation
+	 * cleared, slot not yet freed, count not yet decremented) included.
+	 * The words and the count are rebuilt from the slots kept, not
+	 * adjusted: the parent's other threads may have left them half-way. */
+	for (uint32_t w = 0; w < d->nwords; w++) {
+		atomic_store(&d->used[w], 0);
+	}
 	for (uint32_t i = 0; i < d->max_threads; i++) {
 		struct rdv__slot *s = &d->slots[i];
 		uint64_t bit = rdv__bit(s);
 
-		if (!atomic_load(&s->gen) || rdv__mine(s)) {
+		if (atomic_load(&s->gen) && rdv__mine(s)) {
+			atomic_fetch_or(&d->used[s->word], bit);
+			kept++;
 			continue;
 		}
 		if (s->q_in) {
@@ -1248,9 +1361,8 @@ static void rdv__fork_child_domain(struct rdv *d)
 		atomic_fetch_and(&d->idle[s->word], ~bit);
 		atomic_store(&s->gen, 0);
 		atomic_store(&s->isolated, false);
-		atomic_fetch_sub(&d->n_registered, 1);
-		atomic_fetch_and(&d->used[s->word], ~bit);
 	}
+	atomic_store(&d->n_registered, kept);
 	for (uint32_t i = d->q_head; i != RDV__NONE; i = d->slots[i].q_next) {
 		rq += d->slots[i].q_full ? RDV__RQ_FULL_ONE : RDV__RQ_PLAIN_ONE;
 	}
@@ -1373,7 +1485,7 @@ struct rdv *rdv_create(unsigned max_threads)
 	d->q_head = d->q_tail = RDV__NONE;
 	if (rdv__env_stall_ns) {
 		d->stall_ns = rdv__env_stall_ns;
-		d->stamp_since = rdv__now_ns();
+		atomic_store_explicit(&d->stamp_since, rdv__now_ns(), memory_order_relaxed);
 		atomic_store(&d->rq, RDV__RQ_STAMP);
 	}
 
@@ -1389,6 +1501,7 @@ struct rdv *rdv_create(unsigned max_threads)
 
 		memset(s, 0, sizeof(*s));
 		s->next_gen = next_gen;
+		s->base_gen = next_gen;
 		s->index = i;
 		s->word = i / 64;
 		s->bitno = i % 64;
@@ -1464,7 +1577,7 @@ int rdv_set_stall_handler(struct rdv *d, uint64_t threshold_ns, rdv_stall_fn *fn
 	d->stall_fn = fn;
 	d->stall_arg = arg;
 	if (threshold_ns && !(atomic_load(&d->rq) & RDV__RQ_STAMP)) {
-		d->stamp_since = rdv__now_ns();
+		atomic_store_explicit(&d->stamp_since, rdv__now_ns(), memory_order_relaxed);
 	}
 	if (threshold_ns) {
 		atomic_fetch_or(&d->rq, RDV__RQ_STAMP);
@@ -1511,9 +1624,13 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 		errno = EBUSY;
 		return NULL;
 	}
+	rdv__trace_init_thread(); /* before any of its signal handlers traces */
 	s = &d->slots[index];
 	atomic_store_explicit(&s->isolated, false, memory_order_relaxed);
 	atomic_store_explicit(&s->in_request, false, memory_order_relaxed);
+	/* (A slot dropped by fork() may have been left inside a window.) */
+	atomic_store_explicit(&s->sig_nowait, false, memory_order_relaxed);
+	atomic_store_explicit(&s->sig_raised, false, memory_order_relaxed);
 	s->full = false;
 	atomic_store_explicit(&s->os_tid, (int32_t)syscall(SYS_gettid), memory_order_relaxed);
 	atomic_store(&s->sigstk, RDV__SIG_EMPTY);
@@ -1525,7 +1642,7 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 	/* The slot's next generation (never 0): a handle of an earlier
 	 * registration of this slot, in this domain or an earlier one, differs
 	 * until 2^24 - 1 registrations of the slot later. */
-	s->next_gen = s->next_gen % (uint32_t)RDV__GEN_MASK + 1;
+	__atomic_store_n(&s->next_gen, s->next_gen % (uint32_t)RDV__GEN_MASK + 1, __ATOMIC_RELAXED);
 	atomic_store(&s->gen, s->next_gen);
 	atomic_fetch_add(&d->n_registered, 1);
 	s->tls_next = rdv__tls_head;
@@ -1553,6 +1670,15 @@ static void rdv__unregister(struct rdv__slot *s, const void *caller)
 {
 	struct rdv *d = s->dom;
 	uint64_t bit = rdv__bit(s);
+
+	/* The thread leaves without returning to user code as a member, and
+	 * owes wake-ups until the end (the lock's, the queue's, and the ready
+	 * channel's for requesters that wait for it to leave): its handlers
+	 * never wait here (their rdv_harmless_end() acts as
+	 * rdv_harmless_end_sig(): inside an rdv call). */
+	bool was_in = rdv__in_rdv_enter(s);
+
+	rdv__nowait_enter(s);
 
 	if (atomic_load_explicit(&s->isolated, memory_order_relaxed) || s->q_in) {
 		/* Leaving ends the isolation (or withdraws a request) without
@@ -1583,8 +1709,12 @@ static void rdv__unregister(struct rdv__slot *s, const void *caller)
 		pthread_setspecific(rdv__exit_key, NULL);
 	}
 	atomic_fetch_sub(&d->n_registered, 1);
-	atomic_fetch_and(&d->used[s->word], ~bit);
 	rdv__wake_ready(d);
+	/* Done with the slot before it is freed: a registration may take it
+	 * at once. */
+	rdv__nowait_leave(s);
+	rdv__in_rdv_leave(s, was_in);
+	atomic_fetch_and(&d->used[s->word], ~bit);
 }
 
 void rdv_thread_unregister(struct rdv_thread *t)
@@ -1641,6 +1771,14 @@ static void rdv__harmless_end_sig(struct rdv__slot *s, const void *caller)
 		 * isolated or after a withdrawal that waits for a held one.
 		 * Waiting here could hang the domain: the thread may hold the
 		 * lock's wake-up (woken from rdv__lock(), not yet retaken). */
+		rdv__mask_clear(s, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_END, caller);
+		return;
+	}
+	if (atomic_load_explicit(&s->sig_nowait, memory_order_relaxed)) {
+		/* The interrupted code owes wake-ups (rdv__nowait_enter()):
+		 * it waits in the handler's place after its window. */
+		atomic_store_explicit(&s->sig_raised, true, memory_order_relaxed);
+		atomic_signal_fence(memory_order_seq_cst);
 		rdv__mask_clear(s, RDV_MASK_HARMLESS, RDV_OP_HARMLESS_END, caller);
 		return;
 	}

@@ -86,9 +86,11 @@
  *  - I8 handles: a handle is valid from rdv_thread_register() until
  *    rdv_thread_unregister() and is never handed to a later registration:
  *    a call on a stale handle has no effect on any thread (counted as
- *    misuse). (A handle carries a 24-bit generation of its slot: it differs
- *    from the handles of the next 2^24 - 1 registrations of that slot.) A registered thread that exits without unregistering is
- *    unregistered at its exit (ending its isolation, if it holds one). In
+ *    misuse). (A handle carries a 24-bit generation of its slot, never 0:
+ *    it differs from the handles of the next 2^24 - 2 registrations of that
+ *    slot; the 2^24 - 1st gets it again.) A registered thread that exits
+ *    without unregistering is unregistered at its exit (ending its
+ *    isolation, if it holds one). In
  *    the child of fork(), only the thread that called fork() stays
  *    registered in each domain, with its own state (an isolation it holds
  *    included); every other registration, request and isolation is dropped
@@ -128,8 +130,12 @@
  * the handler's harmlessness: then, and only then, it waits for that
  * isolation to end, because returning would let the interrupted code run
  * during it (I1). rdv_harmless_end() called by a handler while the thread
- * waits inside an rdv call acts as rdv_harmless_end_sig(). No other call is
- * async-signal-safe.
+ * is inside an rdv call that may wait (rdv_isolate*(), rdv_release(),
+ * blocked in rdv_harmless_end(), rdv_idle_end() or rdv_thread_register())
+ * acts as rdv_harmless_end_sig(). No other call is async-signal-safe.
+ * (Both stay so when tracing is turned on while the program runs:
+ * rdv_thread_register() allocates LTTng-UST's per-thread state, which the
+ * first tracepoint of a thread would otherwise allocate with malloc.)
  *
  * Stalls. rdv_isolate_timed() bounds a request; rdv_set_stall_handler() (or
  * RDV_STALL_MS=N in the environment, for every domain without a handler)
