@@ -135,7 +135,6 @@ _Static_assert(sizeof(uintptr_t) >= 8, "librdv handles need 64-bit pointers");
 
 #define RDV__NONE UINT32_MAX
 
-
 /* The signal stack: one bit per rdv_harmless_now() not yet ended, "was H
  * already set"; a leading 1 marks the bottom. Below its first "set" entry
  * the stack is implicit: a rdv_harmless_now() that finds H clear and the
@@ -162,29 +161,29 @@ struct rdv__slot {
 	_Atomic uint64_t *hword, *iword, *wword; /* this thread's mask words */
 	uint32_t index;
 	uint32_t word;
-	uint32_t bitno;		 /* index % 64 */
-	_Atomic bool isolated;	 /* holds an isolation (owner writes) */
-	_Atomic bool in_request; /* in rdv__isolate() until granted or withdrawn
-				    (owner writes, its handlers read) */
-	_Atomic bool sig_nowait; /* owes wake-ups: its handlers must not wait
-				    (owner writes, its handlers read) */
-	_Atomic bool sig_raised; /* a handler's H was up in a nowait window */
-	bool full;		 /* that isolation is full (owner) */
-	_Atomic uint64_t sigstk; /* RDV__SIG_EMPTY, RDV__IN_RDV (owner, handlers) */
-	_Atomic int32_t os_tid; /* atomic: stall reports read late threads' */
+	uint32_t bitno;		    /* index % 64 */
+	_Atomic bool isolated;	    /* holds an isolation (owner writes) */
+	_Atomic bool in_request;    /* in rdv__isolate() until granted or withdrawn
+				       (owner writes, its handlers read) */
+	_Atomic bool sig_nowait;    /* owes wake-ups: its handlers must not wait
+				       (owner writes, its handlers read) */
+	_Atomic bool sig_raised;    /* a handler's H was up in a nowait window */
+	bool full;		    /* that isolation is full (owner) */
+	_Atomic uint64_t sigstk;    /* RDV__SIG_EMPTY, RDV__IN_RDV (owner, handlers) */
+	_Atomic int32_t os_tid;	    /* atomic: stall reports read late threads' */
 	struct rdv__slot *tls_next; /* the owner thread's registrations */
-#ifndef NDEBUG
+#ifdef RDV_ASSERT_MISUSE
 	pthread_t owner; /* debug builds check that the owner makes the calls */
 #endif
 	/* Written by whoever holds the domain lock. */
 	_Alignas(RDV_CACHELINE) uint32_t q_prev, q_next;
-	bool q_in;		  /* in the queue (requesting or holding) */
-	bool q_full;		  /* a full request */
-	_Atomic bool q_eligible;  /* may be granted (see top comment) */
-	uint64_t q_time;	  /* request time, when stalls are reported */
+	bool q_in;			       /* in the queue (requesting or holding) */
+	bool q_full;			       /* a full request */
+	_Atomic bool q_eligible;	       /* may be granted (see top comment) */
+	uint64_t q_time;		       /* request time, when stalls are reported */
 	_Atomic uint64_t left_h_ns, left_i_ns; /* last H / I clear, when stamping */
-	uint32_t next_gen; /* kept across domains: the slot's last generation */
-	uint32_t base_gen; /* next_gen when the current domain took the slot */
+	uint32_t next_gen;		       /* kept across domains: the slot's last generation */
+	uint32_t base_gen;		       /* next_gen when the current domain took the slot */
 } __attribute__((aligned(RDV__SLOT_ALIGN)));
 
 struct rdv {
@@ -208,7 +207,7 @@ struct rdv {
 	_Alignas(RDV_CACHELINE) _Atomic uint32_t lock;
 	_Atomic uint32_t holder; /* slot index + 1 of the isolated thread, or 0 */
 	uint32_t q_head, q_tail;
-	uint32_t q_plain; /* plain requests in the queue, the holder included */
+	uint32_t q_plain;  /* plain requests in the queue, the holder included */
 	uint64_t stall_ns; /* 0: no stall reports */
 	rdv_stall_fn *stall_fn;
 	void *stall_arg;
@@ -246,15 +245,22 @@ static __thread struct rdv__slot *rdv__tls_head;
 #define stat_inc(d, field) atomic_fetch_add_explicit(&(d)->field, 1, memory_order_relaxed)
 
 /*
- * Misuse is ignored, counted, and asserted on in debug builds: a defined
- * result, never corruption (see the header).
+ * Misuse is ignored and counted: a defined result, never corruption (see
+ * the header), whatever NDEBUG says, so a user's debug build behaves as the
+ * header promises. Built with RDV_ASSERT_MISUSE (cmake -DRDV_ASSERT_MISUSE=ON),
+ * it asserts instead, to catch mistakes early in tests.
  */
+#ifdef RDV_ASSERT_MISUSE
+#define rdv_misuse_assert(what) assert(!"rdv misuse: " what)
+#else
+#define rdv_misuse_assert(what) ((void)0)
+#endif
 #define rdv_misuse(d, what)                                                                        \
 	do {                                                                                       \
 		if (d) {                                                                           \
 			stat_inc(d, n_misuse);                                                     \
 		}                                                                                  \
-		assert(!"rdv misuse: " what);                                                      \
+		rdv_misuse_assert(what);                                                           \
 	} while (0)
 
 static uint64_t rdv__now_ns(void)
@@ -326,7 +332,7 @@ static inline struct rdv__slot *rdv__lookup_from(const struct rdv_thread *h, boo
 		     (uint64_t)(uintptr_t)h >> RDV__ADDR_BITS)) {
 		return NULL;
 	}
-#ifndef NDEBUG
+#ifdef RDV_ASSERT_MISUSE
 	assert((!owner || pthread_equal(s->owner, pthread_self())) &&
 	       "rdv: handle used by another thread");
 #else
@@ -476,7 +482,7 @@ static inline void rdv__in_rdv_leave(struct rdv__slot *s, bool was_in)
 	if (!was_in) {
 		atomic_store_explicit(&s->sigstk,
 				      atomic_load_explicit(&s->sigstk, memory_order_relaxed) &
-					      ~RDV__IN_RDV,
+					  ~RDV__IN_RDV,
 				      memory_order_relaxed);
 	}
 }
@@ -561,7 +567,8 @@ static void rdv__lock(struct rdv *d, uint32_t me)
 		cur = atomic_load(&d->lock);
 		if (cur == 0) {
 			/* Others may sleep: take it with the sleepers bit. */
-			if (atomic_compare_exchange_strong(&d->lock, &cur, me | RDV__LOCK_SLEEPERS)) {
+			if (atomic_compare_exchange_strong(&d->lock, &cur,
+							   me | RDV__LOCK_SLEEPERS)) {
 				return;
 			}
 			continue;
@@ -689,7 +696,7 @@ static inline void rdv__stamp(struct rdv *d, _Atomic uint64_t *where)
 static __attribute__((noinline)) void rdv__block(struct rdv__slot *s, int op, const void *caller)
 {
 	struct rdv *d = s->dom;
-	struct rdv__block_arg b = { .idle = rdv__bit_is_set(s, RDV_MASK_IDLE) };
+	struct rdv__block_arg b = {.idle = rdv__bit_is_set(s, RDV_MASK_IDLE)};
 	bool was_in;
 
 	stat_inc(d, n_blocked);
@@ -706,7 +713,7 @@ static __attribute__((noinline)) void rdv__block(struct rdv__slot *s, int op, co
 
 /* The slow part of a leave: a request is pending, or stall reports are on. */
 static __attribute__((noinline)) void rdv__leave_slow(struct rdv__slot *s, int op,
-						       const void *caller, bool was, uint64_t rq)
+						      const void *caller, bool was, uint64_t rq)
 {
 	if ((rq & RDV__RQ_PENDING) && !atomic_load_explicit(&s->isolated, memory_order_relaxed) &&
 	    rdv__must_block(rq, rdv__bit_is_set(s, RDV_MASK_IDLE))) {
@@ -718,7 +725,7 @@ static __attribute__((noinline)) void rdv__leave_slow(struct rdv__slot *s, int o
 
 /* Leaves harmless for `op`: the Dekker side of the thread (top comment). */
 static inline __attribute__((always_inline)) void rdv__leave_harmless(struct rdv__slot *s, int op,
-								       const void *caller)
+								      const void *caller)
 {
 	bool was = rdv__mask_clear(s, RDV_MASK_HARMLESS, op, caller);
 	uint64_t rq = atomic_load(&s->dom->rq);
@@ -857,7 +864,8 @@ static void rdv__end_isolation_locked(struct rdv *d, struct rdv__slot *s, const 
 	atomic_store_explicit(&s->isolated, false, memory_order_relaxed);
 	rdv__dequeue(d, s);
 	atomic_store(&d->holder, 0);
-	atomic_fetch_sub(&d->rq, s->full ? RDV__RQ_FULL_ONE | RDV__RQ_FULL_HELD : RDV__RQ_PLAIN_ONE);
+	atomic_fetch_sub(&d->rq,
+			 s->full ? RDV__RQ_FULL_ONE | RDV__RQ_FULL_HELD : RDV__RQ_PLAIN_ONE);
 	s->full = false;
 }
 
@@ -871,7 +879,7 @@ struct rdv__stall_cfg {
 
 /* Appends to a bounded line; returns false once it is full. */
 static bool rdv__append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static bool rdv__append(char *buf, size_t cap, size_t *len, const char *fmt, ...)
 {
@@ -908,8 +916,8 @@ static void rdv__stall_default(const struct rdv_stall *st, void *arg)
 	for (unsigned i = 0; i < st->n_late; i++) {
 		size_t before = n;
 
-		if (!rdv__append(line, cap, &n, "%s thread %u (tid %d, late %.3f ms)",
-				 i ? "," : "", st->late[i].index, (int)st->late[i].os_tid,
+		if (!rdv__append(line, cap, &n, "%s thread %u (tid %d, late %.3f ms)", i ? "," : "",
+				 st->late[i].index, (int)st->late[i].os_tid,
 				 (double)st->late[i].not_ready_ns / 1e6)) {
 			n = before;
 			line[n] = '\0';
@@ -950,7 +958,8 @@ static void rdv__report_stall(struct rdv__slot *s, const struct rdv__stall_cfg *
 		i = atomic_load(&d->idle[w]);
 		late_bits = need & ~(s->q_full ? h & i : h);
 		while (late_bits) {
-			struct rdv__slot *o = &d->slots[w * 64 + (uint32_t)__builtin_ctzll(late_bits)];
+			struct rdv__slot *o =
+			    &d->slots[w * 64 + (uint32_t)__builtin_ctzll(late_bits)];
 			uint64_t left,
 			    since = atomic_load_explicit(&d->stamp_since, memory_order_relaxed);
 
@@ -976,7 +985,7 @@ static void rdv__report_stall(struct rdv__slot *s, const struct rdv__stall_cfg *
 				cap = ncap;
 			}
 			left = atomic_load_explicit(s->q_full && !(i & rdv__bit(o)) ? &o->left_i_ns
-										      : &o->left_h_ns,
+										    : &o->left_h_ns,
 						    memory_order_relaxed);
 			if (left < since) {
 				left = since; /* left before reports were on: at least this */
@@ -1066,15 +1075,15 @@ static int rdv__isolate(struct rdv__slot *s, bool full, uint64_t timeout_ns, boo
 	struct rdv *d = s->dom;
 	int op = full ? RDV_OP_ISOLATE_FULL_REQUEST : RDV_OP_ISOLATE_REQUEST;
 	uint64_t start = 0, deadline = 0, stall_at = 0, prev_rq;
-	struct rdv__stall_cfg cfg = { 0 };
+	struct rdv__stall_cfg cfg = {0};
 	bool was_in;
 	int ret = 0;
 
 	if (atomic_load_explicit(&s->isolated, memory_order_relaxed)) {
 		if (full && !s->full) {
 			static const char msg[] =
-				"rdv: rdv_isolate_full() called while holding a plain isolation "
-				"(it cannot be upgraded without a release): aborting\n";
+			    "rdv: rdv_isolate_full() called while holding a plain isolation "
+			    "(it cannot be upgraded without a release): aborting\n";
 
 			if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
 				abort();
@@ -1099,8 +1108,8 @@ static int rdv__isolate(struct rdv__slot *s, bool full, uint64_t timeout_ns, boo
 	cfg.arg = d->stall_arg;
 	if (timed || cfg.threshold_ns) {
 		start = rdv__now_ns();
-		deadline = timed ? (timeout_ns > UINT64_MAX - start ? UINT64_MAX : start + timeout_ns)
-				 : 0;
+		deadline =
+		    timed ? (timeout_ns > UINT64_MAX - start ? UINT64_MAX : start + timeout_ns) : 0;
 		stall_at = cfg.threshold_ns ? start + cfg.threshold_ns : 0;
 	}
 	s->q_time = start;
@@ -1636,7 +1645,7 @@ struct rdv_thread *rdv_thread_register(struct rdv *d)
 	atomic_store(&s->sigstk, RDV__SIG_EMPTY);
 	atomic_store(&s->left_h_ns, 0);
 	atomic_store(&s->left_i_ns, 0);
-#ifndef NDEBUG
+#ifdef RDV_ASSERT_MISUSE
 	s->owner = pthread_self();
 #endif
 	/* The slot's next generation (never 0): a handle of an earlier

@@ -2,8 +2,9 @@
 /*
  * Unit tests of every librdv call and every misuse, one thread at a time
  * (the concurrent behaviour is in test_protocol.c and test_stress.c). This
- * file is built against the release library (NDEBUG): misuse must have its
- * documented result, not abort. test_misuse_debug.c checks the asserts.
+ * file is built against the library as built (NDEBUG) and as a Debug build
+ * would be (test_api_nondebug): misuse must have its documented result, not
+ * abort, in both. test_misuse_debug.c checks RDV_ASSERT_MISUSE's asserts.
  */
 #include <errno.h>
 #include <pthread.h>

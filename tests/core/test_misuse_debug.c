@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Debug builds (no NDEBUG) assert on misuse, so mistakes surface in tests.
- * Built against librdv compiled without NDEBUG (target rdv-debug): each case
+ * A librdv built with RDV_ASSERT_MISUSE asserts on misuse, so mistakes
+ * surface in tests. Built against such a librdv (target rdv-debug): each case
  * runs in a child process that must die of SIGABRT; a correct sequence must
  * not.
  */

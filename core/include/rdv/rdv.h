@@ -150,9 +150,10 @@
  *   RDV_TRACEPOINTS=/path    load the probes from that file
  *   RDV_STALL_MS=N           stall reports after N ms, default handler
  *
- * Misuse (each has a defined result, never corruption; "counted" means
- * rdv_stats.misuse; debug builds — without NDEBUG — also assert, so tests
- * catch it early):
+ * Misuse (each has a defined result, never corruption, in every build
+ * type; "counted" means rdv_stats.misuse; a librdv built with
+ * -DRDV_ASSERT_MISUSE=ON asserts instead, so a project's tests catch it
+ * early):
  *
  *   misuse                                    result
  *   rdv_create(0) or > RDV_MAX_THREADS        NULL, errno EINVAL
