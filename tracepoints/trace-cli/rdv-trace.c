@@ -124,8 +124,9 @@ static void trace_ctx_cleanup(struct trace_ctx *ctx)
 {
 	struct trace_follow *f = &ctx->follow;
 
-	/* A program still held before its exec (a step failed). */
-	if (f->main_pid > 0 && !f->main_exited) {
+	/* A program still held before its exec (a step failed); one let go
+	 * at a second stop signal runs on. */
+	if (f->main_pid > 0 && !f->main_exited && !ctx->program_started) {
 		kill(f->main_pid, SIGKILL);
 		while (waitpid(f->main_pid, NULL, __WALL) < 0 && errno == EINTR) {
 		}
