@@ -11,7 +11,8 @@
 #    trace, exits 130 and leaves the program running (it was let go, not
 #    killed);
 #  - attach to a process whose maps cannot be read (another user's): a
-#    warning at once, not a silent session that records nothing.
+#    warning at once, not a silent session that records nothing;
+#  - --help and --version to a full disk: an error (exit 1), not success.
 . "$RDV_TEST_LIB"
 require_sessiond
 
@@ -114,5 +115,15 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	[ ! -e "$TMP/nobody/t" ] || fail "attach as another user left its output directory"
 else
 	echo "skip: attach as another user (needs root and setpriv)"
+fi
+
+# --help and --version to a stdout that cannot take them: an error.
+if [ -c /dev/full ]; then
+	for a in --help --version; do
+		"$RDV_TRACE" $a >/dev/full 2>"$TMP/err"
+		rc=$?
+		[ $rc -eq 1 ] && [ "$(cat "$TMP/err")" = "rdv-trace: cannot write to standard output: No space left on device" ] ||
+			fail "$a >/dev/full: exit $rc, '$(cat "$TMP/err")'"
+	done
 fi
 echo "PASS $TEST"

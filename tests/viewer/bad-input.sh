@@ -156,6 +156,20 @@ done
 [ "$("$bin/rdv-view" --version)" = "rdv-view (rdv) $("$bin/rdv-view" --version | sed 's/.* //')" ] &&
 	"$bin/rdv-view" --version | grep -Eq '^rdv-view \(rdv\) [0-9]+\.[0-9]+\.[0-9]+$' ||
 	{ echo "bad-input: --version: '$("$bin/rdv-view" --version)'" >&2; fail=1; }
+# --help and --version to a stdout that cannot take them: an error.
+if [ -c /dev/full ]; then
+	for a in --help --version; do
+		"$bin/rdv-view" $a >/dev/full 2>"$d/err"
+		rc=$?
+		if [ $rc -ne 1 ] || [ "$(cat "$d/err")" != "rdv-view: cannot write to standard output: No space left on device" ]; then
+			echo "bad-input: $a >/dev/full: rc=$rc" >&2
+			cat "$d/err" >&2
+			fail=1
+		else
+			echo "ok   $a >/dev/full: $(cat "$d/err")"
+		fi
+	done
+fi
 # --select worst on a timeline without isolations: a runtime error.
 expect_error "select worst, no isolation" --select worst $shot "$d/noiso.timeline"
 exit $fail

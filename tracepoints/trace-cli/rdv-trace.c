@@ -155,7 +155,13 @@ int main(int argc, char **argv)
 	case TRACE_PARSE_RUN:
 		break;
 	case TRACE_PARSE_EXIT_OK:
+		/* --help, --version: a stdout that cannot take them (a full
+		 * disk, a closed pipe) is an error, not a silent success. */
 		status = 0;
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			trace_error("cannot write to standard output: %s", strerror(errno));
+			status = 1;
+		}
 		goto end;
 	case TRACE_PARSE_USAGE_ERROR:
 		status = 2;

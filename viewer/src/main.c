@@ -1193,8 +1193,18 @@ int main(int argc, char **argv)
 	int ret, pa = parse_args(argc, argv, &o);
 	bool headless;
 
-	if (pa != 0) {
-		return pa > 0 ? 0 : 2;
+	if (pa < 0) {
+		return 2;
+	}
+	if (pa > 0) {
+		/* --help, --version: a stdout that cannot take them (a full
+		 * disk) is an error, not a silent success. */
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, PROG ": cannot write to standard output: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		return 0;
 	}
 	headless = o.screenshot && !o.live_url;
 	/* The input first: a missing or bad file is said before any display. */
