@@ -12,6 +12,8 @@
 #    killed);
 #  - attach to a process whose maps cannot be read (another user's): a
 #    warning at once, not a silent session that records nothing;
+#  - live with no relay at the default ports: the error says how rdv-trace
+#    starts one of its own (--view, --save DIR);
 #  - --help and --version to a full disk: an error (exit 1), not success.
 . "$RDV_TEST_LIB"
 require_sessiond
@@ -115,6 +117,15 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	[ ! -e "$TMP/nobody/t" ] || fail "attach as another user left its output directory"
 else
 	echo "skip: attach as another user (needs root and setpriv)"
+fi
+
+# live with no relay at the default ports: the error says how rdv-trace
+# starts one of its own.
+if ! (exec 3<>/dev/tcp/127.0.0.1/5342) 2>/dev/null; then
+	expect_error "cannot reach the relay daemon at net://127.0.0.1: .*; or let rdv-trace start one: live --view, or live --save DIR" \
+		"$RDV_TRACE" live -- "$RDV_BIN/hello"
+else
+	echo "skip: a relay answers at the default port 5342"
 fi
 
 # --help and --version to a stdout that cannot take them: an error.

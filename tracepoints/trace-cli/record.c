@@ -277,7 +277,16 @@ static int open_session(struct trace_ctx *ctx, const char *what, pid_t pid)
 	s->num_subbuf = ctx->opt.num_subbuf;
 	s->track_vpid = pid;
 	if (trace_session_create(s) < 0 || trace_session_start(s) < 0) {
-		return trace_error("%s", s->error);
+		/* live with no relay named and none at the default ports: say
+		 * how rdv-trace starts one of its own. */
+		bool default_relay = ctx->opt.cmd == TRACE_CMD_LIVE && ctx->opt.relay &&
+				     !strcmp(ctx->opt.relay, TRACE_DEFAULT_LIVE_URL) &&
+				     strstr(s->error, "cannot reach the relay daemon");
+
+		return trace_error("%s%s", s->error,
+				   default_relay ? "; or let rdv-trace start one: live --view, or "
+						   "live --save DIR"
+						 : "");
 	}
 	return 0;
 }
