@@ -12,6 +12,8 @@
 #    killed);
 #  - attach to a process whose maps cannot be read (another user's): a
 #    warning at once, not a silent session that records nothing;
+#  - attach to a thread id instead of a process id: said at once, with the
+#    process to attach to (it used to record nothing, then blame the program);
 #  - live with no relay at the default ports: the error says how rdv-trace
 #    starts one of its own (--view, --save DIR);
 #  - --help and --version to a full disk: an error (exit 1), not success.
@@ -118,6 +120,27 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 else
 	echo "skip: attach as another user (needs root and setpriv)"
 fi
+
+# attach to a thread id (what rdv-analyze and rdv-view show as tid): said at
+# once, with the process to attach to, and nothing is left.
+"$RDV_BIN/poller" --threads 2 --duration 10 --rate 500 --isolate-rate 20 >/dev/null &
+server=$!
+CLEANUP_PIDS="$server"
+tid=
+for _ in $(seq 50); do
+	tid=$(ls "/proc/$server/task" 2>/dev/null | grep -vx "$server" | head -1)
+	[ -n "$tid" ] && break
+	sleep 0.1
+done
+[ -n "$tid" ] || fail "poller started no thread"
+expect_error "cannot attach to PID $tid: it is a thread of process $server (attach to $server)" \
+	"$RDV_TRACE" attach "$tid" -o "$TMP/tid" --duration 5
+[ -e "$TMP/tid" ] && fail "attach to a thread id left its output directory"
+expect_error "cannot attach to PID $tid: it is a thread of process $server" \
+	"$RDV_TRACE" live --attach "$tid" --save "$TMP/tid-live"
+kill "$server"
+wait "$server" 2>/dev/null
+CLEANUP_PIDS=""
 
 # live with no relay at the default ports: the error says how rdv-trace
 # starts one of its own.

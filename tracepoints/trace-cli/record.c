@@ -87,6 +87,27 @@ static bool process_alive(pid_t pid)
 	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
+/* The process a thread id belongs to (its Tgid), or 0 when unknown. */
+static pid_t thread_group(pid_t tid)
+{
+	char path[64], line[256];
+	long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "r");
+	if (!f) {
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1) {
+			break;
+		}
+	}
+	fclose(f);
+	return (pid_t)tgid;
+}
+
 static bool name_starts(const char *path, const char *prefix)
 {
 	const char *slash = strrchr(path, '/');
@@ -106,6 +127,17 @@ static int check_attach_target(pid_t pid)
 
 	if (!process_alive(pid)) {
 		return trace_error("cannot attach to PID %d: no such process", (int)pid);
+	}
+	/* A thread id (what top -H, rdv-analyze and rdv-view show as tid) also
+	 * has a /proc entry, but the session tracks processes: say whose. */
+	{
+		pid_t tgid = thread_group(pid);
+
+		if (tgid > 0 && tgid != pid) {
+			return trace_error("cannot attach to PID %d: it is a thread of process %d "
+					   "(attach to %d)",
+					   (int)pid, (int)tgid, (int)tgid);
+		}
 	}
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "r");
