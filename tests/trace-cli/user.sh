@@ -117,6 +117,9 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	head -1 "$TMP/err" | grep -q "^rdv-trace: warning: cannot read /proc/$sleeper/maps (Permission denied): cannot check that PID $sleeper uses librdv" ||
 		fail "attach as another user: no warning about /proc/$sleeper/maps"
 	[ ! -e "$TMP/nobody/t" ] || fail "attach as another user left its output directory"
+	kill "$sleeper"
+	wait "$sleeper" 2>/dev/null
+	CLEANUP_PIDS=""
 else
 	echo "skip: attach as another user (needs root and setpriv)"
 fi
