@@ -14,6 +14,7 @@
 #    warning at once, not a silent session that records nothing;
 #  - attach to a thread id instead of a process id: said at once, with the
 #    process to attach to (it used to record nothing, then blame the program);
+#  - live --view with no display: said before the program runs;
 #  - live with no relay at the default ports: the error says how rdv-trace
 #    starts one of its own (--view, --save DIR);
 #  - --help and --version to a full disk: an error (exit 1), not success.
@@ -144,6 +145,14 @@ expect_error "cannot attach to PID $tid: it is a thread of process $server" \
 kill "$server"
 wait "$server" 2>/dev/null
 CLEANUP_PIDS=""
+
+# live --view with no display: said before anything starts (it used to run
+# and record the program while the viewer failed), nothing is left.
+expect_error "cannot open rdv-view: no display (set DISPLAY, or record with --save DIR" \
+	env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER \
+	"$RDV_TRACE" live --view --save "$TMP/nodisplay" -- "$RDV_BIN/hello"
+[ -e "$TMP/nodisplay" ] && fail "live --view without a display left its --save directory"
+grep -q "hello: " "$TMP/out" && fail "live --view without a display ran the program"
 
 # live with no relay at the default ports: the error says how rdv-trace
 # starts one of its own.
