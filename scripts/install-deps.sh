@@ -4,6 +4,7 @@
 set -euo pipefail
 packages=(
 	build-essential cmake pkg-config clang
+	libclang-rt-dev # clang's runtimes (libFuzzer, ASan): only a Recommends of clang, not installed below
 	liblttng-ust-dev lttng-tools liblttng-ctl-dev
 	libbabeltrace2-dev babeltrace2 python3-bt2 libdw-dev zlib1g-dev
 	libsdl2-dev libsdl2-ttf-dev libsdl2-image-dev libfontconfig-dev fonts-dejavu-core

@@ -372,8 +372,10 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: %s [OPTION]...\n"
 		"An epoll echo server on 127.0.0.1 with its own load generator; a control\n"
-		"thread isolates itself periodically (%s). Stops by itself and prints\n"
-		"one summary line.\n\n"
+		"thread isolates itself periodically\n"
+		"(%s).\n"
+		"Stops by itself (or at SIGINT, SIGTERM: exit status 130) and prints one\n"
+		"summary line.\n\n"
 		"  --threads N        worker threads, each with its epoll loop (default 4)\n"
 		"  --duration S       seconds of load (default 3)\n"
 		"  --rate R           requests per second, all connections (default 5000)\n"
@@ -382,7 +384,8 @@ static void usage(FILE *out)
 		"  --isolate-rate R   isolations per second by the control thread,\n"
 		"                     alternately a table walk and a full isolation\n"
 		"                     (default 100)\n"
-		"  --help             this text\n\n"
+		"  --help             this text\n"
+		"  --version          the version\n\n"
 		"Summary: sample= threads= duration_s= requests= req_per_s= isolations= full=\n"
 		"isolate_call_p50_ns= isolate_call_p99_ns= (from the call that asks for\n"
 		"isolation to its return, measured here; rdv-analyze's isolate_wait runs from\n"
@@ -395,6 +398,19 @@ static void usage(FILE *out)
 		    : "with librdv: workers idle in epoll_wait are not woken");
 }
 
+#ifndef RDV_VERSION_STRING
+#define RDV_VERSION_STRING "unknown"
+#endif
+
+/* A usage error (COMMON.md): what is wrong, where to look, exit 2. */
+static void usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "%s: ", sync_ops->name);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry '%s --help'.\n", sync_ops->name);
+	exit(2);
+}
+
 static double parse_number(const char *name, const char *arg, double min, double max)
 {
 	char *end;
@@ -403,8 +419,9 @@ static double parse_number(const char *name, const char *arg, double min, double
 	errno = 0;
 	v = strtod(arg, &end);
 	if (errno || end == arg || *end || !(v >= min && v <= max)) {
-		fprintf(stderr, "%s: invalid %s '%s': expected a number in %g..%g\n",
-			sync_ops->name, name, arg, min, max);
+		fprintf(stderr,
+			"%s: invalid %s '%s': expected a number in %g..%g\nTry '%s --help'.\n",
+			sync_ops->name, name, arg, min, max, sync_ops->name);
 		exit(2);
 	}
 	return v;
@@ -419,6 +436,7 @@ static void parse_options(int argc, char **argv)
 	    {"conns", required_argument, NULL, 'c'},
 	    {"isolate-rate", required_argument, NULL, 'i'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -428,7 +446,8 @@ static void parse_options(int argc, char **argv)
 	opterr = 0; /* one line of our own instead of getopt's two */
 	opt = (struct options){
 	    .threads = 4, .duration = 3, .rate = 5000, .conns = 16, .isolate_rate = 100};
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	/* ":": a missing value is told apart from an unknown option. */
+	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			opt.threads = (unsigned)parse_number("--threads", optarg, 1, MAX_WORKERS);
@@ -449,16 +468,18 @@ static void parse_options(int argc, char **argv)
 		case 'h':
 			usage(stdout);
 			exit(0);
+		case 'V':
+			printf("%s (rdv) %s\n", sync_ops->name, RDV_VERSION_STRING);
+			exit(0);
+		case ':':
+			usage_error("option '%s' needs a value", argv[optind - 1]);
+			break;
 		default:
-			fprintf(stderr, "%s: unknown option or missing value '%s' (see --help)\n",
-				sync_ops->name, argv[optind - 1]);
-			exit(2);
+			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc) {
-		fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", sync_ops->name,
-			argv[optind]);
-		exit(2);
+		usage_error("unexpected argument '%s'", argv[optind]);
 	}
 	/* Every worker serves: at least one connection each. */
 	if (!conns_given && opt.conns < opt.threads) {
@@ -467,8 +488,8 @@ static void parse_options(int argc, char **argv)
 	if (opt.conns < opt.threads) {
 		fprintf(stderr,
 			"%s: --conns %u is less than --threads %u: every worker needs a "
-			"connection (see --help)\n",
-			sync_ops->name, opt.conns, opt.threads);
+			"connection\nTry '%s --help'.\n",
+			sync_ops->name, opt.conns, opt.threads, sync_ops->name);
 		exit(2);
 	}
 }

@@ -25,17 +25,25 @@ static void *worker(void *arg)
 	return arg;
 }
 
+#ifndef RDV_VERSION_STRING
+#define RDV_VERSION_STRING "unknown"
+#endif
+
 int main(int argc, char **argv)
 {
 	pthread_t t[2];
 	struct rdv_thread *me;
 
-	if (argc > 1) { /* no options but --help */
+	if (argc > 1) { /* no options but --help and --version */
 		if (strcmp(argv[1], "--help") == 0) {
 			puts("Usage: hello\nTwo workers poll; main isolates 10 times.");
 			return 0;
 		}
-		fprintf(stderr, "hello: unexpected argument '%s' (see --help)\n", argv[1]);
+		if (strcmp(argv[1], "--version") == 0) {
+			puts("hello (rdv) " RDV_VERSION_STRING);
+			return 0;
+		}
+		fprintf(stderr, "hello: unexpected argument '%s'\nTry 'hello --help'.\n", argv[1]);
 		return 2;
 	}
 	dom = rdv_create(3); /* room for 2 workers and this thread */

@@ -14,8 +14,8 @@ expect_view_usage() {
 		grep -q "^Try 'rdv-view --help'.$" "$TMP/err" ||
 		fail "'$*': exit $rc, expected a usage error '$pattern', got: '$(cat "$TMP/err")'"
 }
-expect_error "rdv-view: bad live URL 'foo'" "$RDV_VIEW" --live foo
-expect_error "no /host/HOSTNAME/SESSION part" "$RDV_VIEW" --live net://127.0.0.1:5344
+expect_view_usage "rdv-view: bad live URL 'foo'" "$RDV_VIEW" --live foo
+expect_view_usage "no /host/HOSTNAME/SESSION part" "$RDV_VIEW" --live net://127.0.0.1:5344
 expect_view_usage "bad --window '0'" "$RDV_VIEW" --live net://127.0.0.1/host/h/s --window 0
 expect_view_usage "needs --exit-after" "$RDV_VIEW" --live net://127.0.0.1/host/h/s --screenshot "$TMP/x.png"
 expect_view_usage "takes no TRACE_DIR" "$RDV_VIEW" --live net://127.0.0.1/host/h/s "$TMP"

@@ -38,11 +38,19 @@ for s in poller wakeall; do
 	[ $((min * 2)) -ge "$max" ] || fail "$s: uneven load, worker_req_min=$min worker_req_max=$max"
 	line=$("$RDV_BIN/$s" --threads 12 --duration 0.5 --rate 2000 --isolate-rate 10) || fail "$s --threads 12 failed"
 	[ "$(field "$line" worker_req_min)" -gt 0 ] || fail "$s: with 12 workers (16 connections), one served nothing: $line"
-	expect_error "--conns 2 is less than --threads 4" "$RDV_BIN/$s" --threads 4 --conns 2
+	# Usage errors as every rdv tool's (COMMON.md): the reason, then
+	# "Try 'TOOL --help'.", exit 2; --version as theirs.
+	expect_usage "--conns 2 is less than --threads 4" "$RDV_BIN/$s" --threads 4 --conns 2
 
 	"$RDV_BIN/$s" --help | grep -q -- "--isolate-rate" || fail "$s --help does not list --isolate-rate"
-	expect_error "invalid --threads" "$RDV_BIN/$s" --threads 0
-	expect_error "invalid --rate" "$RDV_BIN/$s" --rate abc
-	expect_error "unexpected argument" "$RDV_BIN/$s" extra
+	expect_usage "invalid --threads" "$RDV_BIN/$s" --threads 0
+	expect_usage "invalid --rate" "$RDV_BIN/$s" --rate abc
+	expect_usage "unexpected argument 'extra'" "$RDV_BIN/$s" extra
+	expect_usage "unknown option '--bogus'" "$RDV_BIN/$s" --bogus
+	expect_usage "option '--threads' needs a value" "$RDV_BIN/$s" --threads
+	[ "$("$RDV_BIN/$s" --version)" = "$s (rdv) 1.1.0" ] || fail "$s --version: '$("$RDV_BIN/$s" --version)'"
 done
+"$RDV_BIN/hello" --help | grep -q "^Usage: hello" || fail "hello --help"
+[ "$("$RDV_BIN/hello" --version)" = "hello (rdv) 1.1.0" ] || fail "hello --version: '$("$RDV_BIN/hello" --version)'"
+expect_usage "unexpected argument 'extra'" "$RDV_BIN/hello" extra
 echo "PASS $TEST"

@@ -1,24 +1,26 @@
 #!/usr/bin/env python3
 # Runs a command on a new pseudo-terminal and types Ctrl-C after DELAY
 # seconds, as a user would: the terminal sends SIGINT to the whole foreground
-# process group. Prints the command's output, exits with its status.
-# Usage: pty-ctrl-c.py DELAY COMMAND [ARG]...
+# process group. DELAY may be a comma-separated list ("1,4": Ctrl-C at 1 s,
+# again at 4 s). Prints the command's output, exits with its status once the
+# command has exited (processes it left running may keep the terminal open).
+# Usage: pty-ctrl-c.py DELAY[,DELAY]... COMMAND [ARG]...
 import os
 import pty
 import select
 import sys
 import time
 
-delay = float(sys.argv[1])
+delays = [float(d) for d in sys.argv[1].split(",")]
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[2], sys.argv[2:])
 start = time.monotonic()
-sent = False
+status = None
 while True:
-    if not sent and time.monotonic() - start >= delay:
+    if delays and time.monotonic() - start >= delays[0]:
         os.write(fd, b"\x03")
-        sent = True
+        delays.pop(0)
     ready, _, _ = select.select([fd], [], [], 0.1)
     if ready:
         try:
@@ -28,5 +30,12 @@ while True:
         if not data:
             break
         sys.stdout.write(data.decode(errors="replace"))
-_, status = os.waitpid(pid, 0)
+    elif status is not None:
+        break  # exited, and nothing more to read
+    if status is None:
+        done, st = os.waitpid(pid, os.WNOHANG)
+        if done:
+            status = st
+if status is None:
+    _, status = os.waitpid(pid, 0)
 sys.exit(os.waitstatus_to_exitcode(status))

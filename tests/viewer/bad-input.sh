@@ -110,10 +110,66 @@ for f in missing.timeline text.timeline truncated.timeline; do
 		echo "ok   $f without a display: $(cat "$d/err")"
 	fi
 done
+# The same without XDG_RUNTIME_DIR (a root shell, a container): SDL's
+# Wayland driver must not add libwayland's own line to the one error.
+timeout 20 env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER -u XDG_RUNTIME_DIR \
+	"$bin/rdv-view" "$d/good.timeline" >"$d/out" 2>"$d/err"
+rc=$?
+if [ $rc -ne 1 ] || [ "$(wc -l <"$d/err")" -ne 1 ] || ! grep -q '^rdv-view: cannot open a window' "$d/err"; then
+	echo "bad-input: no display, no XDG_RUNTIME_DIR: rc=$rc, stderr:" >&2
+	cat "$d/err" >&2
+	fail=1
+else
+	echo "ok   no display, no XDG_RUNTIME_DIR: $(cat "$d/err")"
+fi
+# A directory that holds no trace, or a truncated one: said before any
+# display, in one line, at once (not in a window after the analysis).
+mkdir -p "$d/bad-trace/ust"
+printf '/* CTF 1.8 */\ntrace {\n' >"$d/bad-trace/ust/metadata"
+for t in empty-trace bad-trace; do
+	timeout 20 env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER XDG_RUNTIME_DIR="$d/xdg" \
+		"$bin/rdv-view" "$d/$t" >"$d/out" 2>"$d/err"
+	rc=$?
+	if [ $rc -ne 1 ] || [ "$(wc -l <"$d/err")" -ne 1 ] || ! grep -q "^rdv-view: cannot read trace '$d/$t'" "$d/err"; then
+		echo "bad-input: $t without a display: rc=$rc" >&2
+		cat "$d/err" >&2
+		fail=1
+	else
+		echo "ok   $t without a display: $(cat "$d/err")"
+	fi
+done
+# A bad --live URL is a usage error, said before any display.
+for u in foo net://127.0.0.1:5344; do
+	timeout 20 env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER XDG_RUNTIME_DIR="$d/xdg" \
+		"$bin/rdv-view" --live "$u" >"$d/out" 2>"$d/err"
+	rc=$?
+	if [ $rc -ne 2 ] || [ "$(wc -l <"$d/err")" -ne 2 ] || ! head -1 "$d/err" | grep -q "^rdv-view: bad live URL '$u'" ||
+		[ "$(tail -1 "$d/err")" != "Try 'rdv-view --help'." ]; then
+		echo "bad-input: --live $u without a display: rc=$rc" >&2
+		cat "$d/err" >&2
+		fail=1
+	else
+		echo "ok   --live $u without a display: $(head -1 "$d/err")"
+	fi
+done
 "$bin/rdv-view" --help | grep -q '^Usage: rdv-view' || { echo "bad-input: --help" >&2; fail=1; }
 [ "$("$bin/rdv-view" --version)" = "rdv-view (rdv) $("$bin/rdv-view" --version | sed 's/.* //')" ] &&
 	"$bin/rdv-view" --version | grep -Eq '^rdv-view \(rdv\) [0-9]+\.[0-9]+\.[0-9]+$' ||
 	{ echo "bad-input: --version: '$("$bin/rdv-view" --version)'" >&2; fail=1; }
+# --help and --version to a stdout that cannot take them: an error.
+if [ -c /dev/full ]; then
+	for a in --help --version; do
+		"$bin/rdv-view" $a >/dev/full 2>"$d/err"
+		rc=$?
+		if [ $rc -ne 1 ] || [ "$(cat "$d/err")" != "rdv-view: cannot write to standard output: No space left on device" ]; then
+			echo "bad-input: $a >/dev/full: rc=$rc" >&2
+			cat "$d/err" >&2
+			fail=1
+		else
+			echo "ok   $a >/dev/full: $(cat "$d/err")"
+		fi
+	done
+fi
 # --select worst on a timeline without isolations: a runtime error.
 expect_error "select worst, no isolation" --select worst $shot "$d/noiso.timeline"
 exit $fail

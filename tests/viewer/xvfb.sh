@@ -115,9 +115,12 @@ if [ $rc -ne 1 ] || [ "$(wc -l <"$d/err")" -ne 1 ] ||
 	cat "$d/err" >&2
 	exit 1
 fi
-# A trace directory that turns out bad (nothing in it): the analysis runs in
-# the window, whose message stays until a key; one error line, exit 1.
+# A trace directory that turns out bad only once read (its metadata is
+# fine, it holds no event: what is not a trace at all is said before any
+# window, see bad-input.sh): the analysis runs in the window, whose message
+# stays until a key; one error line, exit 1.
 mkdir "$d/empty-trace"
+cp "$(dirname "$0")/../analyzer/traces/basic/ust/uid/0/64-bit/metadata" "$d/empty-trace/" || exit 1
 "$bin/rdv-view" "$d/empty-trace" 2>"$d/err" &
 vpid=$!
 find_window

@@ -124,8 +124,9 @@ static void trace_ctx_cleanup(struct trace_ctx *ctx)
 {
 	struct trace_follow *f = &ctx->follow;
 
-	/* A program still held before its exec (a step failed). */
-	if (f->main_pid > 0 && !f->main_exited) {
+	/* A program still held before its exec (a step failed); one let go
+	 * at a second stop signal runs on. */
+	if (f->main_pid > 0 && !f->main_exited && !ctx->program_started) {
 		kill(f->main_pid, SIGKILL);
 		while (waitpid(f->main_pid, NULL, __WALL) < 0 && errno == EINTR) {
 		}
@@ -154,7 +155,13 @@ int main(int argc, char **argv)
 	case TRACE_PARSE_RUN:
 		break;
 	case TRACE_PARSE_EXIT_OK:
+		/* --help, --version: a stdout that cannot take them (a full
+		 * disk, a closed pipe) is an error, not a silent success. */
 		status = 0;
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			trace_error("cannot write to standard output: %s", strerror(errno));
+			status = 1;
+		}
 		goto end;
 	case TRACE_PARSE_USAGE_ERROR:
 		status = 2;

@@ -33,6 +33,7 @@ struct trace_ctx {
 	char *output_dir;	      /* owned by this: absolute, or NULL (relay) */
 	bool output_created;	      /* we made it (else it existed, empty) */
 	bool output_keep;	      /* the trace is the result; else removed at cleanup */
+	bool program_started;	      /* record: the program was let exec (never killed then) */
 	pid_t viewer_pid;	      /* rdv-view we started, or 0 */
 	int signal_fd;		      /* signalfd: SIGINT, SIGTERM, SIGHUP, SIGCHLD; or -1 */
 	sigset_t saved_mask;	      /* the mask to give back to children before exec */

@@ -87,6 +87,27 @@ static bool process_alive(pid_t pid)
 	return paren && paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
+/* The process a thread id belongs to (its Tgid), or 0 when unknown. */
+static pid_t thread_group(pid_t tid)
+{
+	char path[64], line[256];
+	long tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "r");
+	if (!f) {
+		return 0;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1) {
+			break;
+		}
+	}
+	fclose(f);
+	return (pid_t)tgid;
+}
+
 static bool name_starts(const char *path, const char *prefix)
 {
 	const char *slash = strrchr(path, '/');
@@ -107,9 +128,28 @@ static int check_attach_target(pid_t pid)
 	if (!process_alive(pid)) {
 		return trace_error("cannot attach to PID %d: no such process", (int)pid);
 	}
+	/* A thread id (what top -H, rdv-analyze and rdv-view show as tid) also
+	 * has a /proc entry, but the session tracks processes: say whose. */
+	{
+		pid_t tgid = thread_group(pid);
+
+		if (tgid > 0 && tgid != pid) {
+			return trace_error("cannot attach to PID %d: it is a thread of process %d "
+					   "(attach to %d)",
+					   (int)pid, (int)tgid, (int)tgid);
+		}
+	}
 	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
 	f = fopen(path, "r");
 	if (!f) {
+		/* Another user's process (or a protected one): only a session
+		 * daemon allowed to trace it records it; say so now rather
+		 * than after a session that may record nothing. */
+		fprintf(stderr,
+			"rdv-trace: warning: cannot read %s (%s): cannot check that PID %d uses "
+			"librdv; it is recorded only if it does and this session daemon may trace "
+			"it (a process of another user: root's)\n",
+			path, strerror(errno), (int)pid);
 		return 0;
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -269,7 +309,16 @@ static int open_session(struct trace_ctx *ctx, const char *what, pid_t pid)
 	s->num_subbuf = ctx->opt.num_subbuf;
 	s->track_vpid = pid;
 	if (trace_session_create(s) < 0 || trace_session_start(s) < 0) {
-		return trace_error("%s", s->error);
+		/* live with no relay named and none at the default ports: say
+		 * how rdv-trace starts one of its own. */
+		bool default_relay = ctx->opt.cmd == TRACE_CMD_LIVE && ctx->opt.relay &&
+				     !strcmp(ctx->opt.relay, TRACE_DEFAULT_LIVE_URL) &&
+				     strstr(s->error, "cannot reach the relay daemon");
+
+		return trace_error("%s%s", s->error,
+				   default_relay ? "; or let rdv-trace start one: live --view, or "
+						   "live --save DIR"
+						 : "");
 	}
 	return 0;
 }
@@ -486,14 +535,33 @@ static double seconds_since(const struct timespec *start)
  * second signal ends the wait. */
 #define STOP_GRACE_S 3.0
 
+/* "SIGINT" for SIGINT; "signal N" when the C library has no name. */
+static const char *signal_name(int sig, char *buf, size_t len)
+{
+	const char *abbrev = sigabbrev_np(sig);
+
+	if (abbrev) {
+		snprintf(buf, len, "SIG%s", abbrev);
+	} else {
+		snprintf(buf, len, "signal %d", sig);
+	}
+	return buf;
+}
+
+/* How long the program may take to exit after a stop signal before
+ * rdv-trace says that it waits, and how a second signal ends the wait. */
+#define STOP_HINT_S 2.0
+
 /* Until every followed process has exited, or, after a stop signal, the
- * program and then the others within STOP_GRACE_S (the ones left are let
- * go when rdv-trace exits). */
+ * program and then the others within STOP_GRACE_S; a second stop signal
+ * ends the wait at once, even while the program runs on (it ignores the
+ * signal). The processes left are let go when rdv-trace exits. */
 static void wait_followed(struct trace_ctx *ctx)
 {
 	struct trace_follow *f = &ctx->follow;
-	struct timespec stop_at = {0, 0};
-	bool said = false, stopping = false;
+	struct timespec stop_at = {0, 0}, signal_at = {0, 0};
+	bool said = false, stopping = false, signalled = false, hinted = false;
+	char sig[32];
 
 	for (;;) {
 		struct pollfd pfd = {.fd = ctx->signal_fd, .events = POLLIN};
@@ -501,6 +569,28 @@ static void wait_followed(struct trace_ctx *ctx)
 		trace_follow_reap(f, &ctx->session, on_other_exit, ctx);
 		if (trace_follow_done(f)) {
 			return;
+		}
+		if (ctx->stop_signal && !signalled) {
+			clock_gettime(CLOCK_MONOTONIC, &signal_at);
+			signalled = true;
+		}
+		if (!f->main_exited && ctx->stop_signals > 1) {
+			fprintf(
+			    stderr,
+			    "rdv-trace: stopped recording at the second %s; %s (PID %d) and the "
+			    "processes it started run on, no longer recorded\n",
+			    signal_name(ctx->stop_signal, sig, sizeof(sig)),
+			    base_name(ctx->opt.argv[0]), (int)f->main_pid);
+			return;
+		}
+		if (!f->main_exited && signalled && !hinted &&
+		    seconds_since(&signal_at) >= STOP_HINT_S) {
+			fprintf(stderr,
+				"rdv-trace: %s is still running after %s; waiting for it "
+				"(Ctrl-C again: stop recording now and leave it running)\n",
+				base_name(ctx->opt.argv[0]),
+				signal_name(ctx->stop_signal, sig, sizeof(sig)));
+			hinted = true;
 		}
 		if (f->main_exited && ctx->stop_signal) {
 			if (!stopping) {
@@ -522,10 +612,37 @@ static void wait_followed(struct trace_ctx *ctx)
 				base_name(ctx->opt.argv[0]), f->count, f->count == 1 ? "" : "es");
 			said = true;
 		}
-		/* SIGCHLD wakes us; the timeout only guards a lost wake-up. */
-		poll(&pfd, 1, stopping ? 100 : 1000);
+		/* SIGCHLD wakes us; the timeout only guards a lost wake-up
+		 * (and times the hint after a stop signal). */
+		poll(&pfd, 1, stopping || (signalled && !hinted) ? 100 : 1000);
 		trace_signals_drain(ctx);
 	}
+}
+
+/* rdv-trace's exit status: the program's, 128+N after signal N, said in
+ * one line when it is not 0 (the summary lines above would hide it); the
+ * program still running (let go at a second stop signal): 128+N of that
+ * signal, as a shell says of an interrupted command. */
+static int program_status(const struct trace_ctx *ctx)
+{
+	const struct trace_follow *f = &ctx->follow;
+	const char *what = base_name(ctx->opt.argv[0]);
+	char sig[32];
+	int st = f->main_status;
+
+	if (!f->main_exited) {
+		return 128 + ctx->stop_signal;
+	}
+	if (WIFSIGNALED(st)) {
+		fprintf(stderr, "rdv-trace: %s was killed by %s (%s)%s; exit status %d\n", what,
+			signal_name(WTERMSIG(st), sig, sizeof(sig)), strsignal(WTERMSIG(st)),
+			WCOREDUMP(st) ? ", core dumped" : "", 128 + WTERMSIG(st));
+		return 128 + WTERMSIG(st);
+	}
+	if (WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "rdv-trace: %s exited with status %d\n", what, WEXITSTATUS(st));
+	}
+	return WEXITSTATUS(st);
 }
 
 int trace_cmd_record(struct trace_ctx *ctx)
@@ -569,6 +686,7 @@ int trace_cmd_record(struct trace_ctx *ctx)
 		trace_error("cannot start '%s': %s", ctx->opt.argv[0], strerror(errno));
 		goto end;
 	}
+	ctx->program_started = true;
 	wait_followed(ctx);
 	if (read(prog.exec_err[0], &err, sizeof(err)) == (ssize_t)sizeof(err)) {
 		trace_error("cannot run '%s': %s", ctx->opt.argv[0], strerror(err));
@@ -582,8 +700,7 @@ int trace_cmd_record(struct trace_ctx *ctx)
 		fprintf(stderr, "rdv-trace: trace saved in %s (open it with rdv-view %s)\n",
 			ctx->opt.save, ctx->opt.save);
 	}
-	status = WIFSIGNALED(ctx->follow.main_status) ? 128 + WTERMSIG(ctx->follow.main_status)
-						      : WEXITSTATUS(ctx->follow.main_status);
+	status = program_status(ctx);
 end:
 	close_program(&prog);
 	return status;

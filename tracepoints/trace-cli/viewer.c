@@ -44,6 +44,13 @@ static void viewer_path(char *buf, size_t len)
 	buf[0] = '\0';
 }
 
+static bool nonempty_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && v[0];
+}
+
 int trace_viewer_check(const struct trace_ctx *ctx)
 {
 	char path[PATH_MAX];
@@ -55,6 +62,14 @@ int trace_viewer_check(const struct trace_ctx *ctx)
 	if (!path[0]) {
 		return trace_error("cannot run rdv-view: not next to rdv-trace nor in PATH (was "
 				   "rdv built with SDL2?)");
+	}
+	/* rdv-view would say it has no window only once the program runs:
+	 * said now, before anything starts. SDL_VIDEODRIVER names another
+	 * way (offscreen, the console). */
+	if (!nonempty_env("DISPLAY") && !nonempty_env("WAYLAND_DISPLAY") &&
+	    !nonempty_env("SDL_VIDEODRIVER")) {
+		return trace_error("cannot open rdv-view: no display (set DISPLAY, or record "
+				   "with --save DIR and open it later with rdv-view DIR)");
 	}
 	return 0;
 }

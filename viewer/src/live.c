@@ -35,6 +35,7 @@ struct live {
 	struct live_options opts;
 	char url[1024];
 	pthread_t thread;
+	bool started; /* live_run() started the thread */
 	atomic_bool stop;
 
 	/* Live thread only. */
@@ -298,6 +299,7 @@ int live_start(const struct live_options *o, struct live **out, char *err, size_
 	struct live *l = calloc(1, sizeof(*l));
 	struct rdv_live_options fo;
 	const char *tmp = getenv("TMPDIR");
+	int ret = -1;
 
 	*out = NULL;
 	if (!l) {
@@ -313,9 +315,11 @@ int live_start(const struct live_options *o, struct live **out, char *err, size_
 	l->window_ns = o->window_ns;
 	l->rng = (uint64_t)getpid() * 2654435761u + 1;
 	fo = (struct rdv_live_options){.url = l->url, .event_time = on_event_time, .arg = l};
-	if (rdv_live_open(&fo, &l->feed, err, errlen) < 0) {
+	ret = rdv_live_open(&fo, &l->feed, err, errlen);
+	if (ret < 0) {
 		goto error;
 	}
+	ret = -1;
 	snprintf(l->tmpdir, sizeof(l->tmpdir), "%s/rdv-view-live-XXXXXX",
 		 tmp && tmp[0] ? tmp : "/tmp");
 	if (!mkdtemp(l->tmpdir)) {
@@ -330,15 +334,21 @@ int live_start(const struct live_options *o, struct live **out, char *err, size_
 		goto error;
 	}
 	l->status.state = LIVE_CONNECTING;
-	if (pthread_create(&l->thread, NULL, live_thread, l) != 0) {
-		snprintf(err, errlen, "cannot start the live thread");
-		goto error;
-	}
 	*out = l;
 	return 0;
 error:
 	live_free(l);
-	return -1;
+	return ret;
+}
+
+int live_run(struct live *l, char *err, size_t errlen)
+{
+	if (pthread_create(&l->thread, NULL, live_thread, l) != 0) {
+		snprintf(err, errlen, "cannot start the live thread");
+		return -1;
+	}
+	l->started = true;
+	return 0;
 }
 
 void live_stop(struct live *l)
@@ -346,9 +356,11 @@ void live_stop(struct live *l)
 	if (!l) {
 		return;
 	}
-	atomic_store(&l->stop, true);
-	rdv_live_interrupt(l->feed);
-	pthread_join(l->thread, NULL);
+	if (l->started) {
+		atomic_store(&l->stop, true);
+		rdv_live_interrupt(l->feed);
+		pthread_join(l->thread, NULL);
+	}
 	live_free(l);
 }
 

@@ -57,10 +57,15 @@ struct live_status {
 
 struct live;
 
-/* Starts the thread. Returns 0, or -1 with a reason in err. */
+/* Prepares the session (the URL checked, nothing connected yet). Returns
+ * 0, or a negative errno with a reason in err: -EINVAL for a URL that is
+ * not net://HOST[:PORT]/host/HOSTNAME/SESSION. */
 int live_start(const struct live_options *o, struct live **out, char *err, size_t errlen);
-/* Interrupts the graph, joins the thread, frees everything (also a
- * snapshot not taken). */
+/* Starts the thread (after live_start(); o->notify may be called from
+ * then on). Returns 0, or -1 with a reason in err. */
+int live_run(struct live *l, char *err, size_t errlen);
+/* Interrupts the graph, joins the thread (if started), frees everything
+ * (also a snapshot not taken). */
 void live_stop(struct live *l);
 
 /* The newest snapshot not yet taken, or NULL. The caller owns it:

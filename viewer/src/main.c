@@ -92,7 +92,7 @@ static void usage(FILE *f)
 		"                      needs no display)\n"
 		"  -h, --help          this help\n"
 		"  --version           the version\n"
-		"Times T: a number with a unit, ns us ms s (default ns), e.g. 1.5ms.\n"
+		"Times T: a number and a unit, ns us ms s (no unit: seconds), e.g. 1.5ms.\n"
 		"Keys: press ? in the window.\n");
 }
 
@@ -116,14 +116,14 @@ static int parse_time(const char *s, uint64_t *out)
 	if (errno || end == s || !(v >= 0)) {
 		return -1;
 	}
-	if (!strcmp(end, "") || !strcmp(end, "ns")) {
+	if (!strcmp(end, "ns")) {
 		mul = 1;
+	} else if (!strcmp(end, "") || !strcmp(end, "s")) {
+		mul = 1e9; /* no unit: seconds, as rdv-analyze's --from/--to */
 	} else if (!strcmp(end, "us") || !strcmp(end, "µs")) {
 		mul = 1e3;
 	} else if (!strcmp(end, "ms")) {
 		mul = 1e6;
-	} else if (!strcmp(end, "s")) {
-		mul = 1e9;
 	} else {
 		return -1;
 	}
@@ -540,6 +540,17 @@ static int trace_source_open(struct frame_source *s, const char *dir, char *err,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	/* Not a trace at all (no CTF metadata, a truncated one): said now, in
+	 * one line, before any window; what only the events tell (no rdv
+	 * event) is said after the analysis. */
+	{
+		const char *traces[1] = {dir};
+
+		if (rdv_analyze_check(traces, 1, err, errlen) < 0) {
+			free(t);
+			return -1;
+		}
+	}
 	t->input = dir;
 	atomic_store(&t->fraction, -1.0);
 	snprintf(t->tmp, sizeof(t->tmp), "%s/rdv-view-XXXXXX",
@@ -691,6 +702,7 @@ static int live_source_open(struct frame_source *s, const struct options *o, cha
 {
 	struct live_source *l = calloc(1, sizeof(*l));
 	struct live_options lo;
+	int ret;
 
 	if (!l) {
 		snprintf(err, errlen, "out of memory");
@@ -704,9 +716,10 @@ static int live_source_open(struct frame_source *s, const struct options *o, cha
 	lo.window_ns = (uint64_t)(o->window_s * 1e9);
 	lo.pid = (pid_t)o->live_pid;
 	lo.notify = live_event_type != (Uint32)-1 ? live_wake : NULL;
-	if (live_start(&lo, &l->live, err, errlen) < 0) {
+	ret = live_start(&lo, &l->live, err, errlen);
+	if (ret < 0) {
 		free(l);
-		return -1;
+		return ret;
 	}
 	l->last_state = LIVE_CONNECTING;
 	memset(s, 0, sizeof(*s));
@@ -719,6 +732,14 @@ static int live_source_open(struct frame_source *s, const struct options *o, cha
 	s->close = live_src_close;
 	s->ctx = l;
 	return 0;
+}
+
+/* Starts reception, once SDL can take the thread's wake-up events. */
+static int live_source_run(struct frame_source *s, char *err, size_t errlen)
+{
+	struct live_source *l = s->ctx;
+
+	return live_run(l->live, err, errlen);
 }
 
 /* The test and benchmark hook: one parseable line about the shown model. */
@@ -755,6 +776,14 @@ static int live_source_open(struct frame_source *s, const struct options *o, cha
 	snprintf(err, errlen,
 		 "cannot follow a live session: this rdv-view was built without the "
 		 "analyzer (Babeltrace2)");
+	return -1;
+}
+
+static int live_source_run(struct frame_source *s, char *err, size_t errlen)
+{
+	(void)s;
+	(void)err;
+	(void)errlen;
 	return -1;
 }
 
@@ -829,6 +858,13 @@ static int display_open(struct display *d, const struct options *o, bool headles
 	} else {
 		const char *drv, *want;
 
+		/* No Wayland display named: SDL's Wayland driver would still
+		 * try, and libwayland then prints its own line on stderr when
+		 * XDG_RUNTIME_DIR is unset (a second line for one error). X11
+		 * first, then the console; offscreen last, refused below. */
+		if (!SDL_getenv("SDL_VIDEODRIVER") && !SDL_getenv("WAYLAND_DISPLAY")) {
+			SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11,kmsdrm,offscreen");
+		}
 		if (SDL_Init(SDL_INIT_VIDEO) < 0) {
 			fprintf(stderr,
 				PROG ": cannot open a window: %s (use --screenshot without a "
@@ -1058,6 +1094,8 @@ static int run(struct loop *l)
 				dirty = false;
 			}
 			quit |= SDL_GetTicks64() >= fail_until;
+			quit |= o->exit_after_s > 0 &&
+				SDL_GetTicks64() - start >= (Uint64)(o->exit_after_s * 1000);
 			continue;
 		}
 		if (l->src->live && (flags & INPUT_WINDOW)) {
@@ -1155,8 +1193,18 @@ int main(int argc, char **argv)
 	int ret, pa = parse_args(argc, argv, &o);
 	bool headless;
 
-	if (pa != 0) {
-		return pa > 0 ? 0 : 2;
+	if (pa < 0) {
+		return 2;
+	}
+	if (pa > 0) {
+		/* --help, --version: a stdout that cannot take them (a full
+		 * disk) is an error, not a silent success. */
+		if (fflush(stdout) != 0 || ferror(stdout)) {
+			fprintf(stderr, PROG ": cannot write to standard output: %s\n",
+				strerror(errno));
+			return 1;
+		}
+		return 0;
 	}
 	headless = o.screenshot && !o.live_url;
 	/* The input first: a missing or bad file is said before any display. */
@@ -1173,15 +1221,28 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	if (display_open(&d, &o, headless, o.live_url ? o.live_url : o.input) < 0) {
-		if (!o.live_url) {
-			src.close(&src);
+	/* Live: the URL is checked before any display too (a bad one is a
+	 * usage error); reception starts once SDL can take its wake-up
+	 * events. */
+	if (o.live_url) {
+		int lr = live_source_open(&src, &o, err, sizeof(err));
+
+		if (lr == -EINVAL) {
+			usage_error("%s%s", err, "");
+			return 2;
 		}
+		if (lr < 0) {
+			fprintf(stderr, PROG ": %s\n", err);
+			return 1;
+		}
+	}
+	if (display_open(&d, &o, headless, o.live_url ? o.live_url : o.input) < 0) {
+		src.close(&src);
 		return 1;
 	}
-	/* Live: the thread starts once SDL can take its wake-up events. */
-	if (o.live_url && live_source_open(&src, &o, err, sizeof(err)) < 0) {
+	if (o.live_url && live_source_run(&src, err, sizeof(err)) < 0) {
 		fprintf(stderr, PROG ": %s\n", err);
+		src.close(&src);
 		display_close(&d);
 		return 1;
 	}
