@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "outputs.h"
+#include "rdv-outfile.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -25,12 +26,13 @@ struct deferred {
 };
 
 struct outputs {
-	const struct analysis *a;			/* weak */
-	FILE *csv;					/* owned */
-	FILE *chrome;					/* owned */
-	FILE *isolations;				/* owned */
-	char *csv_path, *chrome_path, *isolations_path; /* owned */
-	struct tl_output *tl;				/* owned */
+	const struct analysis *a;			     /* weak */
+	FILE *csv;					     /* owned */
+	FILE *chrome;					     /* owned */
+	FILE *isolations;				     /* owned */
+	char *csv_path, *chrome_path, *isolations_path;	     /* owned */
+	struct rdv_outfile csv_of, chrome_of, isolations_of; /* removed on failure */
+	struct tl_output *tl;				     /* owned */
 	int chrome_first;
 	uint64_t flow_id;
 	uint64_t origin;	    /* chrome timestamps are relative to the first event */
@@ -47,7 +49,7 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-static int open_out(FILE **f, const char *path, char *err, size_t errlen)
+static int open_out(FILE **f, struct rdv_outfile *of, const char *path, char *err, size_t errlen)
 {
 	*f = fopen(path, "w");
 	if (!*f) {
@@ -56,6 +58,7 @@ static int open_out(FILE **f, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
 		return ret;
 	}
+	rdv_outfile_note(of, path, fileno(*f));
 	return 0;
 }
 
@@ -73,22 +76,28 @@ int outputs_open(struct outputs **out, const struct outputs_options *opt, char *
 	o->csv_path = dup_or_null(opt->csv_path);
 	o->chrome_path = dup_or_null(opt->chrome_path);
 	o->isolations_path = dup_or_null(opt->isolations_path);
+	if ((opt->csv_path && !o->csv_path) || (opt->chrome_path && !o->chrome_path) ||
+	    (opt->isolations_path && !o->isolations_path)) {
+		snprintf(err, errlen, "out of memory");
+		outputs_free(o);
+		return -ENOMEM;
+	}
 	if (opt->csv_path) {
-		ret = open_out(&o->csv, opt->csv_path, err, errlen);
+		ret = open_out(&o->csv, &o->csv_of, o->csv_path, err, errlen);
 		if (ret) {
 			goto error;
 		}
 		fputs("vpid,domain,thread,state,begin_ns,end_ns\n", o->csv);
 	}
 	if (opt->chrome_path) {
-		ret = open_out(&o->chrome, opt->chrome_path, err, errlen);
+		ret = open_out(&o->chrome, &o->chrome_of, o->chrome_path, err, errlen);
 		if (ret) {
 			goto error;
 		}
 		fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", o->chrome);
 	}
 	if (opt->isolations_path) {
-		ret = open_out(&o->isolations, opt->isolations_path, err, errlen);
+		ret = open_out(&o->isolations, &o->isolations_of, o->isolations_path, err, errlen);
 		if (ret) {
 			goto error;
 		}
@@ -675,6 +684,9 @@ void outputs_free(struct outputs *o)
 		free(o->defer[(o->defer_head + i) % DEFER_CAP].late);
 	}
 	free(o->defer);
+	rdv_outfile_forget(&o->csv_of); /* kept, or removed by outputs_abort() */
+	rdv_outfile_forget(&o->chrome_of);
+	rdv_outfile_forget(&o->isolations_of);
 	free(o->csv_path);
 	free(o->chrome_path);
 	free(o->isolations_path);
@@ -695,15 +707,11 @@ void outputs_abort(struct outputs *o)
 	if (o->isolations) {
 		fclose(o->isolations);
 	}
-	if (o->csv_path) {
-		unlink(o->csv_path);
-	}
-	if (o->chrome_path) {
-		unlink(o->chrome_path);
-	}
-	if (o->isolations_path) {
-		unlink(o->isolations_path);
-	}
+	/* only what this run opened, and only regular files (never a device
+	 * like /dev/null, a link, or a file not opened yet) */
+	rdv_outfile_remove(&o->csv_of);
+	rdv_outfile_remove(&o->chrome_of);
+	rdv_outfile_remove(&o->isolations_of);
 	tl_output_abort(o->tl);
 	outputs_free(o);
 }

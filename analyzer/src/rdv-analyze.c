@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "rdv-analyze.h"
+#include "rdv-outfile.h"
 
 #ifndef RDV_VERSION_STRING
 #error "RDV_VERSION_STRING comes from the build (CMake project version)"
@@ -107,8 +108,6 @@ static uint64_t resident_pages(int fd)
 static void *guard_main(void *arg)
 {
 	const struct rdv_analyze_options *o = guard.o;
-	const char *outs[] = {o->json_path, o->csv_path, o->chrome_path, o->timeline_path,
-			      o->isolations_path};
 	struct timespec tick = {0, 20 * 1000 * 1000};
 	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 
@@ -119,11 +118,7 @@ static void *guard_main(void *arg)
 	while (resident_pages(fd) <= guard.max_pages) {
 		nanosleep(&tick, NULL);
 	}
-	for (size_t i = 0; i < sizeof(outs) / sizeof(outs[0]); i++) {
-		if (outs[i] && strcmp(outs[i], "-") != 0) {
-			unlink(outs[i]);
-		}
-	}
+	rdv_outfile_remove_all(); /* the regular files this run opened, no other */
 	if (o->ntraces == 1) {
 		dprintf(STDERR_FILENO,
 			"rdv-analyze: cannot read trace '%s': Babeltrace2 took more than %llu MiB "

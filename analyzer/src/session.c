@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "session.h"
+#include "rdv-outfile.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,13 +18,14 @@
 #define PROGRESS_EVERY 65536
 
 struct session {
-	struct session_options o; /* strings owned */
-	struct analysis *a;	  /* owned */
-	struct bt2_adapter *ad;	  /* owned */
-	struct sym_table *sym;	  /* owned: callers -> sites, alive until the reports are out */
-	struct outputs *out;	  /* owned until session_end() */
-	FILE *json;		  /* owned (not stdout) */
-	struct mj_value *compare; /* owned: the report to compare with */
+	struct session_options o;   /* strings owned */
+	struct analysis *a;	    /* owned */
+	struct bt2_adapter *ad;	    /* owned */
+	struct sym_table *sym;	    /* owned: callers -> sites, alive until the reports are out */
+	struct outputs *out;	    /* owned until session_end() */
+	FILE *json;		    /* owned (not stdout) */
+	struct rdv_outfile json_of; /* removed if the run fails */
+	struct mj_value *compare;   /* owned: the report to compare with */
 	uint64_t nmsg;
 	int64_t range_begin, range_end;
 	const bt_clock_class *clock; /* weak: the last event clock classified */
@@ -65,8 +67,15 @@ int session_create(const struct session_options *o, struct session **out, char *
 		}
 	}
 	if (o->json_path && strcmp(o->json_path, "-") != 0) {
-		s->json = fopen(o->json_path, "w");
-		if (!s->json) {
+		if (!s->o.json_path) {
+			ret = -ENOMEM;
+			snprintf(err, errlen, "out of memory");
+			goto error;
+		}
+		s->json = fopen(s->o.json_path, "w");
+		if (s->json) {
+			rdv_outfile_note(&s->json_of, s->o.json_path, fileno(s->json));
+		} else {
 			ret = -errno;
 			snprintf(err, errlen, "cannot write '%s': %s", o->json_path,
 				 strerror(errno));
@@ -127,10 +136,11 @@ void session_destroy(struct session *s)
 	outputs_abort(s->out);
 	if (s->json) {
 		fclose(s->json);
-		if (!s->ended) {
-			unlink(s->o.json_path);
-		}
 	}
+	if (!s->ended) {
+		rdv_outfile_remove(&s->json_of); /* only a regular file it opened */
+	}
+	rdv_outfile_forget(&s->json_of);
 	mj_free(s->compare);
 	bt2_adapter_destroy(s->ad);
 	analysis_destroy(s->a);
@@ -325,7 +335,11 @@ int session_end(struct session *s)
 	if (s->compare) {
 		report_compare(s->a, s->compare, s->o.compare_path, stdout);
 	}
-	fflush(stdout);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		snprintf(s->err, sizeof(s->err), "cannot write the report: %s",
+			 strerror(errno ? errno : EIO));
+		return -1;
+	}
 	s->ended = true;
 	return 0;
 }

@@ -183,6 +183,29 @@ PY
 	check garbage "cannot read trace '.*garbage'"
 	check nordv "no rdv events in the trace"
 	check noop "cannot analyze trace: event 'rdv:mask_change' lacks field 'op'"
+	# A failed run removes only the regular files it opened itself: never a
+	# device node (rdv-analyze as root once deleted /dev/null this way), a
+	# symbolic link, or a file it had not opened yet.
+	mkdir "$tmp/keep"
+	if mknod "$tmp/keep/dev" c 1 3 2> /dev/null; then
+		one_line rdv-analyze "device-output" "no rdv events in the trace" \
+			"$RDV_ANALYZE" "$tmp/nordv" --json "$tmp/keep/dev"
+		[ -c "$tmp/keep/dev" ] || die "a failed run removed the device it wrote to"
+	fi
+	echo keep > "$tmp/keep/pre.csv"
+	ln -s pre.csv "$tmp/keep/link.json"
+	one_line rdv-analyze "unopened-output" "cannot write '/nonexistent/x.csv'" \
+		"$RDV_ANALYZE" "$basic" --json "$tmp/keep/link.json" --csv /nonexistent/x.csv \
+		--isolations "$tmp/keep/pre2.csv"
+	[ -L "$tmp/keep/link.json" ] || die "a failed run removed a symbolic link"
+	echo keep > "$tmp/keep/pre.csv" # written through the link: truncated
+	one_line rdv-analyze "unopened-output2" "cannot write '/nonexistent/x.csv'" \
+		"$RDV_ANALYZE" "$basic" --json "$tmp/keep/new.json" --csv /nonexistent/x.csv \
+		--isolations "$tmp/keep/pre.csv"
+	[ "$(cat "$tmp/keep/pre.csv")" = keep ] || die "a failed run touched an output it had not opened"
+	[ ! -e "$tmp/keep/new.json" ] || die "a failed run left the --json it created"
+	one_line rdv-analyze "full-stdout" "cannot write the report: No space left on device" \
+		sh -c '"$0" "$1" > /dev/full' "$RDV_ANALYZE" "$basic"
 	usage() { # CASE ARGS...: exit 2, what is wrong, then where to look
 		case=$1
 		shift

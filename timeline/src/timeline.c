@@ -16,6 +16,7 @@
  * Reader: mmap, then validate every size, offset and count, and every
  * record, before handing out pointers into the mapping.
  */
+#include "rdv-outfile.h"
 #include "rdv-timeline.h"
 
 #include <errno.h>
@@ -240,10 +241,11 @@ struct site_w {
 struct rdv_tl_writer {
 	char *path; /* owned */
 	int fd;
-	struct stage iv;      /* interval records */
-	struct stage iso;     /* struct rdv_tl_isolation records */
-	struct stage late;    /* struct rdv_tl_late records */
-	struct lane_w *lanes; /* owned */
+	struct rdv_outfile out; /* what fd is at path: removed on failure */
+	struct stage iv;	/* interval records */
+	struct stage iso;	/* struct rdv_tl_isolation records */
+	struct stage late;	/* struct rdv_tl_late records */
+	struct lane_w *lanes;	/* owned */
 	uint32_t nlanes;
 	size_t lanes_cap;
 	char *strings; /* owned; NUL-terminated names */
@@ -406,6 +408,7 @@ static int grow(void *p, size_t *cap, size_t need, size_t elem, size_t first)
 
 static void writer_free(struct rdv_tl_writer *w)
 {
+	rdv_outfile_forget(&w->out); /* kept or removed by now */
 	if (w->fd >= 0) {
 		close(w->fd);
 	}
@@ -449,6 +452,7 @@ int rdv_tl_writer_open(const char *path, struct rdv_tl_writer **out)
 		ret = -errno;
 		goto error;
 	}
+	rdv_outfile_note(&w->out, w->path, w->fd);
 	ret = stage_open(path, &w->iv);
 	if (!ret) {
 		ret = stage_open(path, &w->iso);
@@ -463,7 +467,7 @@ int rdv_tl_writer_open(const char *path, struct rdv_tl_writer **out)
 	return 0;
 
 error_unlink:
-	unlink(path);
+	rdv_outfile_remove(&w->out);
 error:
 	writer_free(w);
 	return ret;
@@ -1143,13 +1147,14 @@ int rdv_tl_writer_close(struct rdv_tl_writer *w)
 	w->fd = -1;
 	free(outs);
 	free(lanes);
+	rdv_outfile_forget(&w->out);
 	writer_free(w);
 	return 0;
 
 error:
 	free(outs);
 	free(lanes);
-	unlink(w->path);
+	rdv_outfile_remove(&w->out);
 	writer_free(w);
 	return ret;
 }
@@ -1159,7 +1164,7 @@ void rdv_tl_writer_abort(struct rdv_tl_writer *w)
 	if (!w) {
 		return;
 	}
-	unlink(w->path);
+	rdv_outfile_remove(&w->out);
 	writer_free(w);
 }
 
