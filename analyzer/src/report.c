@@ -520,9 +520,11 @@ static int print_blame(const struct analysis *a, FILE *f)
 	if (!n) {
 		fprintf(f, "  none: every isolation found the other threads ready\n");
 	} else {
-		fprintf(f, "%8s %6s %6s %8s %-16s %9s %9s %15s %13s\n", "vpid", "domain", "thread",
-			"os_tid", "procname", "late", "straggler", "total_delay_ns",
-			"max_delay_ns");
+		/* late_ns: every delay while late; straggler_ns: the delays as
+		 * straggler (the JSON's stragglers[].delay_ns, rdv-view's list) */
+		fprintf(f, "%8s %6s %6s %8s %-16s %6s %13s %13s %9s %13s\n", "vpid", "domain",
+			"thread", "os_tid", "procname", "late", "late_ns", "late_max_ns",
+			"straggler", "straggler_ns");
 	}
 	for (size_t i = 0; i < n && i < 10; i++) {
 		const struct analysis_thread *t = v[i];
@@ -530,10 +532,11 @@ static int print_blame(const struct analysis *a, FILE *f)
 		size_t ns;
 
 		fprintf(f,
-			"%8" PRIu32 " %6" PRIu32 " %6" PRIu32 " %8" PRId32 " %-16.16s %9" PRIu64
-			" %9" PRIu64 " %15" PRIu64 " %13" PRIu64 "\n",
+			"%8" PRIu32 " %6" PRIu32 " %6" PRIu32 " %8" PRId32 " %-16.16s %6" PRIu64
+			" %13" PRIu64 " %13" PRIu64 " %9" PRIu64 " %13" PRIu64 "\n",
 			t->vpid, t->domain, t->thread, t->os_tid, t->procname, t->late_count,
-			t->straggler_count, t->late_delay_ns, t->late_max_ns);
+			t->late_delay_ns, t->late_max_ns, t->straggler_count,
+			t->straggler_delay_ns);
 		sec = sorted_sections(a, t, false, &ns);
 		if (!sec) {
 			free(v);

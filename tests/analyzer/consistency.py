@@ -72,7 +72,8 @@ def parse_report(text):
                                 "p999_ns": v[6], "max_ns": v[7], "skipped_gap": v[8]}
     blame = text[text.index("\nWho held isolations back"):text.index("\nRequesting sites")]
     out["late_threads"] = [tuple(int(x) for x in m.groups()) for m in re.finditer(
-        r"^ *(\d+) +(\d+) +(\d+) +(-?\d+) .{16} +(\d+) +(\d+) +(\d+) +(\d+)$", blame, re.M)]
+        r"^ *(\d+) +(\d+) +(\d+) +(-?\d+) .{16} +(\d+) +(\d+) +(\d+) +(\d+) +(\d+)$", blame,
+        re.M)]
     sites = text[text.index("\nRequesting sites"):]
     sites = sites[:sites.index("\nLongest waits") if "\nLongest waits" in sites else len(sites)]
     out["requesters"] = [(int(m.group(1)), int(m.group(2)), m.group(3) == "full") +
@@ -167,8 +168,11 @@ def check_blame(rep, txt, tlj, views):
                 for k, r in ref.items()}
         expect(name + " blame", got, want)
     # the report's tables (its first 10 late threads; every requesting site)
-    lt = [(t["vpid"], t["domain"], t["thread"], t["os_tid"], t["count"], t["straggler_count"],
-           t["delay_ns"], t["max_ns"]) for t in rep["late_threads"]][:10]
+    # late: count, delay, max; straggler: count, delay (stragglers[], rdv-view's list)
+    sd = {(x["vpid"], x["domain"], x["thread"]): x["delay_ns"] for x in rep["stragglers"]}
+    lt = [(t["vpid"], t["domain"], t["thread"], t["os_tid"], t["count"], t["delay_ns"],
+           t["max_ns"], t["straggler_count"], sd.get((t["vpid"], t["domain"], t["thread"]), 0))
+          for t in rep["late_threads"]][:10]
     expect("report: who held isolations back", txt["late_threads"], lt)
     rq = [(r["vpid"], r["domain"], r["full"], r["count"], r["isolate_wait"]["p50_ns"],
            r["isolate_wait"]["p99_ns"], r["isolate_wait"]["max_ns"],
