@@ -106,6 +106,11 @@ static int remove_entry(const char *path, const struct stat *sb, int type, struc
 	return 0;
 }
 
+void trace_remove_tree(const char *dir)
+{
+	nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 /* A run that produced no trace leaves no directory: ours goes entirely
  * (only LTTng wrote in it), an existing empty one gets back to empty. */
 static void discard_output(struct trace_ctx *ctx)
@@ -113,11 +118,11 @@ static void discard_output(struct trace_ctx *ctx)
 	char ust[PATH_MAX + 8];
 
 	if (ctx->output_created) {
-		nftw(ctx->output_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		trace_remove_tree(ctx->output_dir);
 		return;
 	}
 	snprintf(ust, sizeof(ust), "%s/ust", ctx->output_dir);
-	nftw(ust, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	trace_remove_tree(ust);
 }
 
 static void trace_ctx_cleanup(struct trace_ctx *ctx)

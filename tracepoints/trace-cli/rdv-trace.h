@@ -44,6 +44,8 @@ struct trace_ctx {
 /* Prints "rdv-trace: MESSAGE" on stderr; returns -1 (so `return
  * trace_error(...)` reads as the failure it is). */
 int trace_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Removes a directory and everything below it (no link followed). */
+void trace_remove_tree(const char *dir);
 
 /* Signals: blocks SIGINT, SIGTERM, SIGHUP and SIGCHLD and opens
  * ctx->signal_fd to read them (no handler, no global state). */

@@ -8,7 +8,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,15 +39,6 @@ static bool port_answers(unsigned port)
 	return ok;
 }
 
-static int remove_entry(const char *path, const struct stat *sb, int type, struct FTW *ftw)
-{
-	(void)sb;
-	(void)type;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 void trace_relay_stop(struct trace_relay *r)
 {
 	if (r->pid > 0) {
@@ -58,7 +48,7 @@ void trace_relay_stop(struct trace_relay *r)
 		r->pid = 0;
 	}
 	if (r->out_temporary && r->out[0]) {
-		nftw(r->out, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		trace_remove_tree(r->out);
 	}
 	r->out[0] = '\0';
 	r->out_temporary = false;
