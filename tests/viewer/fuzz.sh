@@ -13,8 +13,8 @@ trap 'rm -rf "$work"' EXIT INT TERM
 command -v "$cc" >/dev/null 2>&1 || { echo "fuzz.sh: cannot fuzz: $cc not found" >&2; exit 1; }
 vs=$here/../../viewer/src
 "$cc" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I"$tl/include" -I"$vs" \
-	"$tl/src/timeline.c" "$vs/model.c" "$vs/view.c" "$here/fuzz-timeline.c" -lm -o "$work/fuzz-timeline"
-"$cc" -g -O1 -I"$tl/include" "$tl/src/timeline.c" "$here/../timeline/fuzz-seed.c" -o "$work/fuzz-seed"
+	"$tl/src/timeline.c" "$tl/src/outfile.c" "$vs/model.c" "$vs/view.c" "$here/fuzz-timeline.c" -lm -o "$work/fuzz-timeline"
+"$cc" -g -O1 -I"$tl/include" "$tl/src/timeline.c" "$tl/src/outfile.c" "$here/../timeline/fuzz-seed.c" -o "$work/fuzz-seed"
 mkdir "$work/corpus"
 "$work/fuzz-seed" "$work/corpus/seed3.timeline" 3
 "$work/fuzz-seed" "$work/corpus/seed1.timeline" 1

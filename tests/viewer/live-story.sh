@@ -18,13 +18,11 @@ for tool in Xvfb xdotool python3; do
 done
 here=$(cd "$(dirname "$0")" && pwd)
 
-Xvfb -displayfd 5 -screen 0 1920x1200x24 -nolisten tcp 5>"$TMP/dpy" 2>"$TMP/xvfb.log" &
-CLEANUP_PIDS="$CLEANUP_PIDS $!"
-for _ in $(seq 100); do [ -s "$TMP/dpy" ] && break; sleep 0.1; done
-[ -s "$TMP/dpy" ] || fail "Xvfb did not start: $(cat "$TMP/xvfb.log")"
-export DISPLAY=":$(cat "$TMP/dpy")"
-export SDL_VIDEODRIVER=x11
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+. "$here/xvfb-lib.sh"
+xvfb_start "$TMP" 1920x1200 2>"$TMP/xvfb.err"
+rc=$?
+CLEANUP_PIDS="$CLEANUP_PIDS $XVFB_PID"
+[ $rc -eq 0 ] || fail "$(cat "$TMP/xvfb.err")"
 
 name=rdv-test-viewer-live-$$
 RDV_STALL_MS=1 "$RDV_BIN/rdv-trace" live --view --save "$TMP/saved" --name "$name" \

@@ -68,14 +68,11 @@ case "$w_places" in
 esac
 [ "$w_stalls" -ge 1 ] || fail "no stall report for the worst request"
 
-Xvfb -displayfd 5 -screen 0 1920x1200x24 -nolisten tcp 5>"$d/dpy" 2>"$d/xvfb.log" &
-xpid=$!
-i=0
-while [ ! -s "$d/dpy" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$d/dpy" ] || fail "Xvfb did not start: $(cat "$d/xvfb.log")"
-export DISPLAY=":$(cat "$d/dpy")"
-export SDL_VIDEODRIVER=x11
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+. "$(dirname "$0")/xvfb-lib.sh"
+xvfb_start "$d" 1920x1200 2>"$d/xvfb.err"
+rc=$?
+xpid=$XVFB_PID
+[ $rc -eq 0 ] || fail "$(cat "$d/xvfb.err")"
 
 "$bin/rdv-view" --size 1280x800 --dump-view "$d/trace" >"$d/dump" 2>"$d/err" &
 vpid=$!

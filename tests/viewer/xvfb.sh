@@ -21,18 +21,11 @@ done
 "$bin/synth-timeline" blocks "$d/blocks.timeline" || exit 1
 echo "garbage" >"$d/bad.timeline"
 
-# A free display: Xvfb picks it and writes its number to fd 5.
-Xvfb -displayfd 5 -screen 0 1400x1000x24 -nolisten tcp 5>"$d/dpy" 2>"$d/xvfb.log" &
-xpid=$!
-i=0
-while [ ! -s "$d/dpy" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ -s "$d/dpy" ] || { echo "xvfb.sh: Xvfb did not start" >&2; cat "$d/xvfb.log" >&2; exit 1; }
-export DISPLAY=":$(cat "$d/dpy")"
-export SDL_VIDEODRIVER=x11
-# In sanitizer builds: libX11 and libdbus (under SDL's video init) keep a few
-# allocations at exit, which LeakSanitizer reports; they are not rdv-view's
-# (the headless tests run with leak detection on).
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+. "$(dirname "$0")/xvfb-lib.sh"
+xvfb_start "$d" 1400x1000
+rc=$?
+xpid=$XVFB_PID
+[ $rc -eq 0 ] || { echo "xvfb.sh: no display" >&2; exit 1; }
 
 alive() {
 	if ! kill -0 "$vpid" 2>/dev/null; then
