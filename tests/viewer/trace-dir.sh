@@ -28,7 +28,7 @@ fi
 # The window on the trace directory: analysis in a thread behind a progress
 # bar, then the timeline; then quit. Needs Xvfb and xdotool.
 if command -v Xvfb >/dev/null 2>&1 && command -v xdotool >/dev/null 2>&1; then
-	Xvfb -displayfd 5 -screen 0 1300x900x24 -nolisten tcp 5>"$d/dpy" 2>/dev/null &
+	Xvfb -displayfd 5 -screen 0 1300x900x24 -nolisten tcp -noreset 5>"$d/dpy" 2>/dev/null &
 	xpid=$!
 	trap 'kill $xpid 2>/dev/null; rm -rf "$d"' EXIT INT TERM
 	i=0

@@ -3,9 +3,12 @@
 # to DIR/dpy, its log DIR/xvfb.log); returns once it accepts a client, with
 # DISPLAY, SDL_VIDEODRIVER=x11 and ASAN_OPTIONS exported and XVFB_PID set
 # (also on failure: the caller's cleanup stops it). 1 and the log on stderr
-# when it does not come up within 10 s.
+# when it does not come up within 10 s. -noreset: by default the server
+# resets when its last client leaves, and a client connecting meanwhile
+# fails (SDL: "x11 not available") — the xdotool polls of the tests make
+# such instants often.
 xvfb_start() {
-	Xvfb -displayfd 5 -screen 0 "${2}x24" -nolisten tcp 5>"$1/dpy" 2>"$1/xvfb.log" &
+	Xvfb -displayfd 5 -screen 0 "${2}x24" -nolisten tcp -noreset 5>"$1/dpy" 2>"$1/xvfb.log" &
 	XVFB_PID=$!
 	xs_i=0
 	while [ ! -s "$1/dpy" ] && [ $xs_i -lt 100 ]; do sleep 0.1; xs_i=$((xs_i + 1)); done
