@@ -46,7 +46,9 @@ done
 lttng list >/dev/null 2>&1 ||
 	fail "cannot reach an LTTng session daemon (start one: lttng-sessiond --daemonize --no-kernel)"
 
-RDV_STALL_MS=1 "$bin/rdv-trace" record -o "$d/trace" -- "$bin/rdv-blame-workload" --threads 64 \
+# A 20 ms harmful stretch against a 1 ms stall threshold: the requester
+# reports its stall even when a loaded machine wakes it late.
+RDV_STALL_MS=1 "$bin/rdv-trace" record -o "$d/trace" -- "$bin/rdv-blame-workload" --threads 64 --stretch-us 20000 \
 	--isolations 10 --mode both >"$d/w.out" 2>"$d/record.log" ||
 	{ cat "$d/record.log" >&2; fail "rdv-trace record"; }
 cat "$d/w.out"
