@@ -8,6 +8,7 @@
 #define RDV_TESTS_CHECK_H
 
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -78,10 +79,31 @@ static inline uint64_t now_ns(void)
 
 static inline void sleep_ms(unsigned ms)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) != 0) {
 	}
+}
+
+/* Wait (with sleeps) until cond holds, at most ~10 s; a failed CHECK if not. */
+#define WAIT_FOR(cond)                                                                             \
+	do {                                                                                       \
+		for (int wait_i_ = 0; !(cond) && wait_i_ < 10000; wait_i_++) {                     \
+			sleep_ms(1);                                                               \
+		}                                                                                  \
+		CHECK(cond);                                                                       \
+	} while (0)
+
+/* A thread, or the test ends (exit 2: it cannot run). */
+static inline pthread_t spawn(void *(*fn)(void *), void *arg)
+{
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, fn, arg) != 0) {
+		perror("pthread_create");
+		exit(2);
+	}
+	return th;
 }
 
 #endif /* RDV_TESTS_CHECK_H */

@@ -51,25 +51,6 @@
 
 #include "check.h"
 
-#define WAIT_FOR(cond)                                                                             \
-	do {                                                                                       \
-		for (int wait_i_ = 0; !(cond) && wait_i_ < 10000; wait_i_++) {                     \
-			sleep_ms(1);                                                               \
-		}                                                                                  \
-		CHECK(cond);                                                                       \
-	} while (0)
-
-static pthread_t spawn(void *(*fn)(void *), void *arg)
-{
-	pthread_t th;
-
-	if (pthread_create(&th, NULL, fn, arg) != 0) {
-		perror("pthread_create");
-		exit(2);
-	}
-	return th;
-}
-
 static struct rdv *dom;
 
 /* ---- fork_churn ---- */

@@ -44,26 +44,6 @@
 
 #include "check.h"
 
-/* Wait (with sleeps) until cond holds, at most ~10 s. */
-#define WAIT_FOR(cond)                                                                             \
-	do {                                                                                       \
-		for (int wait_i_ = 0; !(cond) && wait_i_ < 10000; wait_i_++) {                     \
-			sleep_ms(1);                                                               \
-		}                                                                                  \
-		CHECK(cond);                                                                       \
-	} while (0)
-
-static pthread_t spawn(void *(*fn)(void *), void *arg)
-{
-	pthread_t th;
-
-	if (pthread_create(&th, NULL, fn, arg) != 0) {
-		perror("pthread_create");
-		exit(2);
-	}
-	return th;
-}
-
 static struct rdv *dom;
 
 /* ---- full_vs_harmless: the use-after-free of 1.0 ---- */

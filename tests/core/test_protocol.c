@@ -22,26 +22,6 @@
 
 static struct rdv *dom;
 
-/* Spin (with sleeps) until cond holds, at most ~10 s. */
-#define WAIT_FOR(cond)                                                                             \
-	do {                                                                                       \
-		for (int wait_i_ = 0; !(cond) && wait_i_ < 10000; wait_i_++) {                     \
-			sleep_ms(1);                                                               \
-		}                                                                                  \
-		CHECK(cond);                                                                       \
-	} while (0)
-
-static pthread_t spawn(void *(*fn)(void *), void *arg)
-{
-	pthread_t th;
-
-	if (pthread_create(&th, NULL, fn, arg) != 0) {
-		perror("pthread_create");
-		exit(2);
-	}
-	return th;
-}
-
 /* ---- a9c0252b2: release must not leave the thread harmless ---- */
 
 static atomic_int r1_phase;
