@@ -44,13 +44,8 @@ last_view() {
 	grep '^rdv-view: view ' "$TMP/out" | tail -1
 }
 
-wid=
-for _ in $(seq 150); do
-	wid=$(xdotool search --onlyvisible --name 'rdv-view' 2>/dev/null | head -1)
-	[ -n "$wid" ] && break
-	sleep 0.1
-done
-[ -n "$wid" ] || fail "no rdv-view window: $(cat "$TMP/err")"
+xvfb_window 150 || fail "no rdv-view window: $(cat "$TMP/err")"
+wid=$WID
 wait_dump "$TMP/out" 'rdv-view: live state=.* stream=over' 30 >/dev/null ||
 	fail "the viewer's reception never ended: $(grep 'live state' "$TMP/out" | tail -1)"
 faulty=$(sed -n 's/.*faulty_tid=\([0-9]*\).*/\1/p' "$TMP/out")

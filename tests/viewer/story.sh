@@ -55,15 +55,8 @@ xpid=$XVFB_PID
 
 "$bin/rdv-view" --size 1280x800 --dump-view "$d/p64.timeline" >"$d/dump" 2>"$d/err" &
 vpid=$!
-i=0
-wid=
-while [ -z "$wid" ] && [ $i -lt 100 ]; do
-	wid=$(xdotool search --onlyvisible --name 'rdv-view' 2>/dev/null | head -1)
-	[ -z "$wid" ] && sleep 0.1
-	i=$((i + 1))
-done
-[ -n "$wid" ] || fail "no rdv-view window"
-xdotool windowfocus --sync "$wid" 2>/dev/null || true
+xvfb_window || fail "no rdv-view window"
+wid=$WID
 
 view=
 # Waits until the last view line has KEY=VALUE (5 s at most).

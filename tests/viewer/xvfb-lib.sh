@@ -38,3 +38,17 @@ xvfb_start() {
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
 	export SDL_VIDEODRIVER ASAN_OPTIONS
 }
+
+# xvfb_window [TENTHS]: waits (default 10 s) for a visible rdv-view window,
+# focuses it and sets WID; 1 when none appears.
+xvfb_window() {
+	xw_i=0
+	WID=
+	while [ -z "$WID" ] && [ $xw_i -lt "${1:-100}" ]; do
+		WID=$(xdotool search --onlyvisible --name 'rdv-view' 2>/dev/null | head -1)
+		[ -z "$WID" ] && sleep 0.1
+		xw_i=$((xw_i + 1))
+	done
+	[ -n "$WID" ] || return 1
+	xdotool windowfocus --sync "$WID" 2>/dev/null || true
+}

@@ -36,15 +36,8 @@ alive() {
 }
 
 find_window() {
-	i=0
-	wid=
-	while [ -z "$wid" ] && [ $i -lt 100 ]; do
-		wid=$(xdotool search --onlyvisible --name 'rdv-view' 2>/dev/null | head -1)
-		[ -z "$wid" ] && sleep 0.1
-		i=$((i + 1))
-	done
-	[ -n "$wid" ] || { echo "xvfb.sh: no rdv-view window" >&2; cat "$d/err" >&2; exit 1; }
-	xdotool windowfocus --sync "$wid" 2>/dev/null || true
+	xvfb_window || { echo "xvfb.sh: no rdv-view window" >&2; cat "$d/err" >&2; exit 1; }
+	wid=$WID
 }
 
 "$bin/rdv-view" --size 1280x800 "$d/big.timeline" 2>"$d/err" &
